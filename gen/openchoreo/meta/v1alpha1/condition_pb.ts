@@ -13,10 +13,11 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openchoreo/meta/v1alpha1/condition.proto.
  */
 export const file_openchoreo_meta_v1alpha1_condition: GenFile = /*@__PURE__*/
-  fileDesc("CihvcGVuY2hvcmVvL21ldGEvdjFhbHBoYTEvY29uZGl0aW9uLnByb3RvEhhvcGVuY2hvcmVvLm1ldGEudjFhbHBoYTEilQIKCUNvbmRpdGlvbhIXCgR0eXBlGAEgASgJQgnC8xgFCAEovAISLAoGc3RhdHVzGAIgASgJQhzC8xgYCAESBFRydWUSBUZhbHNlEgdVbmtub3duEhsKE29ic2VydmVkX2dlbmVyYXRpb24YAyABKAUSQAoUbGFzdF90cmFuc2l0aW9uX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgbC8xgCCAESRQoGcmVhc29uGAUgASgJQjXC8xgxCAEgASiACDIoXltBLVphLXpdKFtBLVphLXowLTlfLDpdKltBLVphLXowLTlfXSk/JBIbCgdtZXNzYWdlGAYgASgJQgrC8xgGCAEogIACYgZwcm90bzM", [file_google_protobuf_timestamp, file_openchoreo_meta_v1alpha1_registry]);
+  fileDesc("CihvcGVuY2hvcmVvL21ldGEvdjFhbHBoYTEvY29uZGl0aW9uLnByb3RvEhhvcGVuY2hvcmVvLm1ldGEudjFhbHBoYTEi8QIKCUNvbmRpdGlvbhIcCgR0eXBlGAEgASgJQgnC8xgFCAEovAJIAIgBARIxCgZzdGF0dXMYAiABKAlCHMLzGBgIARIEVHJ1ZRIFRmFsc2USB1Vua25vd25IAYgBARIgChNvYnNlcnZlZF9nZW5lcmF0aW9uGAMgASgFSAKIAQESQAoUbGFzdF90cmFuc2l0aW9uX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgbC8xgCCAESSgoGcmVhc29uGAUgASgJQjXC8xgxCAEgASiACDIoXltBLVphLXpdKFtBLVphLXowLTlfLDpdKltBLVphLXowLTlfXSk/JEgDiAEBEiAKB21lc3NhZ2UYBiABKAlCCsLzGAYIASiAgAJIBIgBAUIHCgVfdHlwZUIJCgdfc3RhdHVzQhYKFF9vYnNlcnZlZF9nZW5lcmF0aW9uQgkKB19yZWFzb25CCgoIX21lc3NhZ2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_openchoreo_meta_v1alpha1_registry]);
 
 /**
- * One aspect of an object's observed state, as in Kubernetes metav1.Condition.
+ * One aspect of an object's observed state, as in Kubernetes metav1.Condition. Scalars keep
+ * presence so that an empty message or a zero generation reads back as written.
  *
  * @generated from message openchoreo.meta.v1alpha1.Condition
  */
@@ -24,23 +25,23 @@ export type Condition = Message<"openchoreo.meta.v1alpha1.Condition"> & {
   /**
    * CamelCase, e.g. "Ready".
    *
-   * @generated from field: string type = 1;
+   * @generated from field: optional string type = 1;
    */
-  type: string;
+  type?: string | undefined;
 
   /**
    * "True", "False" or "Unknown".
    *
-   * @generated from field: string status = 2;
+   * @generated from field: optional string status = 2;
    */
-  status: string;
+  status?: string | undefined;
 
   /**
    * The metadata.generation this condition was computed from.
    *
-   * @generated from field: int32 observed_generation = 3;
+   * @generated from field: optional int32 observed_generation = 3;
    */
-  observedGeneration: number;
+  observedGeneration?: number | undefined;
 
   /**
    * @generated from field: google.protobuf.Timestamp last_transition_time = 4;
@@ -50,16 +51,16 @@ export type Condition = Message<"openchoreo.meta.v1alpha1.Condition"> & {
   /**
    * A CamelCase identifier of why the condition last changed.
    *
-   * @generated from field: string reason = 5;
+   * @generated from field: optional string reason = 5;
    */
-  reason: string;
+  reason?: string | undefined;
 
   /**
    * Human-readable details; may be empty.
    *
-   * @generated from field: string message = 6;
+   * @generated from field: optional string message = 6;
    */
-  message: string;
+  message?: string | undefined;
 };
 
 /**

@@ -1,0 +1,18 @@
+import { allFiles } from "../gen/index.js";
+import { toBinary, fromBinary, createFileRegistry } from "@bufbuild/protobuf";
+import type { DescFile } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { create } from "@bufbuild/protobuf";
+const seen = new Map<string, DescFile>();
+const visit = (f: DescFile) => { if (seen.has(f.proto.name)) return; f.dependencies.forEach(visit); seen.set(f.proto.name, f); };
+allFiles.forEach(visit);
+console.log([...seen.keys()].filter(n => n.startsWith("google")), seen.size);
+const protos = [...seen.values()].map(f => fromBinary(FileDescriptorProtoSchema, toBinary(FileDescriptorProtoSchema, f.proto)));
+const reg = createFileRegistry(create(FileDescriptorSetSchema, { file: protos }));
+console.log(reg.getService("openchoreo.api.v1alpha1.OrganizationService")?.methods.length);
+const d = seen.get("google/protobuf/descriptor.proto")!;
+console.log(toBinary(FileDescriptorProtoSchema, d.proto).length, d.proto.syntax, JSON.stringify(d.proto.messageType[4]!.field[2]).slice(0, 300));
+const r = seen.get("openchoreo/meta/v1alpha1/registry.proto")!;
+console.log(r.extensions.map(e => [e.typeName, e.extendee.typeName, e.number]));
+const o = seen.get("openchoreo/api/v1alpha1/organization_service.proto")!;
+console.log(o.proto.service[0]!.options);

@@ -1,0 +1,100 @@
+import { create } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import { allFiles } from "../../gen/index.js";
+import { EnvironmentSchema } from "../../gen/openchoreo/model/v1alpha1/environment_pb.js";
+import { isInvalidSpecError } from "../errors/index.js";
+import { createCodec } from "./codec.js";
+import type { JsonObject } from "./json.js";
+import { createKindRegistry } from "./kind-registry.js";
+
+const codec = createCodec(createKindRegistry(allFiles));
+
+function violationPaths(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (isInvalidSpecError(err)) return err.violations.map((v) => `${v.path}: ${v.message}`);
+    throw err;
+  }
+  throw new Error("expected an InvalidSpecError");
+}
+
+describe("codec", () => {
+  it("keeps false, 0 and empty strings that v0.3 allows (presence)", () => {
+    const json = {
+      apiVersion: "openchoreo.dev/v1alpha1",
+      kind: "Environment",
+      metadata: { name: "dev", namespace: "default" },
+      spec: { dataPlaneRef: "", isProduction: false, gateway: { dnsPrefix: "dev" } },
+    };
+    expect(codec.encode(codec.decode(json).message)).toEqual(json);
+  });
+
+  it("keeps both forms of an int-or-string port", () => {
+    for (const port of [8080, "http"]) {
+      const json = {
+        apiVersion: "openchoreo.dev/v1alpha1",
+        kind: "DeployableArtifact",
+        metadata: { name: "a", namespace: "default" },
+        spec: {
+          configuration: {
+            application: { probes: { livenessProbe: { httpGet: { port, path: "/healthz" } } } },
+          },
+        },
+      };
+      expect(codec.encode(codec.decode(json).message)).toEqual(json);
+    }
+  });
+
+  it("encodes typed messages with apiVersion and kind set", () => {
+    const env = create(EnvironmentSchema, { metadata: { name: "prod", namespace: "acme" }, spec: { isProduction: true } });
+    expect(codec.encode(env)).toEqual({
+      apiVersion: "openchoreo.dev/v1alpha1",
+      kind: "Environment",
+      metadata: { name: "prod", namespace: "acme" },
+      spec: { isProduction: true },
+    });
+  });
+
+  it("names unknown and mistyped fields, and accepts only JSON names", () => {
+    const paths = violationPaths(() =>
+      codec.decode({
+        apiVersion: "openchoreo.dev/v1alpha1",
+        kind: "Environment",
+        metadata: { name: "dev", labels: { tier: 3 } },
+        spec: { isProduction: "yes", data_plane_ref: "x", gateway: { dnsPrefix: ["a"] } },
+      }),
+    );
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "spec.data_plane_ref: unknown field",
+        "spec.isProduction: must be a boolean",
+        "spec.gateway.dnsPrefix: must be a string",
+        "metadata.labels[tier]: must be a string",
+      ]),
+    );
+  });
+
+  it("refuses unknown kinds and wrong api versions, naming the field", () => {
+    expect(violationPaths(() => codec.decode({ apiVersion: "openchoreo.dev/v1alpha1", kind: "Gizmo" }))).toEqual([
+      'kind: unknown kind "Gizmo" in openchoreo.dev/v1alpha1',
+    ]);
+    expect(violationPaths(() => codec.decode({ apiVersion: "openchoreo.dev/v2", kind: "Project" }))).toEqual([
+      "apiVersion: must be openchoreo.dev/v1alpha1 for kind Project",
+    ]);
+    expect(violationPaths(() => codec.decode({ kind: "Project" }))).toEqual(["apiVersion: required"]);
+  });
+
+  it("parses multi-document YAML, JSON and Lists, and reports YAML errors with their document", () => {
+    const yaml = "apiVersion: v1\nkind: A\n---\n# only a comment\n---\napiVersion: v1\nkind: B\n";
+    expect(codec.parseManifests(yaml).map((d) => d.kind)).toEqual(["A", "B"]);
+    expect(codec.parseManifests('{"kind":"List","items":[{"kind":"A"},{"kind":"B"}]}').map((d) => d.kind)).toEqual(["A", "B"]);
+    expect(violationPaths(() => codec.parseManifests("kind: A\n---\nkind: [unclosed\n"))[0]).toMatch(/^document 2: not valid YAML or JSON/);
+    expect(violationPaths(() => codec.parseManifests("- a\n- b\n"))).toEqual(["document 1: must be an object"]);
+  });
+
+  it("writes YAML that parses back to the same documents", () => {
+    const docs: JsonObject[] = [{ kind: "A", spec: { n: 1, s: "x: y" } }, { kind: "B" }];
+    expect(codec.parseManifests(codec.toYaml(docs))).toEqual(docs);
+  });
+});

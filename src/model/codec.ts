@@ -1,0 +1,108 @@
+import { fromJson, toJson, type DescMessage, type Message, type MessageShape } from "@bufbuild/protobuf";
+import { parseAllDocuments, stringify } from "yaml";
+import { InvalidSpecError } from "../errors/index.js";
+import { isJsonObject, type JsonObject } from "./json.js";
+import type { KindInfo, KindRegistry } from "./kind-registry.js";
+import { walkJson } from "./walk-json.js";
+
+/** A decoded object and the kind it belongs to. */
+export interface KindObject {
+  readonly kind: KindInfo;
+  readonly message: Message;
+}
+
+/**
+ * The one converter between resource messages and their Kubernetes JSON/YAML form, used by the API,
+ * the CLI, the agents and the Kubernetes store. Field names, string enums, presence of false/0/""
+ * and int-or-string values survive the round trip; empty lists and maps read back as absent.
+ */
+export interface Codec {
+  readonly registry: KindRegistry;
+  /** The kind a manifest declares; InvalidSpecError naming apiVersion or kind when unknown. */
+  kindOf(json: unknown): KindInfo;
+  /** Kubernetes JSON to message. InvalidSpecError names every unknown or mistyped field. */
+  decode(json: unknown): KindObject;
+  /** Kubernetes JSON to a message of a known schema, checked the same way. */
+  decodeAs<Desc extends DescMessage>(schema: Desc, json: unknown): MessageShape<Desc>;
+  /** Message to Kubernetes JSON, with apiVersion and kind always set. */
+  encode(message: Message): JsonObject;
+  /** Parses YAML or JSON text of one or more documents; the items of a List are flattened. */
+  parseManifests(text: string): JsonObject[];
+  /** Kubernetes-style YAML, documents separated by "---". */
+  toYaml(docs: JsonObject | readonly JsonObject[]): string;
+}
+
+export function createCodec(registry: KindRegistry): Codec {
+  const kindOf = (json: unknown): KindInfo => {
+    if (!isJsonObject(json)) throw new InvalidSpecError([{ path: "", message: "must be an object" }]);
+    const { apiVersion, kind } = json;
+    if (typeof apiVersion !== "string" || !apiVersion) {
+      throw new InvalidSpecError([{ path: "apiVersion", message: "required" }]);
+    }
+    if (typeof kind !== "string" || !kind) throw new InvalidSpecError([{ path: "kind", message: "required" }]);
+    const info = registry.lookup(apiVersion, kind);
+    if (!info) {
+      const known = registry.resolve(kind);
+      throw new InvalidSpecError([
+        known
+          ? { path: "apiVersion", message: `must be ${known.apiVersion} for kind ${kind}` }
+          : { path: "kind", message: `unknown kind "${kind}" in ${apiVersion}` },
+      ]);
+    }
+    return info;
+  };
+
+  const decodeAs = <Desc extends DescMessage>(schema: Desc, json: unknown): MessageShape<Desc> => {
+    const violations = walkJson(schema, json, "");
+    if (violations.length > 0) throw new InvalidSpecError(violations);
+    return fromJson(schema, json as JsonObject, { ignoreUnknownFields: false });
+  };
+
+  return {
+    registry,
+    kindOf,
+    decodeAs,
+    decode(json) {
+      const kind = kindOf(json);
+      return { kind, message: decodeAs(kind.schema, json) };
+    },
+    encode(message) {
+      const kind = registry.bySchema(message.$typeName);
+      if (!kind) throw new Error(`${message.$typeName} is not a resource kind`);
+      const json = toJson(kind.schema, message) as JsonObject;
+      return { apiVersion: kind.apiVersion, kind: kind.kind, ...json };
+    },
+    parseManifests(text) {
+      const docs: JsonObject[] = [];
+      parseAllDocuments(text).forEach((doc, index) => {
+        if ("errors" in doc && doc.errors.length > 0) {
+          const err = doc.errors[0]!;
+          const line = err.linePos?.[0]?.line;
+          throw new InvalidSpecError([
+            { path: `document ${index + 1}`, message: `not valid YAML or JSON${line ? ` (line ${line})` : ""}: ${err.message.split("\n")[0]}` },
+          ]);
+        }
+        const value: unknown = doc.toJS();
+        if (value === null || value === undefined) return;
+        if (!isJsonObject(value)) {
+          throw new InvalidSpecError([{ path: `document ${index + 1}`, message: "must be an object" }]);
+        }
+        if (typeof value.kind === "string" && value.kind.endsWith("List") && Array.isArray(value.items)) {
+          value.items.forEach((item, i) => {
+            if (!isJsonObject(item)) {
+              throw new InvalidSpecError([{ path: `document ${index + 1}: items[${i}]`, message: "must be an object" }]);
+            }
+            docs.push(item);
+          });
+          return;
+        }
+        docs.push(value);
+      });
+      return docs;
+    },
+    toYaml(docs) {
+      const list = Array.isArray(docs) ? docs : [docs];
+      return list.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
+    },
+  };
+}
