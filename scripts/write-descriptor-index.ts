@@ -1,9 +1,10 @@
 // Writes gen/index.ts: every generated file descriptor, so the kind registry and the reflection
 // service find all contracts without a hand-kept list. Run by `npm run generate` after buf.
 import { readdirSync, statSync, writeFileSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 
-const genDir = new URL("../gen/", import.meta.url).pathname;
+// The folder to index: gen/ by default, another one when a test regenerates elsewhere to compare.
+const genDir = process.argv[2] ? resolve(process.argv[2]) : new URL("../gen/", import.meta.url).pathname;
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {

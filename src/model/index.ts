@@ -6,3 +6,5 @@ export { applyDefaults } from "./apply-defaults.js";
 export { redactSecrets, keepRedactedSecrets, REDACTED } from "./secret-fields.js";
 export { formatProblem, qualifiedKeyProblem, labelValueProblem } from "./names.js";
 export { isJsonObject, jsonEqual, getPath, type JsonObject, type JsonValue } from "./json.js";
+export { describeResourceService, type ResourceService, type ResourceMethod } from "./resource-services.js";
+export { crdFromKind } from "./crd-from-kind.js";

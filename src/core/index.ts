@@ -1,0 +1,1 @@
+export { createSystemClock, createFakeClock, type Clock, type FakeClock, type TimerHandle } from "./clock.js";

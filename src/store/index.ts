@@ -1,0 +1,12 @@
+export type {
+  ResourceObject,
+  ResourceStore,
+  ObjectKey,
+  ListOptions,
+  ListResult,
+  PropagationPolicy,
+  DeleteOptions,
+  WatchEventType,
+  WatchEvent,
+  WatchOptions,
+} from "./resource-store.js";

@@ -1,0 +1,104 @@
+import type { DescMessage, Message, MessageShape } from "@bufbuild/protobuf";
+import type { ObjectMeta } from "../../gen/openchoreo/meta/v1alpha1/object_meta_pb.js";
+
+/**
+ * The shape every resource message shares (see the kind registry): apiVersion, kind, metadata, spec,
+ * status. Stores and controllers handle any kind through this view.
+ */
+export type ResourceObject = Message & {
+  apiVersion: string;
+  kind: string;
+  metadata?: ObjectMeta;
+  spec?: Message;
+  status?: Message;
+};
+
+/** Identifies one object; namespace is "" for cluster-scoped kinds. */
+export interface ObjectKey {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface ListOptions {
+  /** Only this namespace; all namespaces when undefined (or for cluster-scoped kinds). */
+  readonly namespace?: string;
+  /** A Kubernetes label selector: "a=b,c!=d,e in (f,g),!h". */
+  readonly labelSelector?: string;
+  /** At most this many items; all when 0 or undefined. */
+  readonly limit?: number;
+  /** The `continue` token of the previous page. */
+  readonly continue?: string;
+}
+
+export interface ListResult<T> {
+  readonly items: T[];
+  /** The store's version at the time of the list: watch from here to miss nothing. */
+  readonly resourceVersion: string;
+  /** Pass back for the next page; "" on the last. Every page shows the state of the first. */
+  readonly continue: string;
+}
+
+export type PropagationPolicy = "Background" | "Foreground" | "Orphan";
+
+export interface DeleteOptions {
+  readonly propagationPolicy?: PropagationPolicy;
+  /** Only delete while the object is at this version (ConflictError otherwise). */
+  readonly resourceVersion?: string;
+}
+
+export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
+
+export interface WatchEvent<T> {
+  readonly type: WatchEventType;
+  /** The object after the change (its last state, for DELETED); undefined for BOOKMARK. */
+  readonly object: T | undefined;
+  /** The store's version after this event: resume a watch from here. */
+  readonly resourceVersion: string;
+}
+
+export interface WatchOptions {
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  /**
+   * Deliver every change after this version. When undefined or "", first an ADDED event per current
+   * object, then the changes. TooOldResourceVersionError when the history since it was compacted.
+   */
+  readonly resourceVersion?: string;
+  /** Ends the watch: the iterator returns. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The resource store port, with Kubernetes semantics (ARCHITECTURE.md section 6). Every adapter
+ * (memory, SQLite, Kubernetes) passes the contract suite in src/store/contract/.
+ *
+ * - resourceVersion is opaque: never compare two as numbers.
+ * - create sets uid, creationTimestamp, generation 1 and resourceVersion (the caller's are ignored);
+ *   AlreadyExistsError when the name is taken. An empty name with metadata.generateName gets a
+ *   random suffix.
+ * - update replaces metadata labels, annotations, finalizers, ownerReferences and spec; status and the
+ *   server-set metadata keep their stored values. generation grows only when spec changes. An update
+ *   that changes nothing writes nothing and keeps the resourceVersion. With metadata.resourceVersion
+ *   set, ConflictError when the object moved on. Once deleting, no finalizer may be added, and the
+ *   object goes when its last finalizer is removed.
+ * - updateStatus replaces only status, under the same resourceVersion precondition.
+ * - delete removes the object, or, when finalizers remain, sets deletionTimestamp and keeps it.
+ *   Dependents (objects whose ownerReferences name it by uid) are garbage collected: Background after
+ *   the owner is gone, Foreground before it (the owner waits with the "foregroundDeletion" finalizer),
+ *   Orphan never (their ownerReferences to it are removed).
+ * - Every object, as JSON, is at most the configured size: TooLargeError otherwise.
+ * - NotFoundError for a missing object; InvalidSpecError for a key that does not fit the kind's scope.
+ * - Objects returned are copies: changing them changes nothing in the store.
+ */
+export interface ResourceStore {
+  get<D extends DescMessage>(schema: D, key: ObjectKey): Promise<MessageShape<D>>;
+  list<D extends DescMessage>(schema: D, options?: ListOptions): Promise<ListResult<MessageShape<D>>>;
+  create<D extends DescMessage>(schema: D, object: MessageShape<D>): Promise<MessageShape<D>>;
+  update<D extends DescMessage>(schema: D, object: MessageShape<D>): Promise<MessageShape<D>>;
+  updateStatus<D extends DescMessage>(schema: D, object: MessageShape<D>): Promise<MessageShape<D>>;
+  /** Returns the object as it stands afterwards: with a deletionTimestamp, or its last state if gone. */
+  delete<D extends DescMessage>(schema: D, key: ObjectKey, options?: DeleteOptions): Promise<MessageShape<D>>;
+  watch<D extends DescMessage>(schema: D, options?: WatchOptions): AsyncIterable<WatchEvent<MessageShape<D>>>;
+  /** Releases files, locks and timers; pending watches end. */
+  close(): Promise<void>;
+}
