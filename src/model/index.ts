@@ -8,3 +8,4 @@ export { formatProblem, qualifiedKeyProblem, labelValueProblem } from "./names.j
 export { isJsonObject, jsonEqual, getPath, type JsonObject, type JsonValue } from "./json.js";
 export { describeResourceService, type ResourceService, type ResourceMethod } from "./resource-services.js";
 export { crdFromKind } from "./crd-from-kind.js";
+export { labels } from "./labels.js";

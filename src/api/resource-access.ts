@@ -1,0 +1,214 @@
+import type { Message } from "@bufbuild/protobuf";
+import { InvalidSpecError, isInvalidSpecError, isNotFoundError, type FieldViolation } from "../errors/index.js";
+import {
+  isJsonObject,
+  jsonEqual,
+  keepRedactedSecrets,
+  redactSecrets,
+  validateObject,
+  type Codec,
+  type JsonObject,
+  type KindInfo,
+} from "../model/index.js";
+import type { DeleteOptions, ObjectKey, ResourceStore, WatchEventType } from "../store/index.js";
+
+export interface WriteOptions {
+  /** Validate and default without writing. */
+  readonly dryRun?: boolean;
+}
+
+export type ApplyAction = "created" | "configured" | "unchanged";
+
+export interface ApplyResult {
+  readonly action: ApplyAction;
+  readonly object: JsonObject;
+}
+
+export interface AccessListOptions {
+  readonly namespace?: string;
+  readonly allNamespaces?: boolean;
+  readonly labelSelector?: string;
+  readonly limit?: number;
+  readonly continue?: string;
+}
+
+export interface AccessWatchOptions {
+  readonly namespace?: string;
+  readonly allNamespaces?: boolean;
+  readonly labelSelector?: string;
+  readonly resourceVersion?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface AccessWatchEvent {
+  readonly type: WatchEventType;
+  readonly object: JsonObject | undefined;
+  readonly resourceVersion: string;
+}
+
+/**
+ * The write path and read path of the API for every kind, in Kubernetes JSON: namespace defaulting,
+ * CRD defaults, every registry rule, immutable fields, secrets kept on write and redacted on read.
+ * Typed services and ResourceService both go through it, so a rule holds whatever the client.
+ */
+export interface ResourceAccess {
+  get(kind: KindInfo, key: ObjectKey): Promise<JsonObject>;
+  list(kind: KindInfo, options: AccessListOptions): Promise<{ items: JsonObject[]; resourceVersion: string; continue: string }>;
+  watch(kind: KindInfo, options: AccessWatchOptions): AsyncIterable<AccessWatchEvent>;
+  create(kind: KindInfo, json: JsonObject, options?: WriteOptions): Promise<JsonObject>;
+  update(kind: KindInfo, json: JsonObject, options?: WriteOptions): Promise<JsonObject>;
+  delete(kind: KindInfo, key: ObjectKey, options?: DeleteOptions): Promise<JsonObject>;
+  /**
+   * Creates or updates every document of a YAML or JSON text. All are checked before any is written;
+   * an update replaces spec and merges labels and annotations (keys others set stay).
+   */
+  apply(text: string, options?: WriteOptions & { readonly defaultNamespace?: string }): Promise<ApplyResult[]>;
+}
+
+export interface ResourceAccessDeps {
+  readonly store: ResourceStore;
+  readonly codec: Codec;
+}
+
+export function createResourceAccess({ store, codec }: ResourceAccessDeps): ResourceAccess {
+  const read = (kind: KindInfo, message: Message): JsonObject => redactSecrets(kind.schema, codec.encode(message));
+  const toMessage = (kind: KindInfo, json: JsonObject) => codec.decodeAs(kind.schema, json);
+
+  const key = (kind: KindInfo, namespace: string | undefined, name: string): ObjectKey => ({
+    namespace: kind.namespaced ? namespace || "default" : "",
+    name,
+  });
+
+  /** Shape, identity and namespace: the checks that need no stored object. */
+  const admit = (kind: KindInfo, json: JsonObject, defaultNamespace = "default"): JsonObject => {
+    codec.decodeAs(kind.schema, json);
+    const metadata = isJsonObject(json.metadata) ? { ...json.metadata } : {};
+    if (kind.namespaced && !metadata.namespace) metadata.namespace = defaultNamespace;
+    return { ...json, metadata };
+  };
+
+  const storedJson = async (kind: KindInfo, k: ObjectKey): Promise<JsonObject | undefined> => {
+    try {
+      return codec.encode(await store.get(kind.schema, k));
+    } catch (err) {
+      if (isNotFoundError(err)) return undefined;
+      throw err;
+    }
+  };
+
+  const prepareUpdate = (kind: KindInfo, json: JsonObject, stored: JsonObject): JsonObject => {
+    const withSecrets = keepRedactedSecrets(kind.schema, json, stored);
+    return validateObject(kind, withSecrets, { previous: stored });
+  };
+
+  const access: ResourceAccess = {
+    async get(kind, k) {
+      return read(kind, await store.get(kind.schema, key(kind, k.namespace, k.name)));
+    },
+
+    async list(kind, options) {
+      const result = await store.list(kind.schema, {
+        ...(kind.namespaced && !options.allNamespaces ? { namespace: options.namespace || "default" } : {}),
+        ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+        ...(options.limit ? { limit: options.limit } : {}),
+        ...(options.continue ? { continue: options.continue } : {}),
+      });
+      return { items: result.items.map((m) => read(kind, m)), resourceVersion: result.resourceVersion, continue: result.continue };
+    },
+
+    async *watch(kind, options) {
+      const events = store.watch(kind.schema, {
+        ...(kind.namespaced && !options.allNamespaces ? { namespace: options.namespace || "default" } : {}),
+        ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+        ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      for await (const event of events) {
+        yield { type: event.type, object: event.object && read(kind, event.object), resourceVersion: event.resourceVersion };
+      }
+    },
+
+    async create(kind, json, options = {}) {
+      const admitted = admit(kind, json);
+      const valid = validateObject(kind, admitted);
+      delete valid.status;
+      if (options.dryRun) return redactSecrets(kind.schema, valid);
+      return read(kind, await store.create(kind.schema, toMessage(kind, valid)));
+    },
+
+    async update(kind, json, options = {}) {
+      const admitted = admit(kind, json);
+      const meta = admitted.metadata as JsonObject;
+      const stored = codec.encode(await store.get(kind.schema, key(kind, meta.namespace as string, String(meta.name ?? ""))));
+      const valid = prepareUpdate(kind, admitted, stored);
+      if (options.dryRun) return redactSecrets(kind.schema, valid);
+      return read(kind, await store.update(kind.schema, toMessage(kind, valid)));
+    },
+
+    async delete(kind, k, options) {
+      return read(kind, await store.delete(kind.schema, key(kind, k.namespace, k.name), options));
+    },
+
+    async apply(text, options = {}) {
+      // Every document is judged before any is written, so a bad document changes nothing.
+      const planned: { kind: KindInfo; desired: JsonObject; stored: JsonObject | undefined }[] = [];
+      const violations: FieldViolation[] = [];
+      for (const [index, doc] of codec.parseManifests(text).entries()) {
+        try {
+          const kind = codec.kindOf(doc);
+          const admitted = admit(kind, doc, options.defaultNamespace);
+          const meta = admitted.metadata as JsonObject;
+          const stored = await storedJson(kind, key(kind, meta.namespace as string, String(meta.name ?? "")));
+          const desired = stored ? prepareUpdate(kind, mergeApplied(admitted, stored), stored) : validateObject(kind, admitted);
+          if (!stored) delete desired.status;
+          planned.push({ kind, desired, stored });
+        } catch (err) {
+          if (!isInvalidSpecError(err)) throw err;
+          const label = `document ${index + 1}${describeDoc(doc)}`;
+          violations.push(...err.violations.map((v) => ({ path: `${label}: ${v.path}`, message: v.message })));
+        }
+      }
+      if (violations.length > 0) throw new InvalidSpecError(violations);
+
+      const results: ApplyResult[] = [];
+      for (const { kind, desired, stored } of planned) {
+        if (stored && jsonEqual(withoutStatus(desired), withoutStatus(stored))) {
+          results.push({ action: "unchanged", object: redactSecrets(kind.schema, stored) });
+        } else if (options.dryRun) {
+          results.push({ action: stored ? "configured" : "created", object: redactSecrets(kind.schema, desired) });
+        } else if (!stored) {
+          results.push({ action: "created", object: read(kind, await store.create(kind.schema, toMessage(kind, desired))) });
+        } else {
+          const updated = read(kind, await store.update(kind.schema, toMessage(kind, desired)));
+          const moved = (updated.metadata as JsonObject).resourceVersion !== (stored.metadata as JsonObject).resourceVersion;
+          results.push({ action: moved ? "configured" : "unchanged", object: updated });
+        }
+      }
+      return results;
+    },
+  };
+  return access;
+}
+
+/** The applied document takes over spec; labels and annotations merge into the stored ones. */
+function mergeApplied(applied: JsonObject, stored: JsonObject): JsonObject {
+  const appliedMeta = applied.metadata as JsonObject;
+  const storedMeta = stored.metadata as JsonObject;
+  const merge = (field: string) => ({ ...(storedMeta[field] as JsonObject | undefined), ...(appliedMeta[field] as JsonObject | undefined) });
+  const metadata: JsonObject = { ...storedMeta, labels: merge("labels"), annotations: merge("annotations") };
+  for (const field of ["labels", "annotations"]) if (Object.keys(metadata[field] as JsonObject).length === 0) delete metadata[field];
+  const merged: JsonObject = { ...stored, metadata };
+  if (applied.spec === undefined) delete merged.spec;
+  else merged.spec = applied.spec;
+  return merged;
+}
+
+function withoutStatus(json: JsonObject): JsonObject {
+  const { status: _status, ...rest } = json;
+  return rest;
+}
+
+function describeDoc(doc: JsonObject): string {
+  const meta = isJsonObject(doc.metadata) ? doc.metadata : {};
+  return typeof doc.kind === "string" ? ` (${doc.kind} ${typeof meta.name === "string" ? meta.name : "(unnamed)"})` : "";
+}

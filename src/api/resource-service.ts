@@ -1,0 +1,80 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import { EventSchema } from "../../gen/openchoreo/model/v1alpha1/event_pb.js";
+import { ApplyAction, type ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
+import { InvalidSpecError } from "../errors/index.js";
+import { labels, type Codec, type KindInfo } from "../model/index.js";
+import type { ResourceAccess } from "./resource-access.js";
+import { maxPageSize, propagationOf, watchEventTypeOf } from "./typed-resource-service.js";
+
+const applyActions = { created: ApplyAction.CREATED, configured: ApplyAction.CONFIGURED, unchanged: ApplyAction.UNCHANGED };
+
+/** ResourceService: any kind, named the way users type it, in its Kubernetes JSON form. */
+export function createResourceService(deps: { readonly access: ResourceAccess; readonly codec: Codec }): ServiceImpl<typeof ResourceService> {
+  const { access, codec } = deps;
+  const kindNamed = (name: string, apiVersion: string): KindInfo => {
+    if (!name) throw new InvalidSpecError([{ path: "kind", message: "required" }]);
+    const kind = codec.registry.resolve(name, apiVersion || undefined);
+    if (!kind) throw new InvalidSpecError([{ path: "kind", message: `unknown kind "${name}"${apiVersion ? ` in ${apiVersion}` : ""}` }]);
+    return kind;
+  };
+  const eventKind = codec.registry.bySchema(EventSchema.typeName)!;
+  const eventsAbout = (kind: KindInfo, namespace: string, name: string) => ({
+    namespace: kind.namespaced ? namespace || "default" : "default",
+    labelSelector: `${labels.involvedKind}=${kind.kind},${labels.involvedName}=${name}`,
+  });
+
+  return {
+    async apply(request) {
+      const results = await access.apply(request.manifests, { dryRun: request.dryRun, defaultNamespace: request.defaultNamespace || "default" });
+      return { results: results.map((r) => ({ action: applyActions[r.action], object: r.object })) };
+    },
+    async get(request) {
+      return { object: await access.get(kindNamed(request.kind, request.apiVersion), request) };
+    },
+    async list(request) {
+      const page = await access.list(kindNamed(request.kind, request.apiVersion), {
+        namespace: request.namespace,
+        allNamespaces: request.allNamespaces,
+        labelSelector: request.labelSelector,
+        limit: request.pageSize > 0 ? Math.min(request.pageSize, maxPageSize) : 0,
+        continue: request.pageToken,
+      });
+      return { items: page.items, nextPageToken: page.continue, resourceVersion: page.resourceVersion };
+    },
+    async delete(request) {
+      const kind = kindNamed(request.kind, request.apiVersion);
+      const object = await access.delete(kind, request, {
+        propagationPolicy: propagationOf(request.propagationPolicy),
+        ...(request.resourceVersion ? { resourceVersion: request.resourceVersion } : {}),
+      });
+      return { object };
+    },
+    async *watch(request, context) {
+      const events = access.watch(kindNamed(request.kind, request.apiVersion), {
+        namespace: request.namespace,
+        allNamespaces: request.allNamespaces,
+        labelSelector: request.labelSelector,
+        resourceVersion: request.resourceVersion,
+        signal: context.signal,
+      });
+      for await (const event of events) {
+        yield { type: watchEventTypeOf(event.type), ...(event.object ? { object: event.object } : {}), resourceVersion: event.resourceVersion };
+      }
+    },
+    async listEvents(request) {
+      const kind = kindNamed(request.kind, request.apiVersion);
+      const page = await access.list(eventKind, eventsAbout(kind, request.namespace, request.name));
+      const events = page.items.map((e) => codec.decodeAs(EventSchema, e));
+      events.sort((a, b) => Number(a.status?.lastTimestamp?.seconds ?? 0n) - Number(b.status?.lastTimestamp?.seconds ?? 0n));
+      return { events, resourceVersion: page.resourceVersion };
+    },
+    async *watchEvents(request, context) {
+      const kind = kindNamed(request.kind, request.apiVersion);
+      const events = access.watch(eventKind, { ...eventsAbout(kind, request.namespace, request.name), resourceVersion: request.resourceVersion, signal: context.signal });
+      for await (const event of events) {
+        if (!event.object) continue;
+        yield { type: watchEventTypeOf(event.type), event: codec.decodeAs(EventSchema, event.object) };
+      }
+    },
+  };
+}

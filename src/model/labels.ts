@@ -1,0 +1,11 @@
+/** Labels the platform sets on the objects it creates, so parents and children find each other. */
+export const labels = {
+  organization: "openchoreo.dev/organization",
+  project: "openchoreo.dev/project",
+  component: "openchoreo.dev/component",
+  environment: "openchoreo.dev/environment",
+  managedBy: "openchoreo.dev/managed-by",
+  /** On an Event: the kind and name of the object it is about (events live in that object's namespace). */
+  involvedKind: "events.openchoreo.dev/involved-kind",
+  involvedName: "events.openchoreo.dev/involved-name",
+} as const;
