@@ -1,0 +1,32 @@
+import { ComponentSchema } from "../../../gen/openchoreo/model/v1alpha1/component_pb.js";
+import { DeployableArtifactSchema } from "../../../gen/openchoreo/model/v1alpha1/deployable_artifact_pb.js";
+import { ProjectSchema } from "../../../gen/openchoreo/model/v1alpha1/project_pb.js";
+import { WorkloadSchema } from "../../../gen/openchoreo/model/v1alpha1/workload_pb.js";
+import { controllerFor, type ControllerDefinition, type MapFn } from "../../core/index.js";
+import type { ResourceObject } from "../../store/index.js";
+import { ownerOf } from "../references/reference-controller.js";
+import { componentTypes, createComponentReconciler, type ComponentReconcilerDeps } from "./reconcile.js";
+
+/** An object names its component in spec.owner: reconcile that component. */
+const toOwningComponent: MapFn = (object) => {
+  const name = ownerOf(object)?.componentName;
+  return name ? [{ namespace: object.metadata?.namespace ?? "", name }] : [];
+};
+
+/** A project appeared or changed: reconcile its components. */
+const toProjectComponents: MapFn = async (project, reader) =>
+  ((await reader.list(ComponentSchema, { namespace: project.metadata?.namespace ?? "" })) as ResourceObject[])
+    .filter((c) => ownerOf(c)?.projectName === project.metadata?.name)
+    .map((c) => ({ namespace: c.metadata?.namespace ?? "", name: c.metadata?.name ?? "" }));
+
+export function componentController(deps: ComponentReconcilerDeps): ControllerDefinition {
+  let builder = controllerFor(ComponentSchema)
+    .owns(DeployableArtifactSchema)
+    .watches(WorkloadSchema, toOwningComponent)
+    .watches(ProjectSchema, toProjectComponents);
+  for (const { instance, binding } of Object.values(componentTypes)) {
+    builder = builder.watches(instance, toOwningComponent);
+    if (binding) builder = builder.owns(binding);
+  }
+  return builder.build(createComponentReconciler(deps));
+}

@@ -1,0 +1,207 @@
+import { create, equals, type DescMessage } from "@bufbuild/protobuf";
+import { OwnerReferenceSchema } from "../../../gen/openchoreo/meta/v1alpha1/object_meta_pb.js";
+import { ComponentSchema, type Component } from "../../../gen/openchoreo/model/v1alpha1/component_pb.js";
+import { DeployableArtifactSchema, type DeployableArtifact } from "../../../gen/openchoreo/model/v1alpha1/deployable_artifact_pb.js";
+import { DeploymentPipelineSchema, type DeploymentPipeline } from "../../../gen/openchoreo/model/v1alpha1/deployment_pipeline_pb.js";
+import { ProjectSchema } from "../../../gen/openchoreo/model/v1alpha1/project_pb.js";
+import { ScheduledTaskBindingSchema } from "../../../gen/openchoreo/model/v1alpha1/scheduled_task_binding_pb.js";
+import { ScheduledTaskSchema } from "../../../gen/openchoreo/model/v1alpha1/scheduled_task_pb.js";
+import { ServiceBindingSchema } from "../../../gen/openchoreo/model/v1alpha1/service_binding_pb.js";
+import { ServiceSchema } from "../../../gen/openchoreo/model/v1alpha1/service_pb.js";
+import { WebApplicationBindingSchema } from "../../../gen/openchoreo/model/v1alpha1/web_application_binding_pb.js";
+import { WebApplicationSchema } from "../../../gen/openchoreo/model/v1alpha1/web_application_pb.js";
+import { APISchema } from "../../../gen/openchoreo/model/v1alpha1/api_pb.js";
+import { WorkloadSchema, type Workload } from "../../../gen/openchoreo/model/v1alpha1/workload_pb.js";
+import type { Client, Clock, Reconciler } from "../../core/index.js";
+import { isAlreadyExistsError, isNotFoundError } from "../../errors/index.js";
+import { labels } from "../../model/index.js";
+import type { ResourceObject } from "../../store/index.js";
+import { boundedName } from "../bounded-name.js";
+import type { ConditionInput } from "../conditions.js";
+import type { EventRecorder } from "../event-recorder.js";
+import { readyFrom, writeStatus } from "../object-status.js";
+import { ownerOf } from "../references/reference-controller.js";
+import { snapshotArtifact, type InstanceSettings } from "./snapshot.js";
+
+/** The typed instance and the binding kind of each component type. */
+export const componentTypes: Record<string, { instance: DescMessage; binding: DescMessage | undefined }> = {
+  Service: { instance: ServiceSchema, binding: ServiceBindingSchema },
+  WebApplication: { instance: WebApplicationSchema, binding: WebApplicationBindingSchema },
+  ScheduledTask: { instance: ScheduledTaskSchema, binding: ScheduledTaskBindingSchema },
+  // An API is bound per environment by its own APIBinding objects.
+  API: { instance: APISchema, binding: undefined },
+};
+
+/** Set to "false" on a Component to keep new artifacts out of the first environment. */
+export const autoDeployAnnotation = "openchoreo.dev/auto-deploy";
+
+export interface ComponentReconcilerDeps {
+  readonly clock: Clock;
+  readonly events: EventRecorder;
+}
+
+/**
+ * A component joins its project (labels and an owner reference, so deleting the project removes
+ * it), finds its typed instance and its Workload, snapshots them into an immutable
+ * DeployableArtifact, and deploys that artifact to the first environment of the project's pipeline
+ * through a Binding, unless auto-deploy is off. Conditions say exactly what is missing.
+ */
+export function createComponentReconciler(deps: ComponentReconcilerDeps): Reconciler {
+  const { clock, events } = deps;
+  return async (request, { client }) => {
+    let component: Component;
+    try {
+      component = await client.get(ComponentSchema, request);
+    } catch (err) {
+      if (isNotFoundError(err)) return {};
+      throw err;
+    }
+    if (component.metadata?.deletionTimestamp) return {};
+    const meta = component.metadata!;
+    const namespace = meta.namespace;
+    const projectName = component.spec?.owner?.projectName ?? "";
+    const conditions: ConditionInput[] = [];
+
+    const project = await find(client, ProjectSchema, namespace, projectName);
+    if (project && (await joinProject(client, component, project))) return {};
+    conditions.push(
+      project
+        ? { type: "ProjectResolved", status: "True", reason: "Found", message: `project "${projectName}" exists` }
+        : { type: "ProjectResolved", status: "False", reason: "ProjectNotFound", message: `Project "${projectName}" not found in namespace "${namespace}"` },
+    );
+
+    const type = component.spec?.type ?? "";
+    const kinds = componentTypes[type];
+    const instance = kinds && (await ownedBy(client, kinds.instance, namespace, meta.name))[0];
+    conditions.push(
+      instance
+        ? { type: "InstanceResolved", status: "True", reason: "Found", message: `${type} "${instance.metadata?.name}" configures this component` }
+        : { type: "InstanceResolved", status: "False", reason: `${type || "Instance"}NotFound`, message: `no ${type} names this component in spec.owner.componentName` },
+    );
+    const workload = (await ownedBy(client, WorkloadSchema, namespace, meta.name))[0] as Workload | undefined;
+    conditions.push(
+      workload
+        ? { type: "WorkloadResolved", status: "True", reason: "Found", message: `Workload "${workload.metadata?.name}" describes this component` }
+        : { type: "WorkloadResolved", status: "False", reason: "WorkloadNotFound", message: "no Workload yet: apply one, or build the component" },
+    );
+
+    let deployed = "";
+    if (project && instance && workload && kinds?.binding) {
+      const settings: InstanceSettings = {
+        className: (instance.spec as { className?: string }).className ?? "default",
+        apis: (instance.spec as { apis?: InstanceSettings["apis"] }).apis ?? {},
+      };
+      const artifact = await ensureArtifact(client, component, snapshotArtifact(component, workload, settings));
+      conditions.push({ type: "ArtifactReady", status: "True", reason: "Snapshot", message: `DeployableArtifact "${artifact.metadata?.name}" holds the current workload` });
+      if (meta.annotations[autoDeployAnnotation] === "false") {
+        deployed = `auto-deploy is off (${autoDeployAnnotation}: "false")`;
+      } else {
+        const pipeline = await find(client, DeploymentPipelineSchema, namespace, (project.spec as { deploymentPipelineRef?: string }).deploymentPipelineRef ?? "");
+        const environment = pipeline && firstEnvironment(pipeline as DeploymentPipeline);
+        if (!environment) {
+          conditions.push({ type: "Deployed", status: "False", reason: "PipelineNotFound", message: `the project's DeploymentPipeline is missing or has no promotion path` });
+        } else {
+          const bindingName = await ensureBinding(client, kinds.binding, component, artifact, environment, events);
+          deployed = `artifact "${artifact.metadata?.name}" is bound to environment "${environment}" by ${kinds.binding.name} "${bindingName}"`;
+        }
+      }
+    }
+    conditions.push(readyFrom(conditions, "Deployable", deployed || "every part of the component exists"));
+    await writeStatus(client, ComponentSchema, component, conditions, clock.now());
+    return {};
+  };
+}
+
+async function find(client: Client, schema: DescMessage, namespace: string, name: string): Promise<ResourceObject | undefined> {
+  if (!name) return undefined;
+  try {
+    return (await client.get(schema, { namespace, name })) as ResourceObject;
+  } catch (err) {
+    if (isNotFoundError(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Objects of a kind in the namespace whose spec.owner.componentName names the component, by name. */
+export async function ownedBy(client: Client, schema: DescMessage, namespace: string, component: string): Promise<ResourceObject[]> {
+  const objects = (await client.list(schema, { namespace })) as ResourceObject[];
+  return objects.filter((o) => ownerOf(o)?.componentName === component);
+}
+
+/** Labels and a controlling owner reference to the project; true when it wrote. */
+async function joinProject(client: Client, component: Component, project: ResourceObject): Promise<boolean> {
+  const meta = component.metadata!;
+  const uid = project.metadata?.uid ?? "";
+  const wanted = { [labels.organization]: meta.namespace, [labels.project]: project.metadata?.name ?? "", [labels.component]: meta.name };
+  const labelled = Object.entries(wanted).every(([k, v]) => meta.labels[k] === v);
+  const owned = meta.ownerReferences.some((r) => r.uid === uid);
+  if (labelled && owned) return false;
+  meta.labels = { ...meta.labels, ...wanted };
+  if (!owned) {
+    meta.ownerReferences = [...meta.ownerReferences, create(OwnerReferenceSchema, { apiVersion: project.apiVersion, kind: "Project", name: project.metadata?.name ?? "", uid, controller: true })];
+  }
+  await client.update(ComponentSchema, component);
+  return true;
+}
+
+function ownerReferenceTo(component: Component) {
+  return create(OwnerReferenceSchema, { apiVersion: component.apiVersion, kind: "Component", name: component.metadata?.name ?? "", uid: component.metadata?.uid ?? "", controller: true });
+}
+
+async function ensureArtifact(client: Client, component: Component, artifact: DeployableArtifact): Promise<DeployableArtifact> {
+  artifact.metadata!.ownerReferences = [ownerReferenceTo(component)];
+  try {
+    return await client.create(DeployableArtifactSchema, artifact);
+  } catch (err) {
+    if (isAlreadyExistsError(err)) return artifact;
+    throw err;
+  }
+}
+
+/** The environment a pipeline starts from: a source that is no path's target. */
+export function firstEnvironment(pipeline: DeploymentPipeline): string | undefined {
+  const paths = pipeline.spec?.promotionPaths ?? [];
+  const targets = new Set(paths.flatMap((p) => p.targetEnvironmentRefs.map((t) => t.name)));
+  return paths.map((p) => p.sourceEnvironmentRef).find((s) => s && !targets.has(s)) ?? paths[0]?.sourceEnvironmentRef;
+}
+
+/** Creates the first environment's binding, or moves it to the new artifact; returns its name. */
+async function ensureBinding(client: Client, schema: DescMessage, component: Component, artifact: DeployableArtifact, environment: string, events: EventRecorder): Promise<string> {
+  const meta = component.metadata!;
+  const name = boundedName([meta.name], environment);
+  const spec = artifact.spec!;
+  const desired = {
+    owner: { projectName: component.spec?.owner?.projectName, componentName: meta.name },
+    environment,
+    className: spec.className,
+    workloadSpec: spec.workload,
+    artifactName: artifact.metadata?.name,
+    ...(schema.typeName === ServiceBindingSchema.typeName ? { apis: spec.apis } : {}),
+  };
+  const existing = await find(client, schema, meta.namespace, name);
+  if (!existing) {
+    const binding = create(schema, {
+      apiVersion: "openchoreo.dev/v1alpha1",
+      kind: schema.name,
+      metadata: {
+        name,
+        namespace: meta.namespace,
+        labels: { [labels.organization]: meta.namespace, [labels.project]: desired.owner.projectName ?? "", [labels.component]: meta.name, [labels.environment]: environment, [labels.managedBy]: "component-controller" },
+        ownerReferences: [ownerReferenceTo(component)],
+      },
+      spec: { ...desired, releaseState: "Active" },
+    } as never) as ResourceObject;
+    await client.create(schema, binding);
+    await events.record(component, "Normal", "Deployed", `Bound artifact ${artifact.metadata?.name} to environment ${environment}`);
+    return name;
+  }
+  // Keep what the binding's users set (releaseState, overrides); take the artifact's content.
+  const specSchema = schema.fields.find((f) => f.localName === "spec")!.message!;
+  const { $typeName: _typeName, ...kept } = (existing.spec ?? {}) as Record<string, unknown>;
+  const next = create(specSchema, { ...kept, ...desired } as never);
+  if (existing.spec && equals(specSchema, existing.spec, next)) return name;
+  existing.spec = next;
+  await client.update(schema, existing);
+  await events.record(component, "Normal", "Deployed", `Moved environment ${environment} to artifact ${artifact.metadata?.name}`);
+  return name;
+}

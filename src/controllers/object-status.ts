@@ -1,0 +1,46 @@
+import { create, equals, type DescMessage, type Message } from "@bufbuild/protobuf";
+import type { Condition } from "../../gen/openchoreo/meta/v1alpha1/condition_pb.js";
+import type { Writer } from "../core/index.js";
+import type { ResourceObject } from "../store/index.js";
+import { setCondition, type ConditionInput } from "./conditions.js";
+
+/** The status message of any kind: every one carries conditions and observedGeneration. */
+type GenericStatus = Message & { conditions: Condition[]; observedGeneration?: number };
+
+export function statusSchemaOf(schema: DescMessage): DescMessage {
+  const field = schema.fields.find((f) => f.localName === "status");
+  if (!field?.message) throw new Error(`${schema.typeName} has no status message`);
+  return field.message;
+}
+
+/**
+ * Writes conditions (and any other status fields) to an object of any kind, with observedGeneration
+ * set; skips the write when nothing changed, so a reconcile that decides the same again costs no
+ * write and wakes no watcher.
+ */
+export async function writeStatus(
+  client: Writer,
+  schema: DescMessage,
+  object: ResourceObject,
+  conditions: readonly ConditionInput[],
+  nowMs: number,
+  fields: Record<string, unknown> = {},
+): Promise<void> {
+  const statusSchema = statusSchemaOf(schema);
+  const before = object.status as GenericStatus | undefined;
+  const generation = object.metadata?.generation ?? 0;
+  let merged = before?.conditions ?? [];
+  for (const condition of conditions) merged = setCondition(merged, condition, generation, nowMs);
+  const after = create(statusSchema, { ...(before ?? {}), ...fields, conditions: merged, observedGeneration: generation } as never) as GenericStatus;
+  if (before && equals(statusSchema, before, after)) return;
+  object.status = after;
+  await client.updateStatus(schema, object);
+}
+
+/** Ready follows the first failing condition, or is True with the given reason when none fails. */
+export function readyFrom(conditions: readonly ConditionInput[], readyReason: string, readyMessage: string): ConditionInput {
+  const failing = conditions.find((c) => c.status !== "True");
+  return failing
+    ? { type: "Ready", status: failing.status, reason: failing.reason, message: failing.message }
+    : { type: "Ready", status: "True", reason: readyReason, message: readyMessage };
+}

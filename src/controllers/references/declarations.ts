@@ -1,0 +1,131 @@
+import { APIBindingSchema, type APIBinding } from "../../../gen/openchoreo/model/v1alpha1/api_binding_pb.js";
+import { APIClassSchema } from "../../../gen/openchoreo/model/v1alpha1/api_class_pb.js";
+import { APISchema, type API } from "../../../gen/openchoreo/model/v1alpha1/api_pb.js";
+import { BuildPlaneSchema } from "../../../gen/openchoreo/model/v1alpha1/build_plane_pb.js";
+import { BuildSchema } from "../../../gen/openchoreo/model/v1alpha1/build_pb.js";
+import { ComponentSchema } from "../../../gen/openchoreo/model/v1alpha1/component_pb.js";
+import { ConfigurationGroupSchema } from "../../../gen/openchoreo/model/v1alpha1/configuration_group_pb.js";
+import { DataPlaneSchema } from "../../../gen/openchoreo/model/v1alpha1/data_plane_pb.js";
+import { DeployableArtifactSchema } from "../../../gen/openchoreo/model/v1alpha1/deployable_artifact_pb.js";
+import { DeploymentPipelineSchema, type DeploymentPipeline } from "../../../gen/openchoreo/model/v1alpha1/deployment_pipeline_pb.js";
+import { DeploymentSchema } from "../../../gen/openchoreo/model/v1alpha1/deployment_pb.js";
+import { DeploymentTrackSchema } from "../../../gen/openchoreo/model/v1alpha1/deployment_track_pb.js";
+import { EndpointSchema } from "../../../gen/openchoreo/model/v1alpha1/endpoint_pb.js";
+import { EnvironmentSchema, type Environment } from "../../../gen/openchoreo/model/v1alpha1/environment_pb.js";
+import { GitCommitRequestSchema } from "../../../gen/openchoreo/model/v1alpha1/git_commit_request_pb.js";
+import { ProjectSchema, type Project } from "../../../gen/openchoreo/model/v1alpha1/project_pb.js";
+import { PromotionSchema } from "../../../gen/openchoreo/model/v1alpha1/promotion_pb.js";
+import { ReleaseSchema } from "../../../gen/openchoreo/model/v1alpha1/release_pb.js";
+import { ScheduledTaskBindingSchema } from "../../../gen/openchoreo/model/v1alpha1/scheduled_task_binding_pb.js";
+import { ScheduledTaskClassSchema } from "../../../gen/openchoreo/model/v1alpha1/scheduled_task_class_pb.js";
+import { ScheduledTaskSchema } from "../../../gen/openchoreo/model/v1alpha1/scheduled_task_pb.js";
+import { ServiceBindingSchema } from "../../../gen/openchoreo/model/v1alpha1/service_binding_pb.js";
+import { ServiceClassSchema } from "../../../gen/openchoreo/model/v1alpha1/service_class_pb.js";
+import { ServiceSchema } from "../../../gen/openchoreo/model/v1alpha1/service_pb.js";
+import { WebApplicationBindingSchema } from "../../../gen/openchoreo/model/v1alpha1/web_application_binding_pb.js";
+import { WebApplicationClassSchema } from "../../../gen/openchoreo/model/v1alpha1/web_application_class_pb.js";
+import { WebApplicationSchema } from "../../../gen/openchoreo/model/v1alpha1/web_application_pb.js";
+import { WorkloadSchema } from "../../../gen/openchoreo/model/v1alpha1/workload_pb.js";
+import type { ResourceObject } from "../../store/index.js";
+import type { ConditionInput } from "../conditions.js";
+import { ownerOf, type Reference, type ReferenceDeclaration } from "./reference-controller.js";
+
+const present = (...names: (string | undefined)[]): string[] => names.filter((n): n is string => !!n);
+const specOf = <T>(object: ResourceObject) => (object.spec ?? {}) as T;
+
+const component: Reference = { type: "ComponentResolved", schema: ComponentSchema, names: (o) => present(ownerOf(o)?.componentName) };
+const project: Reference = { type: "ProjectResolved", schema: ProjectSchema, names: (o) => present(ownerOf(o)?.projectName) };
+const classOf = (schema: ReferenceDeclaration["schema"]): Reference => ({
+  type: "ClassResolved",
+  schema,
+  names: (o) => present(specOf<{ className?: string }>(o).className),
+});
+const environmentOf = (field: "environment" | "environmentName"): Reference => ({
+  type: "EnvironmentResolved",
+  schema: EnvironmentSchema,
+  names: (o) => present(specOf<Record<string, string | undefined>>(o)[field]),
+});
+const artifact: Reference = {
+  type: "ArtifactResolved",
+  schema: DeployableArtifactSchema,
+  names: (o) => present(specOf<{ artifactName?: string }>(o).artifactName),
+};
+
+/** Kinds whose objects are stored and checked but delivered to no plane until rendering and agents land. */
+const notDelivered: ConditionInput = {
+  type: "Delivered",
+  status: "False",
+  reason: "DeliveryNotAvailable",
+  message: "data-plane rendering and delivery through plane agents are not available in this version",
+};
+
+const notActedOn = (kind: string): ConditionInput => ({
+  type: "ActedOn",
+  status: "False",
+  reason: "CompatibilityOnly",
+  message: `${kind} is stored and validated for compatibility with OpenChoreo v0.3; no controller acts on it (Bindings carry deployments)`,
+});
+
+/** Every kind checked by the generic reference controller, with what it needs. */
+export const referenceDeclarations: readonly ReferenceDeclaration[] = [
+  { schema: ProjectSchema, references: [{ type: "PipelineResolved", schema: DeploymentPipelineSchema, names: (o) => present((o as Project).spec?.deploymentPipelineRef) }] },
+  { schema: EnvironmentSchema, references: [{ type: "DataPlaneResolved", schema: DataPlaneSchema, names: (o) => present((o as Environment).spec?.dataPlaneRef) }] },
+  {
+    schema: DeploymentPipelineSchema,
+    references: [
+      {
+        type: "EnvironmentsResolved",
+        schema: EnvironmentSchema,
+        names: (o) => [...new Set((o as DeploymentPipeline).spec?.promotionPaths.flatMap((p) => present(p.sourceEnvironmentRef, ...p.targetEnvironmentRefs.map((t) => t.name))) ?? [])],
+      },
+    ],
+  },
+  {
+    schema: DataPlaneSchema,
+    references: [],
+    notice: { type: "AgentConnected", status: "False", reason: "AgentNotConnected", message: "no agent of this plane has connected: plane agents are not available in this version" },
+  },
+  {
+    schema: BuildPlaneSchema,
+    references: [],
+    notice: { type: "AgentConnected", status: "False", reason: "AgentNotConnected", message: "no agent of this plane has connected: plane agents are not available in this version" },
+  },
+  { schema: ServiceClassSchema, references: [], readyReason: "Accepted" },
+  { schema: WebApplicationClassSchema, references: [], readyReason: "Accepted" },
+  { schema: ScheduledTaskClassSchema, references: [], readyReason: "Accepted" },
+  { schema: APIClassSchema, references: [], readyReason: "Accepted" },
+  { schema: ConfigurationGroupSchema, references: [], readyReason: "Accepted" },
+  { schema: WorkloadSchema, references: [project, component] },
+  { schema: ServiceSchema, references: [project, component, classOf(ServiceClassSchema)] },
+  { schema: WebApplicationSchema, references: [project, component, classOf(WebApplicationClassSchema)] },
+  { schema: ScheduledTaskSchema, references: [project, component, classOf(ScheduledTaskClassSchema)] },
+  { schema: DeployableArtifactSchema, references: [project, component], readyReason: "Snapshot" },
+  { schema: ServiceBindingSchema, references: [project, component, environmentOf("environment"), classOf(ServiceClassSchema), artifact], notice: notDelivered },
+  { schema: WebApplicationBindingSchema, references: [project, component, environmentOf("environment"), classOf(WebApplicationClassSchema), artifact], notice: notDelivered },
+  { schema: ScheduledTaskBindingSchema, references: [project, component, environmentOf("environment"), classOf(ScheduledTaskClassSchema), artifact], notice: notDelivered },
+  { schema: APISchema, references: [project, component, environmentOf("environmentName"), { type: "ClassResolved", schema: APIClassSchema, names: (o) => present((o as API).spec?.className) }], notice: notDelivered },
+  {
+    schema: APIBindingSchema,
+    references: [
+      { type: "APIResolved", schema: APISchema, names: (o) => present((o as APIBinding).spec?.apiName) },
+      environmentOf("environmentName"),
+      { type: "ClassResolved", schema: APIClassSchema, names: (o) => present((o as APIBinding).spec?.apiClassName) },
+    ],
+    notice: notDelivered,
+  },
+  { schema: ReleaseSchema, references: [project, component, environmentOf("environmentName")], notice: notDelivered },
+  { schema: EndpointSchema, references: [], notice: notDelivered },
+  {
+    schema: BuildSchema,
+    references: [project, component],
+    notice: { type: "Completed", status: "False", reason: "BuildPlaneNotAvailable", message: "builds run in a build plane through its agent, which is not available in this version" },
+  },
+  {
+    schema: PromotionSchema,
+    references: [project, component],
+    notice: { type: "Promoted", status: "False", reason: "PromotionNotAvailable", message: "promotions are not carried out in this version" },
+  },
+  { schema: DeploymentSchema, references: [], notice: notActedOn("Deployment") },
+  { schema: DeploymentTrackSchema, references: [], notice: notActedOn("DeploymentTrack") },
+  { schema: GitCommitRequestSchema, references: [], notice: notActedOn("GitCommitRequest") },
+];

@@ -1,0 +1,126 @@
+import { create, type DescMessage } from "@bufbuild/protobuf";
+import { OwnerReferenceSchema } from "../../../gen/openchoreo/meta/v1alpha1/object_meta_pb.js";
+import { ComponentSchema } from "../../../gen/openchoreo/model/v1alpha1/component_pb.js";
+import { controllerFor, type Client, type Clock, type ControllerDefinition, type Reader } from "../../core/index.js";
+import { isNotFoundError } from "../../errors/index.js";
+import { labels } from "../../model/index.js";
+import type { ObjectKey, ResourceObject } from "../../store/index.js";
+import type { ConditionInput } from "../conditions.js";
+import { readyFrom, writeStatus } from "../object-status.js";
+
+/** One kind of object an object names, and the condition that says whether they exist. */
+export interface Reference {
+  /** Condition type, e.g. "PipelineResolved". */
+  readonly type: string;
+  readonly schema: DescMessage;
+  /** Names, in the object's own namespace, of the objects it needs. */
+  readonly names: (object: ResourceObject) => readonly string[];
+}
+
+/** An object of a kind and what it needs to be Ready. */
+export interface ReferenceDeclaration {
+  readonly schema: DescMessage;
+  readonly references: readonly Reference[];
+  /**
+   * A condition the platform states about every object of the kind (e.g. "no controller acts on
+   * this kind"); it holds Ready at its status when it is not True.
+   */
+  readonly notice?: ConditionInput;
+  /** Reason of Ready when everything resolves. Default "Resolved". */
+  readonly readyReason?: string;
+}
+
+/** The fields of spec.owner, which most application kinds carry. */
+export function ownerOf(object: ResourceObject): { projectName?: string; componentName?: string } | undefined {
+  return (object.spec as { owner?: { projectName?: string; componentName?: string } } | undefined)?.owner;
+}
+
+/**
+ * A controller that checks an object's references: each named object must exist, or a condition
+ * names what is missing; Ready rolls them up, and the object recovers by itself when the missing
+ * object appears (it watches each referenced kind). Objects owned by a component get the standard
+ * labels and an ownerReference to it, so deleting the component (or its project) removes them.
+ */
+export function referenceController(declaration: ReferenceDeclaration, deps: { readonly clock: Clock }): ControllerDefinition {
+  const { schema, references } = declaration;
+  let builder = controllerFor(schema);
+  for (const reference of references) {
+    builder = builder.watches(reference.schema, async (parent, reader) => referrers(reader, schema, reference, parent));
+  }
+  return builder.build(async (request, { client }) => {
+    let object: ResourceObject;
+    try {
+      object = (await client.get(schema, request)) as ResourceObject;
+    } catch (err) {
+      if (isNotFoundError(err)) return {};
+      throw err;
+    }
+    if (object.metadata?.deletionTimestamp) return {};
+    if (await linkToComponent(client, schema, object)) return {};
+
+    const conditions: ConditionInput[] = [];
+    for (const reference of references) conditions.push(await check(client, object, reference));
+    if (declaration.notice) conditions.push(declaration.notice);
+    conditions.push(readyFrom(conditions, declaration.readyReason ?? "Resolved", "every referenced object exists"));
+    await writeStatus(client, schema, object, conditions, deps.clock.now());
+    return {};
+  });
+}
+
+async function check(reader: Reader, object: ResourceObject, reference: Reference): Promise<ConditionInput> {
+  const namespace = object.metadata?.namespace ?? "";
+  const missing: string[] = [];
+  for (const name of reference.names(object)) {
+    try {
+      await reader.get(reference.schema, { namespace, name });
+    } catch (err) {
+      if (!isNotFoundError(err)) throw err;
+      missing.push(name);
+    }
+  }
+  const kind = reference.schema.name;
+  if (missing.length === 0) return { type: reference.type, status: "True", reason: "Found", message: `every ${kind} referenced exists` };
+  return {
+    type: reference.type,
+    status: "False",
+    reason: `${kind}NotFound`,
+    message: `${kind} ${missing.map((n) => `"${n}"`).join(", ")} not found in namespace "${namespace}"`,
+  };
+}
+
+async function referrers(reader: Reader, schema: DescMessage, reference: Reference, parent: ResourceObject): Promise<ObjectKey[]> {
+  const namespace = parent.metadata?.namespace ?? "";
+  const name = parent.metadata?.name ?? "";
+  const objects = (await reader.list(schema, { namespace })) as ResourceObject[];
+  return objects.filter((o) => reference.names(o).includes(name)).map((o) => ({ namespace, name: o.metadata?.name ?? "" }));
+}
+
+/**
+ * Gives an object owned by a component the standard labels and an ownerReference to the component.
+ * Returns true when it wrote (the write wakes the next reconcile).
+ */
+async function linkToComponent(client: Client, schema: DescMessage, object: ResourceObject): Promise<boolean> {
+  const owner = ownerOf(object);
+  const meta = object.metadata;
+  if (!meta || schema.typeName === ComponentSchema.typeName) return false;
+  const wanted: Record<string, string> = { [labels.organization]: meta.namespace };
+  if (owner?.projectName) wanted[labels.project] = owner.projectName;
+  if (owner?.componentName) wanted[labels.component] = owner.componentName;
+  let changed = Object.entries(wanted).some(([k, v]) => meta.labels[k] !== v);
+  meta.labels = { ...meta.labels, ...wanted };
+  if (owner?.componentName) {
+    try {
+      const component = (await client.get(ComponentSchema, { namespace: meta.namespace, name: owner.componentName })) as ResourceObject;
+      const uid = component.metadata?.uid ?? "";
+      if (uid && !meta.ownerReferences.some((r) => r.uid === uid)) {
+        const reference = create(OwnerReferenceSchema, { apiVersion: component.apiVersion, kind: "Component", name: owner.componentName, uid });
+        meta.ownerReferences = [...meta.ownerReferences, reference];
+        changed = true;
+      }
+    } catch (err) {
+      if (!isNotFoundError(err)) throw err;
+    }
+  }
+  if (changed) await client.update(schema, object);
+  return changed;
+}
