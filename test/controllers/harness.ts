@@ -2,6 +2,7 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { allFiles } from "../../gen/index.js";
 import { createResourceAccess, type ResourceAccess } from "../../src/api/resource-access.js";
+import { ensureEmbeddedDefaults } from "../../src/bootstrap/index.js";
 import { platformControllers, createEventRecorder } from "../../src/controllers/index.js";
 import { createManager, createSystemClock, type Manager } from "../../src/core/index.js";
 import { createCodec, createKindRegistry, type Codec, type JsonObject, type KindInfo } from "../../src/model/index.js";
@@ -18,7 +19,12 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-export async function startPlatform(): Promise<Platform> {
+export interface PlatformOptions {
+  /** Start as `npm start` does on an empty data directory: the default organization and planes. */
+  readonly embeddedDefaults?: boolean;
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const registry = createKindRegistry(allFiles);
   const codec = createCodec(registry);
   const clock = createSystemClock();
@@ -27,6 +33,7 @@ export async function startPlatform(): Promise<Platform> {
   const manager = createManager({ store, registry, clock, logger, metrics: new Registry() });
   const events = createEventRecorder({ store, clock, source: "test" });
   for (const controller of platformControllers({ store, registry, clock, events })) manager.add(controller);
+  if (options.embeddedDefaults) await ensureEmbeddedDefaults(store);
   await manager.start();
   const access = createResourceAccess({ store, codec });
   const kind = (name: string) => registry.resolve(name)!;

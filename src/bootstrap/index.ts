@@ -1,0 +1,1 @@
+export { ensureEmbeddedDefaults, planeDriverAnnotation } from "./embedded-defaults.js";
