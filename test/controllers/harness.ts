@@ -22,6 +22,8 @@ export interface Platform {
 export interface PlatformOptions {
   /** Start as `npm start` does on an empty data directory: the default organization and planes. */
   readonly embeddedDefaults?: boolean;
+  /** Run the platform controllers (default); off, the store changes only through the API. */
+  readonly controllers?: boolean;
 }
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
@@ -32,7 +34,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const logger = pino({ level: "silent" });
   const manager = createManager({ store, registry, clock, logger, metrics: new Registry() });
   const events = createEventRecorder({ store, clock, source: "test" });
-  for (const controller of platformControllers({ store, registry, clock, events })) manager.add(controller);
+  if (options.controllers !== false) {
+    for (const controller of platformControllers({ store, registry, clock, events })) manager.add(controller);
+  }
   if (options.embeddedDefaults) await ensureEmbeddedDefaults(store);
   await manager.start();
   const access = createResourceAccess({ store, codec });

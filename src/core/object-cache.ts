@@ -1,0 +1,113 @@
+import type { ResourceObject } from "../store/index.js";
+import type { LabelSelector } from "../store/label-selector.js";
+
+export interface CacheQuery {
+  /** Only this namespace (all when undefined or ""). */
+  readonly namespace?: string;
+  readonly selector?: LabelSelector;
+  /** Only objects with an ownerReference to this uid. */
+  readonly ownerUid?: string;
+}
+
+/**
+ * An informer's local copy of one kind, indexed by namespace/name, namespace, owner uid and label
+ * (key=value), so that controllers find an owner's children or a project's components without
+ * scanning every object. Objects are stored as given: callers that hand them out must copy them.
+ */
+export interface ObjectCache<T extends ResourceObject> {
+  get(namespace: string, name: string): T | undefined;
+  list(query?: CacheQuery): T[];
+  /** Inserts or replaces; returns the previous object. */
+  upsert(object: T): T | undefined;
+  /** Removes; returns the removed object. */
+  remove(namespace: string, name: string): T | undefined;
+  keys(): IterableIterator<string>;
+  readonly size: number;
+}
+
+export function cacheKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+export function createObjectCache<T extends ResourceObject>(): ObjectCache<T> {
+  const objects = new Map<string, T>();
+  const byNamespace = new Map<string, Set<string>>();
+  const byOwner = new Map<string, Set<string>>();
+  const byLabel = new Map<string, Set<string>>();
+
+  const index = (map: Map<string, Set<string>>, value: string, key: string, add: boolean) => {
+    let set = map.get(value);
+    if (add) {
+      if (!set) map.set(value, (set = new Set()));
+      set.add(key);
+    } else if (set) {
+      set.delete(key);
+      if (set.size === 0) map.delete(value);
+    }
+  };
+
+  const indexAll = (object: T, key: string, add: boolean) => {
+    const meta = object.metadata;
+    index(byNamespace, meta?.namespace ?? "", key, add);
+    for (const ref of meta?.ownerReferences ?? []) index(byOwner, ref.uid, key, add);
+    for (const [k, v] of Object.entries(meta?.labels ?? {})) index(byLabel, `${k}=${v}`, key, add);
+  };
+
+  /** The smallest index set that holds every match, or undefined when only a scan will do. */
+  const candidates = (query: CacheQuery): Set<string> | undefined => {
+    const sets: Array<Set<string> | undefined> = [];
+    if (query.namespace) sets.push(byNamespace.get(query.namespace));
+    if (query.ownerUid !== undefined) sets.push(byOwner.get(query.ownerUid));
+    for (const r of query.selector?.requirements ?? []) {
+      if (r.operator === "=") sets.push(byLabel.get(`${r.key}=${r.values[0]}`));
+    }
+    if (sets.length === 0) return undefined;
+    let smallest: Set<string> | undefined;
+    for (const set of sets) {
+      if (!set) return new Set();
+      if (!smallest || set.size < smallest.size) smallest = set;
+    }
+    return smallest;
+  };
+
+  const matches = (object: T, query: CacheQuery): boolean => {
+    const meta = object.metadata;
+    if (query.namespace && meta?.namespace !== query.namespace) return false;
+    if (query.ownerUid !== undefined && !meta?.ownerReferences.some((r) => r.uid === query.ownerUid)) return false;
+    return !query.selector || query.selector.matches(meta?.labels);
+  };
+
+  return {
+    get: (namespace, name) => objects.get(cacheKey(namespace, name)),
+    list(query = {}) {
+      const found: Array<[string, T]> = [];
+      for (const key of candidates(query) ?? objects.keys()) {
+        const object = objects.get(key) as T;
+        if (matches(object, query)) found.push([key, object]);
+      }
+      // The store lists in key order; a cache that did not would make renders depend on event order.
+      found.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      return found.map((entry) => entry[1]);
+    },
+    upsert(object) {
+      const key = cacheKey(object.metadata?.namespace ?? "", object.metadata?.name ?? "");
+      const previous = objects.get(key);
+      if (previous) indexAll(previous, key, false);
+      objects.set(key, object);
+      indexAll(object, key, true);
+      return previous;
+    },
+    remove(namespace, name) {
+      const key = cacheKey(namespace, name);
+      const previous = objects.get(key);
+      if (!previous) return undefined;
+      objects.delete(key);
+      indexAll(previous, key, false);
+      return previous;
+    },
+    keys: () => objects.keys(),
+    get size() {
+      return objects.size;
+    },
+  };
+}

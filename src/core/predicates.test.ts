@@ -1,0 +1,43 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { describe, expect, it } from "vitest";
+import { ProjectSchema, type Project } from "../../gen/openchoreo/model/v1alpha1/project_pb.js";
+import { and, annotationsChanged, generationChanged, labelsChanged, not, or } from "./predicates.js";
+import type { ResourceEvent } from "./resource-event.js";
+
+type Meta = NonNullable<MessageInitShape<typeof ProjectSchema>["metadata"]>;
+const project = (meta: Meta): Project =>
+  create(ProjectSchema, { metadata: { name: "p", namespace: "default", ...meta } });
+const update = (old: Meta, next: Meta): ResourceEvent => ({ type: "update", old: project(old), object: project(next) });
+
+describe("predicates", () => {
+  it("generationChanged passes spec changes and the start of deletion, not status or metadata writes", () => {
+    expect(generationChanged(update({ generation: 1 }, { generation: 2 }))).toBe(true);
+    expect(
+      generationChanged(update({ generation: 2, resourceVersion: "1" }, { generation: 2, resourceVersion: "2" })),
+    ).toBe(false);
+    expect(generationChanged(update({ generation: 2 }, { generation: 2, deletionTimestamp: timestampNow() }))).toBe(
+      true,
+    );
+    expect(generationChanged({ type: "add", object: project({}) })).toBe(true);
+    expect(generationChanged({ type: "delete", object: project({}) })).toBe(true);
+  });
+
+  it("labelsChanged and annotationsChanged compare the maps, not their order", () => {
+    expect(labelsChanged(update({ labels: { a: "1", b: "2" } }, { labels: { b: "2", a: "1" } }))).toBe(false);
+    expect(labelsChanged(update({ labels: { a: "1" } }, { labels: { a: "2" } }))).toBe(true);
+    expect(labelsChanged(update({ labels: { a: "1" } }, { labels: { a: "1", b: "" } }))).toBe(true);
+    expect(labelsChanged(update({ labels: { a: "1" } }, { labels: {}, annotations: { x: "y" } }))).toBe(true);
+    expect(
+      annotationsChanged(update({ annotations: { x: "1" } }, { annotations: { x: "1" }, labels: { a: "b" } })),
+    ).toBe(false);
+    expect(annotationsChanged(update({}, { annotations: { x: "1" } }))).toBe(true);
+  });
+
+  it("combine with and, or, not", () => {
+    const labelsOnly = update({ generation: 1, labels: {} }, { generation: 1, labels: { a: "b" } });
+    expect(or(generationChanged, labelsChanged)(labelsOnly)).toBe(true);
+    expect(and(generationChanged, labelsChanged)(labelsOnly)).toBe(false);
+    expect(not(generationChanged)(labelsOnly)).toBe(true);
+  });
+});
