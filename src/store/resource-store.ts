@@ -26,7 +26,10 @@ export interface ListOptions {
   readonly labelSelector?: string;
   /** At most this many items; all when 0 or undefined. */
   readonly limit?: number;
-  /** The `continue` token of the previous page. */
+  /**
+   * The `continue` token of the previous page. TooOldResourceVersionError once the history no
+   * longer reaches back to the first page: list again from the start.
+   */
   readonly continue?: string;
 }
 
@@ -50,7 +53,10 @@ export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
 
 export interface WatchEvent<T> {
   readonly type: WatchEventType;
-  /** The object after the change (its last state, for DELETED); undefined for BOOKMARK. */
+  /**
+   * The object after the change (its last state, for DELETED), carrying the event's
+   * resourceVersion; undefined for BOOKMARK.
+   */
   readonly object: T | undefined;
   /** The store's version after this event: resume a watch from here. */
   readonly resourceVersion: string;
@@ -61,7 +67,8 @@ export interface WatchOptions {
   readonly labelSelector?: string;
   /**
    * Deliver every change after this version. When undefined or "", first an ADDED event per current
-   * object, then the changes. TooOldResourceVersionError when the history since it was compacted.
+   * object (each with its own, older, resourceVersion), then a BOOKMARK marking where they end,
+   * then the changes. TooOldResourceVersionError when the history since it was compacted.
    */
   readonly resourceVersion?: string;
   /** Ends the watch: the iterator returns. */
@@ -73,19 +80,26 @@ export interface WatchOptions {
  * (memory, SQLite, Kubernetes) passes the contract suite in src/store/contract/.
  *
  * - resourceVersion is opaque: never compare two as numbers.
- * - create sets uid, creationTimestamp, generation 1 and resourceVersion (the caller's are ignored);
+ * - create sets uid, creationTimestamp, generation 1 and resourceVersion (the caller's are ignored)
+ *   and drops status (as a Kubernetes status subresource does: write it with updateStatus);
  *   AlreadyExistsError when the name is taken. An empty name with metadata.generateName gets a
- *   random suffix.
+ *   random suffix. The store applies no defaults: the namespace must fit the kind's scope.
  * - update replaces metadata labels, annotations, finalizers, ownerReferences and spec; status and the
  *   server-set metadata keep their stored values. generation grows only when spec changes. An update
  *   that changes nothing writes nothing and keeps the resourceVersion. With metadata.resourceVersion
- *   set, ConflictError when the object moved on. Once deleting, no finalizer may be added, and the
- *   object goes when its last finalizer is removed.
- * - updateStatus replaces only status, under the same resourceVersion precondition.
+ *   set, ConflictError when the object moved on; with metadata.uid set, ConflictError when it names
+ *   an earlier object of that name. Once deleting, no finalizer may be added, and the object goes
+ *   when its last finalizer is removed.
+ * - updateStatus replaces only status, under the same preconditions.
  * - delete removes the object, or, when finalizers remain, sets deletionTimestamp and keeps it.
- *   Dependents (objects whose ownerReferences name it by uid) are garbage collected: Background after
- *   the owner is gone, Foreground before it (the owner waits with the "foregroundDeletion" finalizer),
- *   Orphan never (their ownerReferences to it are removed).
+ * - Dependents (objects whose ownerReferences name an owner by uid; the owner cluster-scoped or in
+ *   their namespace) are garbage collected as by the Kubernetes collector: Background after the
+ *   owner is gone, Foreground before it (the owner waits, with the "foregroundDeletion" finalizer,
+ *   for the dependents whose reference sets blockOwnerDeletion), Orphan never (their references to
+ *   it are removed). A dependent that keeps another owner only loses the reference; one created
+ *   with no owner left is collected at once.
+ * - A watch with a label selector sees an object that starts matching as ADDED and one that stops
+ *   matching as DELETED. A watch starts when iteration does; its errors are thrown from there.
  * - Every object, as JSON, is at most the configured size: TooLargeError otherwise.
  * - NotFoundError for a missing object; InvalidSpecError for a key that does not fit the kind's scope.
  * - Objects returned are copies: changing them changes nothing in the store.

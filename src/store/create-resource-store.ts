@@ -1,0 +1,365 @@
+import { create, equals, type DescMessage, type Message, type MessageShape } from "@bufbuild/protobuf";
+import { randomInt, randomUUID } from "node:crypto";
+import { ObjectMetaSchema, OwnerReferenceSchema, type ObjectMeta } from "../../gen/openchoreo/meta/v1alpha1/object_meta_pb.js";
+import type { Clock } from "../core/clock.js";
+import {
+  AlreadyExistsError,
+  ConflictError,
+  FailedPreconditionError,
+  InvalidSpecError,
+  NotFoundError,
+  TooOldResourceVersionError,
+  type FieldViolation,
+} from "../errors/index.js";
+import { createCodec, type Codec, type KindInfo, type KindRegistry } from "../model/index.js";
+import { decodeContinue, encodeContinue } from "./continue-token.js";
+import { compactHistory, type HistoryWindow } from "./history-window.js";
+import { copyMessage } from "./copy-message.js";
+import { isDeleting } from "./garbage-collector.js";
+import { parseLabelSelector } from "./label-selector.js";
+import { listPage } from "./list-snapshot.js";
+import type { DeleteOptions, ListOptions, ObjectKey, ResourceObject, ResourceStore } from "./resource-store.js";
+import { formatRevision } from "./revision.js";
+import { kindStorageKey, type StoreBackend, type StoredChange, type StoredObject } from "./store-backend.js";
+import { createWatchHub } from "./watch-hub.js";
+import { createWriteTransaction, type WriteTransaction } from "./write-transaction.js";
+
+/** What every adapter's factory accepts besides where it keeps its data. */
+export interface StoreOptions {
+  readonly registry: KindRegistry;
+  /** The codec objects are measured (and, in SQLite, stored) with; one over `registry` by default. */
+  readonly codec?: Codec;
+  readonly clock: Clock;
+  /** The largest object, as JSON, in bytes. Default 1.5 MiB, etcd's request limit. */
+  readonly maxObjectBytes?: number;
+  /** Default: 10,000 changes, one hour. */
+  readonly historyWindow?: HistoryWindow;
+  /** Default one minute. */
+  readonly bookmarkIntervalMs?: number;
+  /** Undelivered events a watcher may hold before it reads the log instead. Default 10,000. */
+  readonly watchBufferSize?: number;
+}
+
+export const storeDefaults: {
+  readonly maxObjectBytes: number;
+  readonly historyWindow: HistoryWindow;
+  readonly bookmarkIntervalMs: number;
+  readonly watchBufferSize: number;
+} = {
+  maxObjectBytes: 1_572_864,
+  historyWindow: { maxEvents: 10_000, maxAgeMs: 3_600_000 },
+  bookmarkIntervalMs: 60_000,
+  watchBufferSize: 10_000,
+};
+
+/** Kubernetes's alphabet for generated name suffixes: no vowels, no look-alikes. */
+const suffixAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+
+/**
+ * A ResourceStore with all the Kubernetes semantics of the port, over a backend that only persists.
+ * The memory and SQLite adapters are this function over their backend. Each operation runs
+ * synchronously inside one backend transaction, so two racing writers are serialized and the one
+ * that read a stale resourceVersion gets ConflictError; watchers are told after the commit.
+ */
+export function createResourceStore(backend: StoreBackend, options: StoreOptions): ResourceStore {
+  const { registry, clock } = options;
+  const codec = options.codec ?? createCodec(registry);
+  const maxObjectBytes = options.maxObjectBytes ?? storeDefaults.maxObjectBytes;
+  const historyWindow = options.historyWindow ?? storeDefaults.historyWindow;
+  if (historyWindow.maxEvents !== undefined && historyWindow.maxEvents < 1) {
+    throw new Error("historyWindow.maxEvents must be at least 1");
+  }
+  let closed = false;
+
+  const changesAfter = (kind: string, after: number, limit: number): StoredChange[] => {
+    const compacted = backend.compactedRevision();
+    if (after < compacted) {
+      throw new TooOldResourceVersionError(
+        `resourceVersion ${formatRevision(after)} is too old: the store's history before ${formatRevision(compacted)} ` +
+          "was compacted; list again and watch from the list's resourceVersion",
+      );
+    }
+    return backend.changes(kind, after, limit);
+  };
+
+  function* currentObjects(kind: string, namespace: string | undefined): Generator<StoredObject> {
+    let after: StoredObject | undefined;
+    for (;;) {
+      const batch = backend.scan(kind, namespace, after, 256);
+      yield* batch;
+      if (batch.length < 256) return;
+      after = batch[batch.length - 1];
+    }
+  }
+
+  const hub = createWatchHub({
+    clock,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? storeDefaults.bookmarkIntervalMs,
+    bufferSize: options.watchBufferSize ?? storeDefaults.watchBufferSize,
+    revision: () => backend.revision(),
+    changesAfter,
+    currentObjects,
+  });
+
+  const ensureOpen = () => {
+    if (closed) throw new FailedPreconditionError("the store is closed");
+  };
+
+  const write = <T>(operation: (tx: WriteTransaction) => T): T => {
+    ensureOpen();
+    const now = clock.now();
+    let changes: readonly StoredChange[] = [];
+    const result = backend.transaction(() => {
+      const tx = createWriteTransaction({ backend, codec, maxObjectBytes, now });
+      const value = operation(tx);
+      tx.collectGarbage();
+      changes = tx.changes;
+      compactHistory(backend, historyWindow, now);
+      return value;
+    });
+    hub.publish(changes);
+    return result;
+  };
+
+  const kinds = new Map<string, KindFacts>();
+  const kindOf = (schema: DescMessage): KindFacts => {
+    let facts = kinds.get(schema.typeName);
+    if (!facts) {
+      const info = registry.bySchema(schema.typeName);
+      if (!info) throw new Error(`${schema.typeName} is not a resource kind`);
+      facts = kindFacts(info);
+      kinds.set(schema.typeName, facts);
+    }
+    return facts;
+  };
+
+  const load = (facts: KindFacts, key: ObjectKey, path: string): StoredObject => {
+    checkNamespace(facts, key.namespace, `${path}namespace`);
+    if (!key.name) throw new InvalidSpecError([{ path: `${path}name`, message: "required" }]);
+    const stored = backend.get({ kind: facts.storageKey, namespace: key.namespace, name: key.name });
+    if (!stored) throw new NotFoundError(`${facts.info.kind} ${describeKey(key)} not found`);
+    return stored;
+  };
+
+  const out = <T>(facts: KindFacts, object: ResourceObject): T => copyMessage(facts.info.schema, object) as T;
+
+  /**
+   * An update of a stored object: preconditions from input's metadata, then `change` edits a copy
+   * of the stored object; nothing is written when that copy ends up equal to it.
+   */
+  const rewrite = <D extends DescMessage>(
+    schema: D,
+    input: ResourceObject,
+    change: (next: ResourceObject, current: StoredObject, facts: KindFacts) => void,
+  ): MessageShape<D> => {
+    const facts = kindOf(schema);
+    const given = input.metadata ?? create(ObjectMetaSchema);
+    return write((tx) => {
+      const current = load(facts, given, "metadata.");
+      checkPreconditions(facts, current, given);
+      const next = tx.editable(current);
+      change(next, current, facts);
+      if (equals(facts.info.schema, current.object, next)) return out<MessageShape<D>>(facts, current.object);
+      tx.save(current, next);
+      // The update may have removed the last finalizer of a deleting object: then it is gone.
+      return out<MessageShape<D>>(facts, tx.finalState(current.uid)!);
+    });
+  };
+
+  return {
+    async get<D extends DescMessage>(schema: D, key: ObjectKey) {
+      ensureOpen();
+      const facts = kindOf(schema);
+      return out<MessageShape<D>>(facts, load(facts, key, "").object);
+    },
+
+    async list<D extends DescMessage>(schema: D, listOptions: ListOptions = {}) {
+      ensureOpen();
+      const facts = kindOf(schema);
+      const limit = listOptions.limit ?? 0;
+      if (!Number.isSafeInteger(limit) || limit < 0) {
+        throw new InvalidSpecError([{ path: "limit", message: "must be a whole number, 0 or more" }]);
+      }
+      const position = listOptions.continue ? decodeContinue(listOptions.continue) : undefined;
+      const revision = position?.revision ?? backend.revision();
+      const page = listPage(
+        backend,
+        {
+          kind: facts.storageKey,
+          namespace: facts.info.namespaced ? listOptions.namespace || undefined : undefined,
+          selector: parseLabelSelector(listOptions.labelSelector),
+          limit,
+          revision,
+          after: position,
+        },
+        changesAfter,
+      );
+      return {
+        items: page.items.map((o) => out<MessageShape<D>>(facts, o)),
+        resourceVersion: formatRevision(revision),
+        continue: page.last ? encodeContinue({ revision, ...page.last }) : "",
+      };
+    },
+
+    async create<D extends DescMessage>(schema: D, object: MessageShape<D>) {
+      const facts = kindOf(schema);
+      const next = copyMessage(schema, object) as unknown as ResourceObject;
+      next.apiVersion = facts.info.apiVersion;
+      next.kind = facts.info.kind;
+      const meta = (next.metadata ??= create(ObjectMetaSchema));
+      checkNamespace(facts, meta.namespace, "metadata.namespace");
+      if (!meta.name && !meta.generateName) {
+        throw new InvalidSpecError([{ path: "metadata.name", message: "required (or metadata.generateName)" }]);
+      }
+      checkPathSegment(meta.namespace, "metadata.namespace");
+      checkPathSegment(meta.name || meta.generateName, meta.name ? "metadata.name" : "metadata.generateName");
+      checkOwnerReferences(meta);
+      meta.uid = randomUUID();
+      meta.generation = 1;
+      meta.deletionTimestamp = undefined;
+      // As with a Kubernetes status subresource, status is written by updateStatus only.
+      next.status = undefined;
+      return write((tx) => {
+        meta.creationTimestamp = tx.timestamp();
+        const key = { kind: facts.storageKey, namespace: meta.namespace, name: meta.name };
+        if (!meta.name) {
+          const base = meta.generateName.slice(0, 58);
+          for (let attempt = 0; attempt < 10 && (!key.name || tx.get(key)); attempt++) {
+            key.name = base + Array.from({ length: 5 }, () => suffixAlphabet[randomInt(suffixAlphabet.length)]).join("");
+          }
+          meta.name = key.name;
+        }
+        if (tx.get(key)) throw new AlreadyExistsError(`${facts.info.kind} ${describeKey(meta)} already exists`);
+        tx.save(undefined, next);
+        return out<MessageShape<D>>(facts, next);
+      });
+    },
+
+    async update<D extends DescMessage>(schema: D, object: MessageShape<D>) {
+      const input = object as unknown as ResourceObject;
+      const given = input.metadata ?? create(ObjectMetaSchema);
+      checkOwnerReferences(given);
+      return rewrite(schema, input, (next, current, facts) => {
+        const meta = next.metadata!;
+        if (isDeleting(current.object)) {
+          const added = given.finalizers.filter((f) => !meta.finalizers.includes(f));
+          if (added.length > 0) {
+            throw new InvalidSpecError([
+              { path: "metadata.finalizers", message: `cannot add ${added.join(", ")}: the object is being deleted` },
+            ]);
+          }
+        }
+        meta.labels = { ...given.labels };
+        meta.annotations = { ...given.annotations };
+        meta.finalizers = [...given.finalizers];
+        meta.ownerReferences = given.ownerReferences.map((r) => copyMessage(OwnerReferenceSchema, r));
+        const spec = input.spec ? copyMessage(facts.spec, input.spec) : undefined;
+        if (!equals(facts.spec, current.object.spec ?? facts.emptySpec, spec ?? facts.emptySpec)) {
+          next.spec = spec;
+          meta.generation += 1;
+        }
+      });
+    },
+
+    async updateStatus<D extends DescMessage>(schema: D, object: MessageShape<D>) {
+      const input = object as unknown as ResourceObject;
+      return rewrite(schema, input, (next, _current, facts) => {
+        next.status = input.status && facts.status ? copyMessage(facts.status, input.status) : undefined;
+      });
+    },
+
+    async delete<D extends DescMessage>(schema: D, key: ObjectKey, deleteOptions: DeleteOptions = {}) {
+      const facts = kindOf(schema);
+      return write((tx) => {
+        const current = load(facts, key, "");
+        if (deleteOptions.resourceVersion && deleteOptions.resourceVersion !== current.object.metadata!.resourceVersion) {
+          throw new ConflictError(
+            `${facts.info.kind} ${describeKey(key)} is at resourceVersion ${current.object.metadata!.resourceVersion}, ` +
+              `not ${deleteOptions.resourceVersion}: read it again before deleting`,
+          );
+        }
+        tx.requestDelete(current, deleteOptions.propagationPolicy ?? "Background");
+        tx.collectGarbage();
+        return out<MessageShape<D>>(facts, tx.finalState(current.uid)!);
+      });
+    },
+
+    watch(schema, watchOptions = {}) {
+      const facts = kindOf(schema);
+      const namespace = facts.info.namespaced ? watchOptions.namespace || undefined : undefined;
+      return hub.watch(facts.storageKey, schema, { ...watchOptions, namespace });
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      hub.close();
+      backend.close();
+    },
+  };
+}
+
+interface KindFacts {
+  readonly info: KindInfo;
+  readonly storageKey: string;
+  readonly spec: DescMessage;
+  readonly emptySpec: Message;
+  readonly status: DescMessage | undefined;
+}
+
+function kindFacts(info: KindInfo): KindFacts {
+  const part = (name: string) => info.schema.fields.find((f) => f.localName === name)?.message;
+  const spec = part("spec")!;
+  return { info, storageKey: kindStorageKey(info), spec, emptySpec: create(spec), status: part("status") };
+}
+
+function checkNamespace(facts: KindFacts, namespace: string, path: string): void {
+  if (facts.info.namespaced && !namespace) {
+    throw new InvalidSpecError([{ path, message: `required: ${facts.info.kind} is namespaced` }]);
+  }
+  if (!facts.info.namespaced && namespace) {
+    throw new InvalidSpecError([{ path, message: `must be empty: ${facts.info.kind} is cluster-scoped` }]);
+  }
+}
+
+/**
+ * The one naming rule the store enforces itself, as the Kubernetes API server does for every kind:
+ * a name must be usable as a URL path segment. The kind's own format (DNS label...) is the
+ * model's to check.
+ */
+function checkPathSegment(value: string, path: string): void {
+  if (value === "." || value === ".." || /[/%\0]/.test(value)) {
+    throw new InvalidSpecError([{ path, message: `"${value}" may not be "." or "..", nor contain "/", "%" or NUL` }]);
+  }
+}
+
+function checkPreconditions(facts: KindFacts, current: StoredObject, given: ObjectMeta): void {
+  const where = `${facts.info.kind} ${describeKey(current)}`;
+  if (given.uid && given.uid !== current.uid) {
+    throw new ConflictError(`${where} has uid ${current.uid}, not ${given.uid}: it was deleted and created again`);
+  }
+  const stored = current.object.metadata!.resourceVersion;
+  if (given.resourceVersion && given.resourceVersion !== stored) {
+    throw new ConflictError(
+      `${where} was modified: it is at resourceVersion ${stored}, not ${given.resourceVersion}; read it again and retry`,
+    );
+  }
+}
+
+/** The collector finds owners by uid, so a reference without one would make its object garbage at once. */
+function checkOwnerReferences(meta: ObjectMeta): void {
+  const violations: FieldViolation[] = [];
+  meta.ownerReferences.forEach((ref, i) => {
+    for (const field of ["apiVersion", "kind", "name", "uid"] as const) {
+      if (!ref[field]) violations.push({ path: `metadata.ownerReferences[${i}].${field}`, message: "required" });
+    }
+  });
+  if (meta.ownerReferences.filter((r) => r.controller === true).length > 1) {
+    violations.push({ path: "metadata.ownerReferences", message: "only one reference may have controller set to true" });
+  }
+  if (violations.length > 0) throw new InvalidSpecError(violations);
+}
+
+function describeKey(key: { readonly namespace: string; readonly name: string }): string {
+  return key.namespace ? `"${key.namespace}/${key.name}"` : `"${key.name}"`;
+}
