@@ -1,8 +1,7 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { FailedPreconditionError, NotFoundError } from "../errors/index.js";
-import { copyMessage } from "../store/copy-message.js";
+import { copyMessage, parseLabelSelector } from "../model/index.js";
 import type { ObjectKey, ResourceObject, ResourceStore } from "../store/index.js";
-import { parseLabelSelector } from "../store/label-selector.js";
 import type { Informer } from "./informer.js";
 
 export interface CacheListOptions {

@@ -1,7 +1,7 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { ProjectSchema, type Project } from "../../gen/openchoreo/model/v1alpha1/project_pb.js";
-import { parseLabelSelector } from "../store/label-selector.js";
+import { parseLabelSelector } from "../model/index.js";
 import { createObjectCache } from "./object-cache.js";
 
 type Meta = NonNullable<MessageInitShape<typeof ProjectSchema>["metadata"]>;

@@ -1,5 +1,5 @@
 import type { ResourceObject } from "../store/index.js";
-import type { LabelSelector } from "../store/label-selector.js";
+import type { LabelSelector } from "../model/index.js";
 
 export interface CacheQuery {
   /** Only this namespace (all when undefined or ""). */

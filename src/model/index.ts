@@ -9,3 +9,5 @@ export { isJsonObject, jsonEqual, getPath, type JsonObject, type JsonValue } fro
 export { describeResourceService, type ResourceService, type ResourceMethod } from "./resource-services.js";
 export { crdFromKind } from "./crd-from-kind.js";
 export { labels } from "./labels.js";
+export { copyMessage } from "./copy-message.js";
+export { parseLabelSelector, type LabelSelector, type LabelRequirement, type LabelOperator } from "./label-selector.js";

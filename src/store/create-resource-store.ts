@@ -14,9 +14,9 @@ import {
 import { createCodec, type Codec, type KindInfo, type KindRegistry } from "../model/index.js";
 import { decodeContinue, encodeContinue } from "./continue-token.js";
 import { compactHistory, type HistoryWindow } from "./history-window.js";
-import { copyMessage } from "./copy-message.js";
+import { copyMessage } from "../model/copy-message.js";
 import { isDeleting } from "./garbage-collector.js";
-import { parseLabelSelector } from "./label-selector.js";
+import { parseLabelSelector } from "../model/label-selector.js";
 import { listPage } from "./list-snapshot.js";
 import type { DeleteOptions, ListOptions, ObjectKey, ResourceObject, ResourceStore } from "./resource-store.js";
 import { formatRevision } from "./revision.js";

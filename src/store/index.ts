@@ -12,15 +12,8 @@ export type {
 } from "./resource-store.js";
 export { storeDefaults, type StoreOptions } from "./create-resource-store.js";
 export type { HistoryWindow } from "./history-window.js";
-export { copyMessage } from "./copy-message.js";
 export { createMemoryStore } from "./memory-store.js";
 export { createSqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
-export {
-  parseLabelSelector,
-  type LabelSelector,
-  type LabelRequirement,
-  type LabelOperator,
-} from "./label-selector.js";
 export type { LogStore, LogChunk, LogRead, FollowOptions } from "./log-store.js";
 export { logStoreDefaults, type LogStoreOptions } from "./create-log-store.js";
 export { createMemoryLogStore } from "./memory-log-store.js";

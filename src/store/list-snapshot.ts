@@ -1,4 +1,4 @@
-import type { LabelSelector } from "./label-selector.js";
+import type { LabelSelector } from "../model/label-selector.js";
 import type { ResourceObject } from "./resource-store.js";
 import { compareKeys, type StoreBackend, type StoredChange } from "./store-backend.js";
 

@@ -1,8 +1,8 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { Clock, TimerHandle } from "../core/clock.js";
 import { createAbortListeners } from "./abort-listeners.js";
-import { copyMessage } from "./copy-message.js";
-import { parseLabelSelector, type LabelSelector } from "./label-selector.js";
+import { copyMessage } from "../model/copy-message.js";
+import { parseLabelSelector, type LabelSelector } from "../model/label-selector.js";
 import type { ResourceObject, WatchEvent, WatchEventType, WatchOptions } from "./resource-store.js";
 import { formatRevision, parseRevision } from "./revision.js";
 import type { StoredChange, StoredObject } from "./store-backend.js";

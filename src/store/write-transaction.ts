@@ -6,7 +6,7 @@ import {
 } from "../../gen/openchoreo/meta/v1alpha1/object_meta_pb.js";
 import { TooLargeError } from "../errors/index.js";
 import type { Codec } from "../model/index.js";
-import { copyMessage } from "./copy-message.js";
+import { copyMessage } from "../model/copy-message.js";
 import {
   foregroundFinalizer,
   isDeleting,

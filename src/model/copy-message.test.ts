@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { allFiles } from "../../gen/index.js";
 import { ProjectSchema } from "../../gen/openchoreo/model/v1alpha1/project_pb.js";
 import { validInstanceOf } from "../../test/support/valid-instance.js";
-import { createCodec, createKindRegistry } from "../model/index.js";
+import { createCodec } from "./codec.js";
+import { createKindRegistry } from "./kind-registry.js";
 import { copyMessage } from "./copy-message.js";
 
 const registry = createKindRegistry(allFiles);

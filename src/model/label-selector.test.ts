@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isInvalidSpecError } from "../errors/index.js";
-import { thrownBy } from "./contract/contract-fixtures.js";
+import { thrownBy } from "../store/contract/contract-fixtures.js";
 import { parseLabelSelector } from "./label-selector.js";
 
 const labels = { app: "web", tier: "frontend", "openchoreo.dev/project": "shop", empty: "" };

@@ -1,5 +1,5 @@
 import { InvalidSpecError } from "../errors/index.js";
-import { labelValueProblem, qualifiedKeyProblem } from "../model/index.js";
+import { labelValueProblem, qualifiedKeyProblem } from "./names.js";
 
 export type LabelOperator = "=" | "!=" | "in" | "notin" | "exists" | "!";
 
