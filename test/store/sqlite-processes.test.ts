@@ -1,7 +1,10 @@
+import { pino } from "pino";
+import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { allFiles } from "../../gen/index.js";
 import { ProjectSchema } from "../../gen/openchoreo/model/v1alpha1/project_pb.js";
-import { createSystemClock } from "../../src/core/clock.js";
+import { createEventRecorder, platformControllers } from "../../src/controllers/index.js";
+import { createManager, createSystemClock } from "../../src/core/index.js";
 import { isFailedPreconditionError, isNotFoundError } from "../../src/errors/index.js";
 import { createKindRegistry } from "../../src/model/index.js";
 import { scratchDirectories, thrownBy } from "../../src/store/contract/contract-fixtures.js";
@@ -99,6 +102,36 @@ describe("SQLite durability", () => {
       } finally {
         await store.close();
       }
+    }
+  });
+
+  it("resumes reconciling after a SIGKILL: every acknowledged object is reconciled on restart", async () => {
+    const dir = newDir();
+    const child = start(["burst", dir, "resume"]);
+    await child.waitForLine(() => child.lines.length >= 60);
+    child.kill("SIGKILL");
+    await child.exit;
+
+    const store = open(dir);
+    const clock = createSystemClock();
+    const manager = createManager({ store, registry, clock, logger: pino({ level: "silent" }), metrics: new Registry() });
+    for (const controller of platformControllers({ store, registry, clock, events: createEventRecorder({ store, clock, source: "test" }) })) {
+      manager.add(controller);
+    }
+    try {
+      await manager.start();
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const { items } = await store.list(ProjectSchema, { namespace: "default" });
+        expect(items.length).toBeGreaterThan(0);
+        const behind = items.filter((p) => p.status?.observedGeneration !== p.metadata?.generation || !p.status?.conditions.some((c) => c.type === "Ready"));
+        if (behind.length === 0) break;
+        if (Date.now() > deadline) throw new Error(`${behind.length} projects never reconciled after the restart`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    } finally {
+      await manager.stop();
+      await store.close();
     }
   });
 });
