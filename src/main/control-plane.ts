@@ -1,0 +1,64 @@
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { allFiles } from "../../gen/index.js";
+import { createResourceAccess, type ResourceAccess } from "../api/resource-access.js";
+import { ensureEmbeddedDefaults } from "../bootstrap/index.js";
+import { createEventRecorder, platformControllers } from "../controllers/index.js";
+import { createManager, createSystemClock, type Manager } from "../core/index.js";
+import { createCodec, createKindRegistry, type Codec } from "../model/index.js";
+import { createSqliteLogStore, createSqliteStore, type LogStore, type ResourceStore } from "../store/index.js";
+
+/** Everything behind the API: the store, the controllers that drive it, and the API's access to it. */
+export interface ControlPlane {
+  readonly store: ResourceStore;
+  readonly logStore: LogStore;
+  readonly codec: Codec;
+  readonly access: ResourceAccess;
+  readonly manager: Manager;
+  /** Objects the first start of an empty data directory created (the embedded defaults). */
+  readonly created: readonly string[];
+  /** Stops the controllers, then closes the stores (releasing the data-directory lock). */
+  close(): Promise<void>;
+}
+
+export interface ControlPlaneDeps {
+  readonly logger: Logger;
+  readonly metrics: Registry;
+}
+
+/**
+ * The embedded control plane: SQLite in the data directory (one server per directory: a second
+ * fails at once), every controller of the platform model, and the embedded defaults on first start.
+ */
+export async function startControlPlane(config: { readonly dataDir: string }, deps: ControlPlaneDeps): Promise<ControlPlane> {
+  const registry = createKindRegistry(allFiles);
+  const codec = createCodec(registry);
+  const clock = createSystemClock();
+  const store = createSqliteStore({ dataDir: config.dataDir, registry, codec, clock });
+  const logStore = createSqliteLogStore({ dataDir: config.dataDir });
+  const manager = createManager({ store, registry, clock, logger: deps.logger, metrics: deps.metrics });
+  const events = createEventRecorder({ store, clock, source: "control-plane" });
+  for (const controller of platformControllers({ store, registry, clock, events })) manager.add(controller);
+  try {
+    const created = await ensureEmbeddedDefaults(store);
+    await manager.start();
+    return {
+      store,
+      logStore,
+      codec,
+      access: createResourceAccess({ store, codec }),
+      manager,
+      created,
+      async close() {
+        await manager.stop();
+        await logStore.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await manager.stop().catch(() => undefined);
+    await logStore.close();
+    await store.close();
+    throw err;
+  }
+}
