@@ -1,4 +1,4 @@
-import path from "node:path";
+import * as path from "node:path";
 import { z } from "zod";
 
 /** The control plane's settings, read once from `CHOREO_*` environment variables. */
@@ -14,6 +14,8 @@ export interface Config {
   readonly maxMessageBytes: number;
   /** How long shutdown waits for open calls before cutting connections. */
   readonly shutdownGraceMs: number;
+  /** Origins whose browser code may call the API (CORS); "*" for any. */
+  readonly corsOrigins: readonly string[];
 }
 
 export type LogLevel = (typeof logLevels)[number];
@@ -82,6 +84,18 @@ const schema = z.object({
   CHOREO_MAX_MESSAGE_BYTES: wholeNumber(1024, 0xffffffff, 4 * 1024 * 1024),
   // Kept under 5 s by default so that the whole shutdown, grace included, ends within 5 s.
   CHOREO_SHUTDOWN_GRACE_MS: wholeNumber(0, 600_000, 4000),
+  CHOREO_CORS_ORIGINS: optionalString.transform((raw, ctx) => {
+    const origins = (raw ?? "").split(",").map((o) => o.trim()).filter((o) => o !== "");
+    const bad = origins.filter((o) => o !== "*" && !/^https?:\/\/[^/\s]+$/.test(o));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be a comma-separated list of origins like http://localhost:5173, or * (got ${bad.map((o) => JSON.stringify(o)).join(", ")})`,
+      });
+      return z.NEVER;
+    }
+    return origins;
+  }),
 });
 
 /**
@@ -113,6 +127,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     logLevel: v.CHOREO_LOG_LEVEL,
     maxMessageBytes: v.CHOREO_MAX_MESSAGE_BYTES,
     shutdownGraceMs: v.CHOREO_SHUTDOWN_GRACE_MS,
+    corsOrigins: v.CHOREO_CORS_ORIGINS,
   };
 }
 

@@ -1,0 +1,99 @@
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { isConfigError, parseConfig, unknownConfigVariables } from "./config.js";
+
+const cwd = "/srv/choreo";
+
+function issuesOf(env: Record<string, string>): { variable: string; message: string }[] {
+  try {
+    parseConfig(env, cwd);
+  } catch (err) {
+    if (isConfigError(err)) return [...err.issues];
+    throw err;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("parseConfig", () => {
+  it("applies the documented defaults", () => {
+    expect(parseConfig({}, cwd)).toEqual({
+      host: "127.0.0.1",
+      port: 8080,
+      dataDir: path.join(cwd, ".choreo"),
+      tls: undefined,
+      logLevel: "info",
+      maxMessageBytes: 4 * 1024 * 1024,
+      shutdownGraceMs: 4000,
+      corsOrigins: [],
+    });
+  });
+
+  it("reads every variable", () => {
+    const config = parseConfig(
+      {
+        CHOREO_HOST: "0.0.0.0",
+        CHOREO_PORT: "0",
+        CHOREO_DATA_DIR: "var/data",
+        CHOREO_TLS_CERT: "tls/cert.pem",
+        CHOREO_TLS_KEY: "/etc/key.pem",
+        CHOREO_LOG_LEVEL: "debug",
+        CHOREO_MAX_MESSAGE_BYTES: "1048576",
+        CHOREO_SHUTDOWN_GRACE_MS: "250",
+        CHOREO_CORS_ORIGINS: "http://localhost:5173, https://console.example.com",
+      },
+      cwd,
+    );
+    expect(config).toEqual({
+      host: "0.0.0.0",
+      port: 0,
+      dataDir: "/srv/choreo/var/data",
+      tls: { certFile: "/srv/choreo/tls/cert.pem", keyFile: "/etc/key.pem" },
+      logLevel: "debug",
+      maxMessageBytes: 1048576,
+      shutdownGraceMs: 250,
+      corsOrigins: ["http://localhost:5173", "https://console.example.com"],
+    });
+  });
+
+  it("treats an empty variable as unset", () => {
+    expect(parseConfig({ CHOREO_PORT: "", CHOREO_TLS_CERT: "", CHOREO_TLS_KEY: "" }, cwd)).toMatchObject({
+      port: 8080,
+      tls: undefined,
+    });
+  });
+
+  it.each([
+    ["CHOREO_PORT", "http"],
+    ["CHOREO_PORT", "65536"],
+    ["CHOREO_PORT", "-1"],
+    ["CHOREO_PORT", "80.5"],
+    ["CHOREO_MAX_MESSAGE_BYTES", "4MiB"],
+    ["CHOREO_SHUTDOWN_GRACE_MS", "1e3"],
+    ["CHOREO_LOG_LEVEL", "verbose"],
+    ["CHOREO_CORS_ORIGINS", "localhost:5173"],
+    ["CHOREO_CORS_ORIGINS", "http://a.example/path"],
+  ])("rejects %s=%s, naming the variable", (variable, value) => {
+    const issues = issuesOf({ [variable]: value });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.variable).toBe(variable);
+    expect(issues[0]?.message).toMatch(/must be/);
+  });
+
+  it("reports every wrong variable at once", () => {
+    const issues = issuesOf({ CHOREO_PORT: "x", CHOREO_LOG_LEVEL: "loud" });
+    expect(issues.map((i) => i.variable).sort()).toEqual(["CHOREO_LOG_LEVEL", "CHOREO_PORT"]);
+  });
+
+  it("wants the TLS certificate and key together", () => {
+    expect(issuesOf({ CHOREO_TLS_CERT: "c.pem" })).toEqual([
+      { variable: "CHOREO_TLS_KEY", message: expect.stringMatching(/set together/) },
+    ]);
+    expect(issuesOf({ CHOREO_TLS_KEY: "k.pem" })[0]?.variable).toBe("CHOREO_TLS_CERT");
+  });
+});
+
+describe("unknownConfigVariables", () => {
+  it("lists CHOREO_ variables that are not read, and nothing else", () => {
+    expect(unknownConfigVariables({ CHOREO_PROT: "1", CHOREO_PORT: "1", PATH: "/bin" })).toEqual(["CHOREO_PROT"]);
+  });
+});

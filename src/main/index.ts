@@ -1,0 +1,10 @@
+export {
+  parseConfig,
+  unknownConfigVariables,
+  ConfigError,
+  isConfigError,
+  type Config,
+  type ConfigIssue,
+  type LogLevel,
+} from "./config.js";
+export { startServer, type ServerConfig, type ServerDeps, type RunningServer } from "./start-server.js";

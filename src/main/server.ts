@@ -1,0 +1,89 @@
+// Entry point of `npm start`: reads the configuration once, starts the API, shuts down on SIGTERM/SIGINT.
+import { mkdir } from "node:fs/promises";
+import { pino } from "pino";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { isConfigError, parseConfig, unknownConfigVariables } from "./config.js";
+import type { Config, ConfigError } from "./config.js";
+
+// Exit code for a configuration the server cannot start with (distinct from a crash, 1).
+const exitBadConfig = 2;
+
+function failConfig(err: ConfigError): never {
+  process.stderr.write(`choreo: invalid configuration\n${err.issues.map((i) => `  ${i.variable}: ${i.message}\n`).join("")}`);
+  process.exit(exitBadConfig);
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = parseConfig(process.env, process.cwd());
+  } catch (err) {
+    if (isConfigError(err)) failConfig(err);
+    throw err;
+  }
+  // Synchronous writes: nothing is lost at exit, and a closed stdout (EPIPE) cannot wedge shutdown,
+  // which pino's default asynchronous stdout does by retrying its final flush forever.
+  const logger = pino({ level: config.logLevel }, pino.destination({ dest: 1, sync: true }));
+  for (const variable of unknownConfigVariables(process.env)) {
+    logger.warn({ variable }, "unknown CHOREO_ variable ignored (a typo?)");
+  }
+  await mkdir(config.dataDir, { recursive: true });
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  // Loaded only once the configuration is known good: the generated descriptors take seconds to load
+  // under tsx, and a typo in a variable should be reported at once.
+  const { startServer } = await import("./start-server.js");
+  const { startControlPlane } = await import("./control-plane.js");
+  // The store first: it takes the data-directory lock, so a second server fails before it binds a port.
+  const plane = await startControlPlane(config, { logger, metrics });
+  const server = await startServer(config, { logger, metrics, resources: plane }).catch(async (err: unknown) => {
+    await plane.close();
+    if (isConfigError(err)) failConfig(err);
+    throw err;
+  });
+
+  // Installed before the banner, so that whoever waits for it can signal the server at once.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    // Repeats are ignored: a signal sent to the process group (a terminal's Ctrl-C, `timeout`, tsx
+    // relaying to its child) arrives twice, and shutdown is bounded by its grace period anyway.
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down");
+    // Backstop in case something refuses to close even after the grace period's destroy.
+    setTimeout(() => {
+      logger.error("shutdown did not finish in time");
+      process.exit(1);
+    }, config.shutdownGraceMs + 1000).unref();
+    server.close().then(() => plane.close()).then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+
+  process.stderr.write(
+    [
+      `choreo: listening on ${server.url} (gRPC, gRPC-Web and Connect over HTTP/2 and HTTP/1.1)`,
+      `choreo: serving grpc.health.v1.Health, gRPC server reflection (v1, v1alpha) and GET ${server.url}/metrics`,
+      "choreo: serving the resource model: ResourceService and the Organization, Project, Environment, DataPlane, BuildPlane, DeploymentPipeline and Component services",
+      "choreo: not implemented yet (they answer Unimplemented): BuildService, PromotionService, PlaneAgentService, plane registration and GetRenderedRelease",
+      `choreo: data directory ${config.dataDir} (SQLite)${plane.created.length ? `; created ${plane.created.join(", ")}` : ""}`,
+      "",
+    ].join("\n"),
+  );
+  logger.info({ url: server.url, port: server.port }, "listening");
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`choreo: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

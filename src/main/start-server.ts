@@ -1,0 +1,165 @@
+import { readFile } from "node:fs/promises";
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import type { AddressInfo, Server as NetServer } from "node:net";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { HealthCheckResponse_ServingStatus as ServingStatus } from "../../gen/health/v1/health_pb.js";
+import { allFiles } from "../../gen/index.js";
+import { createDescriptorIndex, createHealthStatus, routes, servedServices, type ResourceRouteDeps } from "../api/index.js";
+import {
+  createConnectionTracker,
+  createErrorBoundary,
+  createPrefaceRouter,
+  createRpcHandler,
+  createRpcMetrics,
+  createRpcObserver,
+} from "../server/index.js";
+import { ConfigError } from "./config.js";
+import type { Config } from "./config.js";
+
+export type ServerConfig = Pick<
+  Config,
+  "host" | "port" | "tls" | "maxMessageBytes" | "shutdownGraceMs" | "corsOrigins"
+>;
+
+export interface ServerDeps {
+  readonly logger: Logger;
+  /** RPC metrics are registered here, and /metrics serves it. */
+  readonly metrics: Registry;
+  /** The resource model the typed resource services and ResourceService serve; Unimplemented without. */
+  readonly resources?: ResourceRouteDeps;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:8080 */
+  readonly url: string;
+  readonly port: number;
+  /** Full names of the services answered, sorted. */
+  readonly services: readonly string[];
+  /**
+   * Graceful shutdown: health NOT_SERVING, no new connections, open streams ended, GOAWAY to HTTP/2
+   * clients, idle HTTP/1.1 sockets closed; what remains after the grace period is destroyed.
+   */
+  close(): Promise<void>;
+}
+
+// A connection that has not shown its protocol by then is a stray or a slowloris.
+const prefaceTimeoutMs = 10_000;
+
+/** Starts the API on one port: gRPC, gRPC-Web and Connect over HTTP/2 and HTTP/1.1 (TLS if configured). */
+export async function startServer(config: ServerConfig, deps: ServerDeps): Promise<RunningServer> {
+  const { logger } = deps;
+  const tls = config.tls && (await readTls(config.tls));
+  const health = createHealthStatus();
+  const shutdown = new AbortController();
+  let services: string[] = [];
+  const handler = createRpcHandler({
+    routes(router) {
+      routes(router, { health, descriptors: createDescriptorIndex(allFiles), ...(deps.resources ? { resources: deps.resources } : {}) });
+      services = servedServices(router);
+    },
+    interceptors: [
+      createRpcObserver({ logger, metrics: createRpcMetrics(deps.metrics) }),
+      createErrorBoundary(logger),
+    ],
+    maxMessageBytes: config.maxMessageBytes,
+    shutdownSignal: shutdown.signal,
+    metrics: deps.metrics,
+    logger,
+    corsOrigins: config.corsOrigins,
+  });
+  const tracker = createConnectionTracker();
+  const onSessionError = (err: Error) => logger.debug({ err }, "http/2 session error");
+  let http1: http.Server | undefined;
+  let listener: NetServer;
+
+  if (tls) {
+    const secure = http2.createSecureServer({ ...tls, allowHTTP1: true });
+    secure.on("secureConnection", (socket) => {
+      tracker.socket(socket);
+      if (socket.alpnProtocol === "h2") tracker.http2Socket(socket);
+    });
+    secure.on("session", (session) => tracker.http2Session(session));
+    secure.on("sessionError", onSessionError);
+    secure.on("tlsClientError", (err) => logger.debug({ err }, "tls handshake failed"));
+    secure.on("request", (req, res) => {
+      // With allowHTTP1, HTTP/1.1 requests arrive here too, as http.IncomingMessage.
+      if (req.httpVersionMajor === 1) {
+        tracker.http1Request(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse);
+      }
+      handler(req, res);
+    });
+    listener = secure;
+  } else {
+    const h2 = http2.createServer();
+    h2.on("session", (session) => tracker.http2Session(session));
+    h2.on("sessionError", onSessionError);
+    h2.on("request", handler);
+    const h1 = http.createServer();
+    h1.on("request", (req, res) => {
+      tracker.http1Request(req, res);
+      handler(req, res);
+    });
+    // This server never listens itself; Node only enforces header and request timeouts once it has
+    // seen 'listening'.
+    h1.emit("listening");
+    http1 = h1;
+    listener = createPrefaceRouter({
+      prefaceTimeoutMs,
+      accepted: (socket) => tracker.socket(socket),
+      handOff(socket, protocol) {
+        if (protocol === "h2") {
+          tracker.http2Socket(socket);
+          h2.emit("connection", socket);
+        } else {
+          h1.emit("connection", socket);
+          // The HTTP/1.1 parser reads in flowing mode; the router paused the socket to hand it over.
+          socket.resume();
+        }
+      },
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    listener.once("error", reject);
+    listener.listen(config.port, config.host, () => {
+      listener.off("error", reject);
+      resolve();
+    });
+  });
+  listener.on("error", (err) => logger.error({ err }, "listener error"));
+
+  health.set("", ServingStatus.SERVING);
+  for (const service of services) health.set(service, ServingStatus.SERVING);
+
+  const port = (listener.address() as AddressInfo).port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `${tls ? "https" : "http"}://${host}:${port}`,
+    port,
+    services,
+    close() {
+      closing ??= (async () => {
+        health.shutdown();
+        const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
+        shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable));
+        await tracker.shutdown(config.shutdownGraceMs);
+        // Stops its connection-timeout checks, which would otherwise keep the process alive.
+        http1?.close();
+        await stopped;
+      })();
+      return closing;
+    },
+  };
+}
+
+async function readTls(files: NonNullable<ServerConfig["tls"]>): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = (file: string, variable: string) =>
+    readFile(file).catch((err: NodeJS.ErrnoException) => {
+      throw new ConfigError([{ variable, message: `cannot read ${file} (${err.code ?? err.message})` }]);
+    });
+  return { cert: await read(files.certFile, "CHOREO_TLS_CERT"), key: await read(files.keyFile, "CHOREO_TLS_KEY") };
+}

@@ -1,0 +1,74 @@
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { createContextValues } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { createCors } from "./create-cors.js";
+import { requestIdHeader, requestIdKey, resolveRequestId } from "./request-id.js";
+
+type NodeHandler = ReturnType<typeof connectNodeAdapter>;
+type NodeRequest = Parameters<NodeHandler>[0];
+
+export interface RpcHandlerOptions {
+  readonly routes: (router: ConnectRouter) => void;
+  /** Outermost first. */
+  readonly interceptors: Interceptor[];
+  readonly maxMessageBytes: number;
+  /** Aborting it aborts every handler's signal: streams end. */
+  readonly shutdownSignal: AbortSignal;
+  /** Served as Prometheus text at GET /metrics. */
+  readonly metrics: Registry;
+  readonly logger: Logger;
+  /** Origins whose browser code may call the API; empty for none. */
+  readonly corsOrigins: readonly string[];
+}
+
+/**
+ * The request listener shared by the HTTP/2 and HTTP/1.1 servers: Connect, gRPC and gRPC-Web for
+ * every routed procedure, /metrics, and 404 for anything else. Every response carries x-request-id.
+ */
+export function createRpcHandler(opts: RpcHandlerOptions): NodeHandler {
+  const requestIds = new WeakMap<NodeRequest, string>();
+  const cors = createCors(opts.corsOrigins);
+  const rpc = connectNodeAdapter({
+    routes: opts.routes,
+    interceptors: opts.interceptors,
+    readMaxBytes: opts.maxMessageBytes,
+    writeMaxBytes: opts.maxMessageBytes,
+    // Clients on a fast network gain little from gzip and the server pays for it in CPU; clients
+    // that send compressed requests get unimplemented, as the protocols specify.
+    acceptCompression: [],
+    shutdownSignal: opts.shutdownSignal,
+    contextValues: (req) => createContextValues().set(requestIdKey, requestIds.get(req) ?? ""),
+    fallback(req, res) {
+      const path = req.url?.split("?", 1)[0];
+      if (path === "/metrics" && (req.method === "GET" || req.method === "HEAD")) {
+        opts.metrics.metrics().then(
+          (text) => {
+            res.writeHead(200, { "content-type": opts.metrics.contentType });
+            res.end(req.method === "HEAD" ? "" : text);
+          },
+          (err: unknown) => {
+            opts.logger.error({ err }, "collecting metrics failed");
+            res.writeHead(500);
+            res.end();
+          },
+        );
+        return;
+      }
+      opts.logger.debug({ reqId: requestIds.get(req), method: req.method, path }, "no route");
+      res.writeHead(404);
+      res.end();
+    },
+  });
+
+  return (req, res) => {
+    const id = resolveRequestId(req.headers[requestIdHeader]);
+    requestIds.set(req, id);
+    // Set before Connect writes its headers, which it merges with these: the id is on every
+    // response, errors and 404s included.
+    res.setHeader(requestIdHeader, id);
+    if (cors(req, res)) return;
+    rpc(req, res);
+  };
+}
