@@ -110,6 +110,29 @@ spec:
     targetEnvironmentRefs: [{name: production}]
 `);
     await eventually(async () => condition(await platform.get("Project", "acme", "shop"), "Ready")?.status === "True", "project recovers");
+    const { items: events } = await platform.access.list(platform.kind("Event"), { namespace: "acme", labelSelector: "events.openchoreo.dev/involved-name=shop" });
+    expect(events.map((e) => (e.spec as JsonObject).reason)).toContain("DeploymentPipelineNotFound");
+  });
+
+  it("rolls component readiness up into the project, and deleting the project removes what it owns", async () => {
+    await platform.access.apply(organization);
+    await eventually(() => platform.get("Project", "acme", "default"), "default project");
+    await platform.access.apply(greeter("acme").split("---").filter((d) => !d.includes("kind: Workload")).join("---"));
+    const waiting = await eventually(async () => {
+      const p = await platform.get("Project", "acme", "default");
+      return condition(p, "ComponentsReady")?.status === "False" && p;
+    }, "project reports the component waiting");
+    expect(condition(waiting, "ComponentsReady")?.message).toBe("1 of 1 not Ready: greeter (WorkloadNotFound)");
+    expect(condition(waiting, "Ready")?.reason).toBe("ComponentNotReady");
+
+    await platform.access.apply(greeter("acme"));
+    await eventually(async () => condition(await platform.get("Project", "acme", "default"), "Ready")?.status === "True", "project Ready");
+    await eventually(() => platform.get("ServiceBinding", "acme", "greeter-development"), "binding");
+
+    await platform.access.delete(platform.kind("Project"), { namespace: "acme", name: "default" });
+    for (const kind of ["Component", "Workload", "Service", "ServiceBinding", "DeployableArtifact"]) {
+      await eventually(async () => (await platform.access.list(platform.kind(kind), { namespace: "acme" })).items.length === 0, `every ${kind} gone`);
+    }
   });
 
   it("snapshots a component into an artifact and binds it to the first environment", async () => {

@@ -68,7 +68,11 @@ const notActedOn = (kind: string): ConditionInput => ({
 
 /** Every kind checked by the generic reference controller, with what it needs. */
 export const referenceDeclarations: readonly ReferenceDeclaration[] = [
-  { schema: ProjectSchema, references: [{ type: "PipelineResolved", schema: DeploymentPipelineSchema, names: (o) => present((o as Project).spec?.deploymentPipelineRef) }] },
+  {
+    schema: ProjectSchema,
+    references: [{ type: "PipelineResolved", schema: DeploymentPipelineSchema, names: (o) => present((o as Project).spec?.deploymentPipelineRef) }],
+    rollup: { type: "ComponentsReady", schema: ComponentSchema, isMember: (project, c) => ownerOf(c)?.projectName === project.metadata?.name },
+  },
   { schema: EnvironmentSchema, references: [{ type: "DataPlaneResolved", schema: DataPlaneSchema, names: (o) => present((o as Environment).spec?.dataPlaneRef) }] },
   {
     schema: DeploymentPipelineSchema,

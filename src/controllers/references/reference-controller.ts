@@ -5,7 +5,9 @@ import { controllerFor, type Client, type Clock, type ControllerDefinition, type
 import { isNotFoundError } from "../../errors/index.js";
 import { labels } from "../../model/index.js";
 import type { ObjectKey, ResourceObject } from "../../store/index.js";
-import type { ConditionInput } from "../conditions.js";
+import type { Condition } from "../../../gen/openchoreo/meta/v1alpha1/condition_pb.js";
+import { findCondition, isReady, type ConditionInput } from "../conditions.js";
+import type { EventRecorder } from "../event-recorder.js";
 import { readyFrom, writeStatus } from "../object-status.js";
 
 /** One kind of object an object names, and the condition that says whether they exist. */
@@ -28,6 +30,17 @@ export interface ReferenceDeclaration {
   readonly notice?: ConditionInput;
   /** Reason of Ready when everything resolves. Default "Resolved". */
   readonly readyReason?: string;
+  /** Objects of another kind whose readiness rolls up into this one (a project's components). */
+  readonly rollup?: Rollup;
+}
+
+/** The members of an object whose Ready conditions roll up into one condition of it. */
+export interface Rollup {
+  /** Condition type, e.g. "ComponentsReady". */
+  readonly type: string;
+  readonly schema: DescMessage;
+  /** Whether a candidate (in the object's namespace) belongs to the object. */
+  readonly isMember: (object: ResourceObject, candidate: ResourceObject) => boolean;
 }
 
 /** The fields of spec.owner, which most application kinds carry. */
@@ -41,11 +54,18 @@ export function ownerOf(object: ResourceObject): { projectName?: string; compone
  * object appears (it watches each referenced kind). Objects owned by a component get the standard
  * labels and an ownerReference to it, so deleting the component (or its project) removes them.
  */
-export function referenceController(declaration: ReferenceDeclaration, deps: { readonly clock: Clock }): ControllerDefinition {
-  const { schema, references } = declaration;
+export function referenceController(declaration: ReferenceDeclaration, deps: { readonly clock: Clock; readonly events: EventRecorder }): ControllerDefinition {
+  const { schema, references, rollup } = declaration;
   let builder = controllerFor(schema);
   for (const reference of references) {
     builder = builder.watches(reference.schema, async (parent, reader) => referrers(reader, schema, reference, parent));
+  }
+  if (rollup) {
+    builder = builder.watches(rollup.schema, async (member, reader) => {
+      const namespace = member.metadata?.namespace ?? "";
+      const candidates = (await reader.list(schema, { namespace })) as ResourceObject[];
+      return candidates.filter((c) => rollup.isMember(c, member)).map((c) => ({ namespace, name: c.metadata?.name ?? "" }));
+    });
   }
   return builder.build(async (request, { client }) => {
     let object: ResourceObject;
@@ -61,10 +81,27 @@ export function referenceController(declaration: ReferenceDeclaration, deps: { r
     const conditions: ConditionInput[] = [];
     for (const reference of references) conditions.push(await check(client, object, reference));
     if (declaration.notice) conditions.push(declaration.notice);
-    conditions.push(readyFrom(conditions, declaration.readyReason ?? "Resolved", "every referenced object exists"));
+    if (rollup) conditions.push(await rollUp(client, object, rollup));
+    const ready = readyFrom(conditions, declaration.readyReason ?? "Resolved", "every referenced object exists");
+    conditions.push(ready);
+    const before = findCondition((object.status as { conditions?: Condition[] } | undefined)?.conditions, "Ready");
     await writeStatus(client, schema, object, conditions, deps.clock.now());
+    // Tell the object's users once per new reason, not on every reconcile.
+    if (ready.status === "False" && (before?.status !== "False" || before.reason !== ready.reason)) {
+      await deps.events.record(object, "Warning", ready.reason, ready.message);
+    }
     return {};
   });
+}
+
+async function rollUp(reader: Reader, object: ResourceObject, rollup: Rollup): Promise<ConditionInput> {
+  const namespace = object.metadata?.namespace ?? "";
+  const members = ((await reader.list(rollup.schema, { namespace })) as ResourceObject[]).filter((m) => rollup.isMember(object, m));
+  const waiting = members.filter((m) => !isReady(m as { status?: { conditions?: Condition[] } }));
+  const kind = rollup.schema.name;
+  if (waiting.length === 0) return { type: rollup.type, status: "True", reason: "AllReady", message: `${members.length} ${kind} objects, all Ready` };
+  const reasons = waiting.map((m) => `${m.metadata?.name} (${findCondition((m.status as { conditions?: Condition[] } | undefined)?.conditions, "Ready")?.reason ?? "NotReconciled"})`);
+  return { type: rollup.type, status: "False", reason: `${kind}NotReady`, message: `${waiting.length} of ${members.length} not Ready: ${reasons.join(", ")}` };
 }
 
 async function check(reader: Reader, object: ResourceObject, reference: Reference): Promise<ConditionInput> {
