@@ -1,7 +1,11 @@
 import type { ConnectRouter } from "@connectrpc/connect";
+import { ComponentService } from "../../gen/openchoreo/api/v1alpha1/component_service_pb.js";
 import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
 import { allFiles } from "../../gen/index.js";
+import { renderComponentEnvironment } from "../controllers/release/render-environment.js";
+import { InvalidSpecError } from "../errors/index.js";
 import { describeResourceService, type Codec } from "../model/index.js";
+import type { ResourceStore } from "../store/index.js";
 import type { ResourceAccess } from "./resource-access.js";
 import { createResourceService } from "./resource-service.js";
 import { createTypedResourceService } from "./typed-resource-service.js";
@@ -9,18 +13,35 @@ import { createTypedResourceService } from "./typed-resource-service.js";
 export interface ResourceRouteDeps {
   readonly access: ResourceAccess;
   readonly codec: Codec;
+  readonly store: ResourceStore;
 }
 
 /**
  * Registers the typed resource services (every service of the contracts that carries the resource
  * option: Organization, Project, Environment, DataPlane, BuildPlane, DeploymentPipeline, Component)
- * with their CRUD and watch methods, and ResourceService. Methods beyond CRUD (plane registration,
- * rendered releases) answer Unimplemented until their issues land.
+ * with their CRUD and watch methods, ComponentService.GetRenderedRelease, and ResourceService. Plane
+ * registration answers Unimplemented until the agents issue lands.
  */
 export function resourceRoutes(router: ConnectRouter, deps: ResourceRouteDeps): void {
   for (const service of allFiles.flatMap((f) => f.services)) {
     const described = describeResourceService(service, deps.codec.registry);
-    if (described) router.service(service, createTypedResourceService(described, deps) as never);
+    if (!described) continue;
+    const methods = createTypedResourceService(described, deps);
+    if (service.typeName === ComponentService.typeName) methods.getRenderedRelease = getRenderedRelease(deps.store) as never;
+    router.service(service, methods as never);
   }
   router.service(ResourceService, createResourceService(deps));
+}
+
+/**
+ * Rendered on request from what the store holds, with the renderers the release controller will use;
+ * problems come back beside the manifests instead of failing the call.
+ */
+function getRenderedRelease(store: ResourceStore) {
+  return async (request: { namespace: string; name: string; environment: string }) => {
+    if (!request.name) throw new InvalidSpecError([{ path: "name", message: "required" }]);
+    if (!request.environment) throw new InvalidSpecError([{ path: "environment", message: "required" }]);
+    const render = await renderComponentEnvironment(store, { namespace: request.namespace || "default", name: request.name }, request.environment);
+    return { releases: render.releases, problems: render.problems };
+  };
 }
