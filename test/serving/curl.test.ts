@@ -62,3 +62,38 @@ describe("curl", () => {
     expect(run.stdout).toMatch(/^# TYPE choreo_rpc_server_handling_seconds histogram$/m);
   });
 });
+
+describe("curl from a browser's point of view (CHOREO_CORS_ORIGINS)", () => {
+  let corsServer: TestServer;
+  beforeAll(async () => {
+    corsServer = await startTestServer({ corsOrigins: ["http://localhost:5173"] });
+  });
+  afterAll(() => corsServer.close());
+
+  it("answers the preflight of an allowed origin, then the call with the headers it may read", async () => {
+    const url = `${corsServer.url}/grpc.health.v1.Health/Check`;
+    const preflight = parse(
+      (
+        await runCommand("curl", [
+          "--http1.1", "-sS", "-i", "-X", "OPTIONS", "-H", "origin: http://localhost:5173",
+          "-H", "access-control-request-method: POST", "-H", "access-control-request-headers: content-type,connect-protocol-version", url,
+        ])
+      ).stdout,
+    );
+    expect(preflight.status).toBe("HTTP/1.1 204 No Content");
+    expect(preflight.headers["access-control-allow-origin"]).toBe("http://localhost:5173");
+    expect(preflight.headers["access-control-allow-headers"]).toMatch(/Connect-Protocol-Version/i);
+
+    const call = parse(
+      (await runCommand("curl", ["--http1.1", ...connectJson, "-H", "origin: http://localhost:5173", "-d", "{}", url])).stdout,
+    );
+    expect(call.headers["access-control-allow-origin"]).toBe("http://localhost:5173");
+    expect(call.headers["access-control-expose-headers"]).toMatch(/grpc-status/i);
+    expect(JSON.parse(call.body)).toEqual({ status: "SERVING" });
+
+    const stranger = parse(
+      (await runCommand("curl", ["--http1.1", ...connectJson, "-H", "origin: http://evil.example", "-d", "{}", url])).stdout,
+    );
+    expect(stranger.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+});

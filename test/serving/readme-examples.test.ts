@@ -1,5 +1,6 @@
-// Runs the README's serving examples as written, against a server on a free port: each sh, js and
-// python block, compared with the json or text block that follows it.
+// Runs the README's serving examples as written against the real entry point (what `npm start` runs),
+// on a free port and an empty data directory: each sh, js and python block, compared with the json or
+// text block that follows it.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -8,8 +9,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "./support/repo-root.js";
 import { runCommand } from "./support/run-command.js";
-import { startTestServer } from "./support/start-test-server.js";
-import type { TestServer } from "./support/start-test-server.js";
+import { spawnServer, waitForListening } from "./support/spawn-server.js";
+import type { SpawnedServer } from "./support/spawn-server.js";
 
 interface Example {
   readonly lang: "sh" | "js" | "python";
@@ -33,20 +34,23 @@ const examples = examplesIn(readFileSync(path.join(repoRoot, "README.md"), "utf8
 const pythonReady = spawnSync("/usr/bin/python3", ["-c", "import grpc, grpc_tools"]).status === 0;
 if (!pythonReady) console.warn("readme-examples.test.ts: Python examples skipped: /usr/bin/python3 lacks grpc (apt-get install python3-grpcio python3-grpc-tools)");
 
-let server: TestServer;
+let server: SpawnedServer;
+let port: number;
 let tmp: string;
 beforeAll(async () => {
-  server = await startTestServer({ maxMessageBytes: 4 * 1024 * 1024 });
   tmp = await mkdtemp(path.join(tmpdir(), "choreo-readme-"));
+  server = spawnServer({ CHOREO_PORT: "0", CHOREO_DATA_DIR: path.join(tmp, "data") });
+  ({ port } = await waitForListening(server));
 });
 afterAll(async () => {
-  await server.close();
+  server.child.kill("SIGTERM");
+  await server.exited;
   await rm(tmp, { recursive: true, force: true });
 });
 
 /** The README assumes the default port and writes to /tmp/choreo*: point both at this test's own. */
 const localise = (code: string) =>
-  code.replaceAll("127.0.0.1:8080", `127.0.0.1:${server.port}`).replaceAll("/tmp/choreo", path.join(tmp, "choreo"));
+  code.replaceAll("127.0.0.1:8080", `127.0.0.1:${port}`).replaceAll("/tmp/choreo", path.join(tmp, "choreo"));
 
 function run(example: Example) {
   const code = localise(example.code);

@@ -93,10 +93,12 @@ describe("graceful shutdown", () => {
     server.child.stdout.destroy();
     server.child.kill("SIGTERM");
     server.child.kill("SIGTERM");
+    let timer: NodeJS.Timeout | undefined;
     const exit = await Promise.race([
       server.exited,
-      new Promise((resolve) => setTimeout(() => resolve("still running 5 s after SIGTERM"), 5000)),
+      new Promise((resolve) => (timer = setTimeout(() => resolve("still running 5 s after SIGTERM"), 5000))),
     ]);
+    clearTimeout(timer);
     expect(exit).toEqual({ code: 0, signal: null });
   });
 
