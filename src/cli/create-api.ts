@@ -1,0 +1,49 @@
+import { readFile } from "node:fs/promises";
+import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { Health } from "../../gen/health/v1/health_pb.js";
+import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
+import { CliError } from "./cli-error.js";
+import type { Target } from "./resolve-target.js";
+
+/** The public API as the CLI uses it. */
+export interface Api {
+  readonly resources: Client<typeof ResourceService>;
+  readonly health: Client<typeof Health>;
+  /** Closes the connection, so the process can end. */
+  close(): void;
+}
+
+/**
+ * gRPC over one HTTP/2 connection (h2c, or TLS with ALPN), the protocol every client of the server
+ * speaks. The session manager is ours so the connection can be closed when the command ends;
+ * connect-node would otherwise keep it open for its idle timeout.
+ */
+export async function createApi(target: Target, userAgent: string): Promise<Api> {
+  const ca = target.certificateAuthority ? await readCa(target.certificateAuthority) : undefined;
+  const secure = target.server.startsWith("https:");
+  const sessionManager = new Http2SessionManager(
+    target.server,
+    {},
+    secure ? { ...(ca ? { ca } : {}), rejectUnauthorized: !target.insecureSkipTlsVerify } : {},
+  );
+  const headers: Interceptor = (next) => (req) => {
+    req.header.set("user-agent", userAgent);
+    if (target.token) req.header.set("authorization", `Bearer ${target.token}`);
+    return next(req);
+  };
+  const transport = createGrpcTransport({ baseUrl: target.server, sessionManager, interceptors: [headers] });
+  return {
+    resources: createClient(ResourceService, transport),
+    health: createClient(Health, transport),
+    close: () => sessionManager.abort(),
+  };
+}
+
+async function readCa(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new CliError(`cannot read the certificate authority file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}

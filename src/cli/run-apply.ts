@@ -1,0 +1,68 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ApplyAction } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
+import { CliError, usageError } from "./cli-error.js";
+import type { CommandContext } from "./command-spec.js";
+import { fieldViolationsOf } from "./format-error.js";
+import { objectMeta, objectRef } from "./object-meta.js";
+import { parseDuration } from "./parse-duration.js";
+import { documentLabel, readManifests, type Manifests } from "./read-manifests.js";
+import { waitWithProgress } from "./wait-with-progress.js";
+import type { WaitTarget } from "./wait-for-ready.js";
+
+const actions: Record<ApplyAction, string> = {
+  [ApplyAction.UNSPECIFIED]: "applied",
+  [ApplyAction.CREATED]: "created",
+  [ApplyAction.CONFIGURED]: "configured",
+  [ApplyAction.UNCHANGED]: "unchanged",
+};
+
+/**
+ * `apply -f`: every document of every file in one Apply call, so the server checks them all before
+ * writing any (one bad document changes nothing); then, with --wait, follows each object to Ready.
+ */
+export async function runApply(ctx: CommandContext): Promise<number> {
+  const { args, io } = ctx;
+  const files = args.values("filename");
+  if (files.length === 0) throw usageError("apply needs -f FILE, -f DIR or -f - (stdin)", "apply");
+  if (args.positionals.length > 0) throw usageError(`unexpected argument "${args.positionals[0]}"`, "apply");
+  const wait = args.enabled("wait");
+  const dryRun = args.enabled("dry-run");
+  if (args.has("timeout") && !wait) throw usageError("--timeout goes with --wait", "apply");
+  if (wait && dryRun) throw usageError("--wait and --dry-run exclude each other: a dry run creates nothing to wait for", "apply");
+  const timeoutText = args.value("timeout") ?? "2m";
+  const timeoutMs = parseDuration(timeoutText);
+  if (timeoutMs === undefined) throw usageError(`--timeout "${timeoutText}" is not a duration (e.g. 90s, 2m, 1h)`, "apply");
+
+  const { registry, codec } = await ctx.model();
+  const manifests = await readManifests(files, { recursive: args.enabled("recursive"), cwd: io.cwd, stdin: io.stdin, codec });
+  const { namespace } = await ctx.target();
+  const api = await ctx.api();
+  const response = await api.resources
+    .apply({ manifests: manifests.sources.map((s) => s.text).join("\n---\n"), defaultNamespace: namespace, dryRun }, { signal: io.signal })
+    .catch((err: unknown) => {
+      throw withSourceNames(err, manifests);
+    });
+
+  const targets: WaitTarget[] = [];
+  for (const result of response.results) {
+    const object = result.object ?? {};
+    const kind = registry.lookup(String(object.apiVersion), String(object.kind));
+    const meta = objectMeta(object);
+    if (!kind) throw new CliError(`the server applied a kind this client does not know: ${String(object.apiVersion)} ${String(object.kind)}`);
+    const ref = objectRef(kind, meta.name);
+    io.stdout.write(`${ref} ${actions[result.action]}${dryRun ? " (server dry run)" : ""}\n`);
+    targets.push({ kind, namespace: meta.namespace, name: meta.name, ref });
+  }
+  if (!wait) return 0;
+  await waitWithProgress(api, targets, { timeoutMs, timeoutText, io });
+  return 0;
+}
+
+/** The server numbers documents across the joined text; users want the file and its own numbering. */
+function withSourceNames(err: unknown, manifests: Manifests): unknown {
+  if (!(err instanceof ConnectError) || err.code !== Code.InvalidArgument) return err;
+  const violations = fieldViolationsOf(err);
+  if (violations.length === 0) return err;
+  const relabel = (field: string) => field.replace(/^document (\d+)/, (whole, n: string) => documentLabel(manifests, Number(n)) ?? whole);
+  return new CliError(violations.map((v) => (v.field ? `${relabel(v.field)}: ${v.description}` : v.description)).join("\n"));
+}
