@@ -61,7 +61,8 @@ describe.skipIf(!referencePresent)("choreoctl against a real server", () => {
     expect(list.items.map((i: { spec: { type: string } }) => i.spec.type)).toEqual(expect.arrayContaining(["Service", "ScheduledTask", "WebApplication"]));
     expect(JSON.parse(jsonOne.stdout)).toMatchObject({ kind: "Component", metadata: { name: "greeter-service" }, spec: { type: "Service" } });
     expect(names.stdout).toBe("component.openchoreo.dev/greeter-service\ncomponent.openchoreo.dev/react-starter\n");
-    expect(wide.stdout.split("\n")[0]!.split(/\s+/)).toEqual(["NAME", "DATAPLANE", "PRODUCTION", "DNSPREFIX", "READY", "AGE"]);
+    // -o wide adds the columns of priority 1: why an object is not Ready.
+    expect(wide.stdout.split("\n")[0]!.split(/\s+/)).toEqual(["NAME", "DATAPLANE", "PRODUCTION", "DNSPREFIX", "READY", "REASON", "AGE"]);
   });
 
   it("selects by label, and lists across namespaces", async () => {
