@@ -1,4 +1,4 @@
-import { create, equals, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ConditionSchema, type Condition } from "../../gen/openchoreo/meta/v1alpha1/condition_pb.js";
 
@@ -33,9 +33,4 @@ export function findCondition(conditions: readonly Condition[] | undefined, type
 
 export function isReady(object: { status?: { conditions?: readonly Condition[] } } | undefined): boolean {
   return findCondition(object?.status?.conditions, "Ready")?.status === "True";
-}
-
-/** True when two status messages differ: writes are skipped when a reconcile changes nothing. */
-export function statusChanged<D extends DescMessage>(schema: D, before: MessageShape<D> | undefined, after: MessageShape<D>): boolean {
-  return !before || !equals(schema, before, after);
 }

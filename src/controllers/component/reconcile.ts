@@ -1,5 +1,4 @@
 import { create, equals, type DescMessage } from "@bufbuild/protobuf";
-import { OwnerReferenceSchema } from "../../../gen/openchoreo/meta/v1alpha1/object_meta_pb.js";
 import { ComponentSchema, type Component } from "../../../gen/openchoreo/model/v1alpha1/component_pb.js";
 import { DeployableArtifactSchema, type DeployableArtifact } from "../../../gen/openchoreo/model/v1alpha1/deployable_artifact_pb.js";
 import { DeploymentPipelineSchema, type DeploymentPipeline } from "../../../gen/openchoreo/model/v1alpha1/deployment_pipeline_pb.js";
@@ -13,12 +12,15 @@ import { WebApplicationSchema } from "../../../gen/openchoreo/model/v1alpha1/web
 import { APISchema } from "../../../gen/openchoreo/model/v1alpha1/api_pb.js";
 import { WorkloadSchema, type Workload } from "../../../gen/openchoreo/model/v1alpha1/workload_pb.js";
 import type { Client, Clock, Reconciler } from "../../core/index.js";
-import { isAlreadyExistsError, isNotFoundError } from "../../errors/index.js";
+import { isAlreadyExistsError } from "../../errors/index.js";
 import { labels } from "../../model/index.js";
 import type { ResourceObject } from "../../store/index.js";
 import { boundedName } from "../bounded-name.js";
 import type { ConditionInput } from "../conditions.js";
 import type { EventRecorder } from "../event-recorder.js";
+import { adopt, ownerReferenceTo } from "../adopt.js";
+import { findObject } from "../find-object.js";
+import { isDeleting } from "../finalizers.js";
 import { readyFrom, writeStatus } from "../object-status.js";
 import { ownerOf } from "../references/reference-controller.js";
 import { snapshotArtifact, type InstanceSettings } from "./snapshot.js";
@@ -49,14 +51,8 @@ export interface ComponentReconcilerDeps {
 export function createComponentReconciler(deps: ComponentReconcilerDeps): Reconciler {
   const { clock, events } = deps;
   return async (request, { client }) => {
-    let component: Component;
-    try {
-      component = await client.get(ComponentSchema, request);
-    } catch (err) {
-      if (isNotFoundError(err)) return {};
-      throw err;
-    }
-    if (component.metadata?.deletionTimestamp) return {};
+    const component = await findObject(client, ComponentSchema, request);
+    if (!component || isDeleting(component)) return {};
     const meta = component.metadata!;
     const namespace = meta.namespace;
     const projectName = component.spec?.owner?.projectName ?? "";
@@ -113,13 +109,7 @@ export function createComponentReconciler(deps: ComponentReconcilerDeps): Reconc
 }
 
 async function find(client: Client, schema: DescMessage, namespace: string, name: string): Promise<ResourceObject | undefined> {
-  if (!name) return undefined;
-  try {
-    return (await client.get(schema, { namespace, name })) as ResourceObject;
-  } catch (err) {
-    if (isNotFoundError(err)) return undefined;
-    throw err;
-  }
+  return (await findObject(client, schema, { namespace, name })) as ResourceObject | undefined;
 }
 
 /** Objects of a kind in the namespace whose spec.owner.componentName names the component, by name. */
@@ -131,25 +121,14 @@ export async function ownedBy(client: Client, schema: DescMessage, namespace: st
 /** Labels and a controlling owner reference to the project; true when it wrote. */
 async function joinProject(client: Client, component: Component, project: ResourceObject): Promise<boolean> {
   const meta = component.metadata!;
-  const uid = project.metadata?.uid ?? "";
   const wanted = { [labels.organization]: meta.namespace, [labels.project]: project.metadata?.name ?? "", [labels.component]: meta.name };
-  const labelled = Object.entries(wanted).every(([k, v]) => meta.labels[k] === v);
-  const owned = meta.ownerReferences.some((r) => r.uid === uid);
-  if (labelled && owned) return false;
-  meta.labels = { ...meta.labels, ...wanted };
-  if (!owned) {
-    meta.ownerReferences = [...meta.ownerReferences, create(OwnerReferenceSchema, { apiVersion: project.apiVersion, kind: "Project", name: project.metadata?.name ?? "", uid, controller: true })];
-  }
+  if (!adopt(component, wanted, { object: project, controller: true })) return false;
   await client.update(ComponentSchema, component);
   return true;
 }
 
-function ownerReferenceTo(component: Component) {
-  return create(OwnerReferenceSchema, { apiVersion: component.apiVersion, kind: "Component", name: component.metadata?.name ?? "", uid: component.metadata?.uid ?? "", controller: true });
-}
-
 async function ensureArtifact(client: Client, component: Component, artifact: DeployableArtifact): Promise<DeployableArtifact> {
-  artifact.metadata!.ownerReferences = [ownerReferenceTo(component)];
+  artifact.metadata!.ownerReferences = [ownerReferenceTo(component, true)];
   try {
     return await client.create(DeployableArtifactSchema, artifact);
   } catch (err) {
@@ -187,7 +166,7 @@ async function ensureBinding(client: Client, schema: DescMessage, component: Com
         name,
         namespace: meta.namespace,
         labels: { [labels.organization]: meta.namespace, [labels.project]: desired.owner.projectName ?? "", [labels.component]: meta.name, [labels.environment]: environment, [labels.managedBy]: "component-controller" },
-        ownerReferences: [ownerReferenceTo(component)],
+        ownerReferences: [ownerReferenceTo(component, true)],
       },
       spec: { ...desired, releaseState: "Active" },
     } as never) as ResourceObject;

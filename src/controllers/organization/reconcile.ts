@@ -1,14 +1,14 @@
-import { create } from "@bufbuild/protobuf";
 import {
   OrganizationSchema,
-  OrganizationStatusSchema,
   type Organization,
 } from "../../../gen/openchoreo/model/v1alpha1/organization_pb.js";
 import type { Clock, Reconciler } from "../../core/index.js";
 import { isAlreadyExistsError, isNotFoundError } from "../../errors/index.js";
 import type { KindRegistry } from "../../model/index.js";
 import type { ResourceObject, ResourceStore } from "../../store/index.js";
-import { findCondition, setCondition, statusChanged } from "../conditions.js";
+import { findCondition, type ConditionInput } from "../conditions.js";
+import { findObject } from "../find-object.js";
+import { writeStatus } from "../object-status.js";
 import type { EventRecorder } from "../event-recorder.js";
 import { addFinalizer, cleanupFinalizer, isDeleting, removeFinalizer } from "../finalizers.js";
 import { organizationDefaults } from "./defaults.js";
@@ -31,13 +31,8 @@ const cleanupPollMs = 500;
 export function createOrganizationReconciler(deps: OrganizationReconcilerDeps): Reconciler {
   const { store, registry, clock, events } = deps;
   return async (request, { client }) => {
-    let org: Organization;
-    try {
-      org = await client.get(OrganizationSchema, { namespace: "", name: request.name });
-    } catch (err) {
-      if (isNotFoundError(err)) return {};
-      throw err;
-    }
+    let org: Organization | undefined = await findObject(client, OrganizationSchema, { namespace: "", name: request.name });
+    if (!org) return {};
     const name = request.name;
 
     if (isDeleting(org)) {
@@ -48,10 +43,8 @@ export function createOrganizationReconciler(deps: OrganizationReconcilerDeps): 
     }
     if (addFinalizer(org, cleanupFinalizer)) org = await client.update(OrganizationSchema, org);
 
-    const generation = org.metadata?.generation ?? 0;
-    const now = clock.now();
-    let conditions = org.status?.conditions ?? [];
-    if (findCondition(conditions, "DefaultsCreated")?.status !== "True") {
+    const conditions: ConditionInput[] = [];
+    if (findCondition(org.status?.conditions, "DefaultsCreated")?.status !== "True") {
       const created: string[] = [];
       for (const { schema, object } of organizationDefaults(name)) {
         try {
@@ -61,15 +54,11 @@ export function createOrganizationReconciler(deps: OrganizationReconcilerDeps): 
           if (!isAlreadyExistsError(err)) throw err;
         }
       }
-      conditions = setCondition(conditions, { type: "DefaultsCreated", status: "True", reason: "Created", message: `created ${created.length ? created.join(", ") : "nothing: every default already existed"}` }, generation, now);
+      conditions.push({ type: "DefaultsCreated", status: "True", reason: "Created", message: `created ${created.length ? created.join(", ") : "nothing: every default already existed"}` });
       if (created.length > 0) await events.record(org, "Normal", "DefaultsCreated", `Created ${created.join(", ")}`);
     }
-    conditions = setCondition(conditions, { type: "Ready", status: "True", reason: "NamespaceReady", message: `namespace ${name} is ready` }, generation, now);
-    const status = create(OrganizationStatusSchema, { conditions, observedGeneration: generation, namespace: name });
-    if (statusChanged(OrganizationStatusSchema, org.status, status)) {
-      org.status = status;
-      await client.updateStatus(OrganizationSchema, org);
-    }
+    conditions.push({ type: "Ready", status: "True", reason: "NamespaceReady", message: `namespace ${name} is ready` });
+    await writeStatus(client, OrganizationSchema, org, conditions, clock.now(), { namespace: name });
     return {};
   };
 }

@@ -1,13 +1,14 @@
-import { create, type DescMessage } from "@bufbuild/protobuf";
-import { OwnerReferenceSchema } from "../../../gen/openchoreo/meta/v1alpha1/object_meta_pb.js";
+import type { DescMessage } from "@bufbuild/protobuf";
 import { ComponentSchema } from "../../../gen/openchoreo/model/v1alpha1/component_pb.js";
 import { controllerFor, type Client, type Clock, type ControllerDefinition, type Reader } from "../../core/index.js";
-import { isNotFoundError } from "../../errors/index.js";
 import { labels } from "../../model/index.js";
 import type { ObjectKey, ResourceObject } from "../../store/index.js";
 import type { Condition } from "../../../gen/openchoreo/meta/v1alpha1/condition_pb.js";
 import { findCondition, isReady, type ConditionInput } from "../conditions.js";
 import type { EventRecorder } from "../event-recorder.js";
+import { adopt } from "../adopt.js";
+import { findObject } from "../find-object.js";
+import { isDeleting } from "../finalizers.js";
 import { readyFrom, writeStatus } from "../object-status.js";
 
 /** One kind of object an object names, and the condition that says whether they exist. */
@@ -68,14 +69,8 @@ export function referenceController(declaration: ReferenceDeclaration, deps: { r
     });
   }
   return builder.build(async (request, { client }) => {
-    let object: ResourceObject;
-    try {
-      object = (await client.get(schema, request)) as ResourceObject;
-    } catch (err) {
-      if (isNotFoundError(err)) return {};
-      throw err;
-    }
-    if (object.metadata?.deletionTimestamp) return {};
+    const object = (await findObject(client, schema, request)) as ResourceObject | undefined;
+    if (!object || isDeleting(object)) return {};
     if (await linkToComponent(client, schema, object)) return {};
 
     const conditions: ConditionInput[] = [];
@@ -108,12 +103,7 @@ async function check(reader: Reader, object: ResourceObject, reference: Referenc
   const namespace = object.metadata?.namespace ?? "";
   const missing: string[] = [];
   for (const name of reference.names(object)) {
-    try {
-      await reader.get(reference.schema, { namespace, name });
-    } catch (err) {
-      if (!isNotFoundError(err)) throw err;
-      missing.push(name);
-    }
+    if (!(await findObject(reader, reference.schema, { namespace, name }))) missing.push(name);
   }
   const kind = reference.schema.name;
   if (missing.length === 0) return { type: reference.type, status: "True", reason: "Found", message: `every ${kind} referenced exists` };
@@ -143,21 +133,8 @@ async function linkToComponent(client: Client, schema: DescMessage, object: Reso
   const wanted: Record<string, string> = { [labels.organization]: meta.namespace };
   if (owner?.projectName) wanted[labels.project] = owner.projectName;
   if (owner?.componentName) wanted[labels.component] = owner.componentName;
-  let changed = Object.entries(wanted).some(([k, v]) => meta.labels[k] !== v);
-  meta.labels = { ...meta.labels, ...wanted };
-  if (owner?.componentName) {
-    try {
-      const component = (await client.get(ComponentSchema, { namespace: meta.namespace, name: owner.componentName })) as ResourceObject;
-      const uid = component.metadata?.uid ?? "";
-      if (uid && !meta.ownerReferences.some((r) => r.uid === uid)) {
-        const reference = create(OwnerReferenceSchema, { apiVersion: component.apiVersion, kind: "Component", name: owner.componentName, uid });
-        meta.ownerReferences = [...meta.ownerReferences, reference];
-        changed = true;
-      }
-    } catch (err) {
-      if (!isNotFoundError(err)) throw err;
-    }
-  }
+  const component = (await findObject(client, ComponentSchema, { namespace: meta.namespace, name: owner?.componentName ?? "" })) as ResourceObject | undefined;
+  const changed = adopt(object, wanted, component && { object: component, controller: false });
   if (changed) await client.update(schema, object);
   return changed;
 }

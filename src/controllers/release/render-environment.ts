@@ -23,6 +23,7 @@ import {
   type RenderProblem,
 } from "../../render/index.js";
 import type { ObjectKey, ResourceStore } from "../../store/index.js";
+import { findObject } from "../find-object.js";
 
 /** The binding kinds of a component in an environment, with the class kind each names. */
 const bindingKinds: readonly { binding: DescMessage; componentClass: DescMessage }[] = [
@@ -104,10 +105,5 @@ export async function renderComponentEnvironment(store: ResourceStore, key: Obje
 }
 
 async function classNamed(store: ResourceStore, schema: DescMessage, namespace: string, name: string): Promise<ComponentClass | undefined> {
-  try {
-    return (await store.get(schema, { namespace, name })) as ComponentClass;
-  } catch (err) {
-    if (isNotFoundError(err)) return undefined;
-    throw err;
-  }
+  return (await findObject(store, schema, { namespace, name })) as ComponentClass | undefined;
 }

@@ -1,0 +1,19 @@
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { isNotFoundError } from "../errors/index.js";
+import type { ObjectKey } from "../store/index.js";
+
+/** Anything that gets objects by key: the cached reader of a reconcile, or the store itself. */
+interface Getter {
+  get<D extends DescMessage>(schema: D, key: ObjectKey): Promise<MessageShape<D>>;
+}
+
+/** The object, or undefined when there is none (an empty name finds nothing): absence is a state, not an error. */
+export async function findObject<D extends DescMessage>(reader: Getter, schema: D, key: ObjectKey): Promise<MessageShape<D> | undefined> {
+  if (!key.name) return undefined;
+  try {
+    return await reader.get(schema, key);
+  } catch (err) {
+    if (isNotFoundError(err)) return undefined;
+    throw err;
+  }
+}
