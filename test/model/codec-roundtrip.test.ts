@@ -30,6 +30,12 @@ const additiveFields = new Set([
   "ServiceBinding:spec.artifactName",
   "WebApplicationBinding:spec.artifactName",
   "ScheduledTaskBinding:spec.artifactName",
+  "DataPlane:status.agent",
+  "BuildPlane:status.agent",
+  "Release:status.appliedGeneration",
+  "Release:status.resources.syncStatus",
+  "Release:status.resources.message",
+  "Release:status.resources.sha256",
 ]);
 
 describe.skipIf(!referencePresent)("codec against the OpenChoreo v0.3 CRDs", () => {

@@ -12,7 +12,7 @@ import { file_openchoreo_meta_v1alpha1_condition } from "../../meta/v1alpha1/con
 import type { ObjectMeta } from "../../meta/v1alpha1/object_meta_pb.js";
 import { file_openchoreo_meta_v1alpha1_object_meta } from "../../meta/v1alpha1/object_meta_pb.js";
 import { file_openchoreo_meta_v1alpha1_registry } from "../../meta/v1alpha1/registry_pb.js";
-import type { KubernetesCluster, Observer } from "./common_pb.js";
+import type { KubernetesCluster, Observer, PlaneAgentStatus } from "./common_pb.js";
 import { file_openchoreo_model_v1alpha1_common } from "./common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openchoreo/model/v1alpha1/build_plane.proto.
  */
 export const file_openchoreo_model_v1alpha1_build_plane: GenFile = /*@__PURE__*/
-  fileDesc("CitvcGVuY2hvcmVvL21vZGVsL3YxYWxwaGExL2J1aWxkX3BsYW5lLnByb3RvEhlvcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExIoYECgpCdWlsZFBsYW5lEhMKC2FwaV92ZXJzaW9uGAEgASgJEgwKBGtpbmQYAiABKAkSNgoIbWV0YWRhdGEYAyABKAsyJC5vcGVuY2hvcmVvLm1ldGEudjFhbHBoYTEuT2JqZWN0TWV0YRI3CgRzcGVjGAQgASgLMikub3BlbmNob3Jlby5tb2RlbC52MWFscGhhMS5CdWlsZFBsYW5lU3BlYxI7CgZzdGF0dXMYBSABKAsyKy5vcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExLkJ1aWxkUGxhbmVTdGF0dXM6pgLC8xihAgoOb3BlbmNob3Jlby5kZXYSCHYxYWxwaGExGgpCdWlsZFBsYW5lIgtidWlsZHBsYW5lcyoKYnVpbGRwbGFuZTgBQi8KB0NsdXN0ZXISBnN0cmluZxocLnNwZWMua3ViZXJuZXRlc0NsdXN0ZXIubmFtZUI+CgVSZWFkeRIGc3RyaW5nGi0uc3RhdHVzLmNvbmRpdGlvbnNbPyhALnR5cGU9PSdSZWFkeScpXS5zdGF0dXNCQQoGUmVhc29uEgZzdHJpbmcaLS5zdGF0dXMuY29uZGl0aW9uc1s/KEAudHlwZT09J1JlYWR5JyldLnJlYXNvbiABQigKA0FnZRIEZGF0ZRobLm1ldGFkYXRhLmNyZWF0aW9uVGltZXN0YW1wYAEimQEKDkJ1aWxkUGxhbmVTcGVjElAKEmt1YmVybmV0ZXNfY2x1c3RlchgBIAEoCzIsLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuS3ViZXJuZXRlc0NsdXN0ZXJCBsLzGAIIARI1CghvYnNlcnZlchgCIAEoCzIjLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuT2JzZXJ2ZXIihQEKEEJ1aWxkUGxhbmVTdGF0dXMSNwoKY29uZGl0aW9ucxgBIAMoCzIjLm9wZW5jaG9yZW8ubWV0YS52MWFscGhhMS5Db25kaXRpb24SIAoTb2JzZXJ2ZWRfZ2VuZXJhdGlvbhgCIAEoBUgAiAEBQhYKFF9vYnNlcnZlZF9nZW5lcmF0aW9uYgZwcm90bzM", [file_openchoreo_meta_v1alpha1_condition, file_openchoreo_meta_v1alpha1_object_meta, file_openchoreo_meta_v1alpha1_registry, file_openchoreo_model_v1alpha1_common]);
+  fileDesc("CitvcGVuY2hvcmVvL21vZGVsL3YxYWxwaGExL2J1aWxkX3BsYW5lLnByb3RvEhlvcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExIoYECgpCdWlsZFBsYW5lEhMKC2FwaV92ZXJzaW9uGAEgASgJEgwKBGtpbmQYAiABKAkSNgoIbWV0YWRhdGEYAyABKAsyJC5vcGVuY2hvcmVvLm1ldGEudjFhbHBoYTEuT2JqZWN0TWV0YRI3CgRzcGVjGAQgASgLMikub3BlbmNob3Jlby5tb2RlbC52MWFscGhhMS5CdWlsZFBsYW5lU3BlYxI7CgZzdGF0dXMYBSABKAsyKy5vcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExLkJ1aWxkUGxhbmVTdGF0dXM6pgLC8xihAgoOb3BlbmNob3Jlby5kZXYSCHYxYWxwaGExGgpCdWlsZFBsYW5lIgtidWlsZHBsYW5lcyoKYnVpbGRwbGFuZTgBQi8KB0NsdXN0ZXISBnN0cmluZxocLnNwZWMua3ViZXJuZXRlc0NsdXN0ZXIubmFtZUI+CgVSZWFkeRIGc3RyaW5nGi0uc3RhdHVzLmNvbmRpdGlvbnNbPyhALnR5cGU9PSdSZWFkeScpXS5zdGF0dXNCQQoGUmVhc29uEgZzdHJpbmcaLS5zdGF0dXMuY29uZGl0aW9uc1s/KEAudHlwZT09J1JlYWR5JyldLnJlYXNvbiABQigKA0FnZRIEZGF0ZRobLm1ldGFkYXRhLmNyZWF0aW9uVGltZXN0YW1wYAEimQEKDkJ1aWxkUGxhbmVTcGVjElAKEmt1YmVybmV0ZXNfY2x1c3RlchgBIAEoCzIsLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuS3ViZXJuZXRlc0NsdXN0ZXJCBsLzGAIIARI1CghvYnNlcnZlchgCIAEoCzIjLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuT2JzZXJ2ZXIiwQEKEEJ1aWxkUGxhbmVTdGF0dXMSNwoKY29uZGl0aW9ucxgBIAMoCzIjLm9wZW5jaG9yZW8ubWV0YS52MWFscGhhMS5Db25kaXRpb24SIAoTb2JzZXJ2ZWRfZ2VuZXJhdGlvbhgCIAEoBUgAiAEBEjoKBWFnZW50GAMgASgLMisub3BlbmNob3Jlby5tb2RlbC52MWFscGhhMS5QbGFuZUFnZW50U3RhdHVzQhYKFF9vYnNlcnZlZF9nZW5lcmF0aW9uYgZwcm90bzM", [file_openchoreo_meta_v1alpha1_condition, file_openchoreo_meta_v1alpha1_object_meta, file_openchoreo_meta_v1alpha1_registry, file_openchoreo_model_v1alpha1_common]);
 
 /**
  * A cluster that runs builds (Argo Workflows), reached through its agent.
@@ -100,6 +100,13 @@ export type BuildPlaneStatus = Message<"openchoreo.model.v1alpha1.BuildPlaneStat
    * @generated from field: optional int32 observed_generation = 2;
    */
   observedGeneration?: number | undefined;
+
+  /**
+   * The plane\'s agent (added).
+   *
+   * @generated from field: openchoreo.model.v1alpha1.PlaneAgentStatus agent = 3;
+   */
+  agent?: PlaneAgentStatus | undefined;
 };
 
 /**
