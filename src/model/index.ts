@@ -10,4 +10,5 @@ export { describeResourceService, type ResourceService, type ResourceMethod } fr
 export { crdFromKind } from "./crd-from-kind.js";
 export { labels } from "./labels.js";
 export { copyMessage } from "./copy-message.js";
+export { canonicalJson, objectChecksum } from "./object-checksum.js";
 export { parseLabelSelector, type LabelSelector, type LabelRequirement, type LabelOperator } from "./label-selector.js";

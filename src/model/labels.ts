@@ -5,6 +5,9 @@ export const labels = {
   component: "openchoreo.dev/component",
   environment: "openchoreo.dev/environment",
   managedBy: "openchoreo.dev/managed-by",
+  /** On a Release: the plane that receives it ("DataPlane" or "BuildPlane", and its name in the same namespace). */
+  planeKind: "openchoreo.dev/plane-kind",
+  planeName: "openchoreo.dev/plane-name",
   /** On an Event: the kind and name of the object it is about (events live in that object's namespace). */
   involvedKind: "events.openchoreo.dev/involved-kind",
   involvedName: "events.openchoreo.dev/involved-name",
