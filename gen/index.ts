@@ -21,6 +21,7 @@ import { file_openchoreo_meta_v1alpha1_registry } from "./openchoreo/meta/v1alph
 import { file_openchoreo_model_v1alpha1_api } from "./openchoreo/model/v1alpha1/api_pb.js";
 import { file_openchoreo_model_v1alpha1_api_binding } from "./openchoreo/model/v1alpha1/api_binding_pb.js";
 import { file_openchoreo_model_v1alpha1_api_class } from "./openchoreo/model/v1alpha1/api_class_pb.js";
+import { file_openchoreo_model_v1alpha1_binding_revision } from "./openchoreo/model/v1alpha1/binding_revision_pb.js";
 import { file_openchoreo_model_v1alpha1_build } from "./openchoreo/model/v1alpha1/build_pb.js";
 import { file_openchoreo_model_v1alpha1_build_plane } from "./openchoreo/model/v1alpha1/build_plane_pb.js";
 import { file_openchoreo_model_v1alpha1_common } from "./openchoreo/model/v1alpha1/common_pb.js";
@@ -74,6 +75,7 @@ export const allFiles: readonly GenFile[] = [
   file_openchoreo_model_v1alpha1_api,
   file_openchoreo_model_v1alpha1_api_binding,
   file_openchoreo_model_v1alpha1_api_class,
+  file_openchoreo_model_v1alpha1_binding_revision,
   file_openchoreo_model_v1alpha1_build,
   file_openchoreo_model_v1alpha1_build_plane,
   file_openchoreo_model_v1alpha1_common,
