@@ -1,4 +1,4 @@
-import { create, equals, type DescMessage } from "@bufbuild/protobuf";
+import type { DescMessage } from "@bufbuild/protobuf";
 import { ComponentSchema, type Component } from "../../../gen/openchoreo/model/v1alpha1/component_pb.js";
 import { DeployableArtifactSchema, type DeployableArtifact } from "../../../gen/openchoreo/model/v1alpha1/deployable_artifact_pb.js";
 import { DeploymentPipelineSchema, type DeploymentPipeline } from "../../../gen/openchoreo/model/v1alpha1/deployment_pipeline_pb.js";
@@ -15,7 +15,7 @@ import type { Client, Clock, Reconciler } from "../../core/index.js";
 import { isAlreadyExistsError } from "../../errors/index.js";
 import { labels } from "../../model/index.js";
 import type { ResourceObject } from "../../store/index.js";
-import { boundedName } from "../bounded-name.js";
+import { bindArtifact } from "../bind-artifact.js";
 import type { ConditionInput } from "../conditions.js";
 import type { EventRecorder } from "../event-recorder.js";
 import { adopt, ownerReferenceTo } from "../adopt.js";
@@ -97,7 +97,7 @@ export function createComponentReconciler(deps: ComponentReconcilerDeps): Reconc
         if (!environment) {
           conditions.push({ type: "Deployed", status: "False", reason: "PipelineNotFound", message: `the project's DeploymentPipeline is missing or has no promotion path` });
         } else {
-          const bindingName = await ensureBinding(client, kinds.binding, component, artifact, environment, events);
+          const bindingName = await ensureBinding(client, kinds.binding, component, artifact, environment, events, clock.now());
           deployed = `artifact "${artifact.metadata?.name}" is bound to environment "${environment}" by ${kinds.binding.name} "${bindingName}"`;
         }
       }
@@ -144,43 +144,12 @@ export function firstEnvironment(pipeline: DeploymentPipeline): string | undefin
   return paths.map((p) => p.sourceEnvironmentRef).find((s) => s && !targets.has(s)) ?? paths[0]?.sourceEnvironmentRef;
 }
 
-/** Creates the first environment's binding, or moves it to the new artifact; returns its name. */
-async function ensureBinding(client: Client, schema: DescMessage, component: Component, artifact: DeployableArtifact, environment: string, events: EventRecorder): Promise<string> {
-  const meta = component.metadata!;
-  const name = boundedName([meta.name], environment);
-  const spec = artifact.spec!;
-  const desired = {
-    owner: { projectName: component.spec?.owner?.projectName, componentName: meta.name },
-    environment,
-    className: spec.className,
-    workloadSpec: spec.workload,
-    artifactName: artifact.metadata?.name,
-    ...(schema.typeName === ServiceBindingSchema.typeName ? { apis: spec.apis } : {}),
-  };
-  const existing = await find(client, schema, meta.namespace, name);
-  if (!existing) {
-    const binding = create(schema, {
-      apiVersion: "openchoreo.dev/v1alpha1",
-      kind: schema.name,
-      metadata: {
-        name,
-        namespace: meta.namespace,
-        labels: { [labels.organization]: meta.namespace, [labels.project]: desired.owner.projectName ?? "", [labels.component]: meta.name, [labels.environment]: environment, [labels.managedBy]: "component-controller" },
-        ownerReferences: [ownerReferenceTo(component, true)],
-      },
-      spec: { ...desired, releaseState: "Active" },
-    } as never) as ResourceObject;
-    await client.create(schema, binding);
-    await events.record(component, "Normal", "Deployed", `Bound artifact ${artifact.metadata?.name} to environment ${environment}`);
-    return name;
+/** Deploys a new artifact to the first environment; returns the binding's name. */
+async function ensureBinding(client: Client, schema: DescMessage, component: Component, artifact: DeployableArtifact, environment: string, events: EventRecorder, nowMs: number): Promise<string> {
+  const { name, changed, previousArtifact } = await bindArtifact(client, { schema, component, artifact, environment, nowMs, cause: {}, managedBy: "component-controller" });
+  if (changed) {
+    const message = previousArtifact === undefined ? `Bound artifact ${artifact.metadata?.name} to environment ${environment}` : `Moved environment ${environment} to artifact ${artifact.metadata?.name}`;
+    await events.record(component, "Normal", "Deployed", message);
   }
-  // Keep what the binding's users set (releaseState, overrides); take the artifact's content.
-  const specSchema = schema.fields.find((f) => f.localName === "spec")!.message!;
-  const { $typeName: _typeName, ...kept } = (existing.spec ?? {}) as Record<string, unknown>;
-  const next = create(specSchema, { ...kept, ...desired } as never);
-  if (existing.spec && equals(specSchema, existing.spec, next)) return name;
-  existing.spec = next;
-  await client.update(schema, existing);
-  await events.record(component, "Normal", "Deployed", `Moved environment ${environment} to artifact ${artifact.metadata?.name}`);
   return name;
 }

@@ -267,7 +267,7 @@ export function crudContract(open: OpenStore): void {
       const grown = { ...small, metadata: { ...small.metadata!, annotations: { blob: "x".repeat(3_000) } } };
       expect(isTooLargeError(await rejection(store.update(ServiceBindingSchema, grown)))).toBe(true);
       expect(await store.get(ServiceBindingSchema, { namespace: "default", name: "small" })).toEqual(small);
-      const withStatus = { ...small, status: { $typeName: "openchoreo.model.v1alpha1.ServiceBindingStatus" as const, endpoints: [], conditions: Array.from({ length: 40 }, (_, i) => create(ConditionSchema, { type: `T${i}`, status: "True", reason: "R", message: "m".repeat(50) })) } };
+      const withStatus = { ...small, status: { $typeName: "openchoreo.model.v1alpha1.ServiceBindingStatus" as const, endpoints: [], revisions: [], conditions: Array.from({ length: 40 }, (_, i) => create(ConditionSchema, { type: `T${i}`, status: "True", reason: "R", message: "m".repeat(50) })) } };
       expect(isTooLargeError(await rejection(store.updateStatus(ServiceBindingSchema, withStatus)))).toBe(true);
     });
 
