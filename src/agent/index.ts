@@ -1,0 +1,16 @@
+export {
+  type PlaneDriver,
+  type PlaneObjectRef,
+  type HealthState,
+  type ObjectHealth,
+  type ApplyOutcome,
+  type InventoryObject,
+  type ReleaseInventoryRecord,
+  type LiveObjectRecord,
+  type HealthListener,
+} from "./driver.js";
+export { createLocalDriver, type LocalDriverOptions } from "./local-driver.js";
+export { createPlaneAgent, type PlaneAgent, type PlaneAgentOptions, type PlaneKind } from "./plane-agent.js";
+export { parseAgentArgs, agentUsage, AgentArgsError, isAgentArgsError, type AgentArgs } from "./parse-agent-args.js";
+export { createBackoff, type Backoff, type BackoffOptions } from "./backoff.js";
+export { refKey, refOfManifest, formatRef } from "./object-ref.js";

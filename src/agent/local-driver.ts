@@ -1,0 +1,216 @@
+import { readdir, readFile, rm } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import type { Logger } from "pino";
+import { parse, stringify } from "yaml";
+import { isJsonObject, type JsonObject } from "../model/json.js";
+import { canonicalJson } from "../model/object-checksum.js";
+import type {
+  ApplyOutcome,
+  HealthListener,
+  LiveObjectRecord,
+  ObjectHealth,
+  PlaneDriver,
+  PlaneObjectRef,
+  ReleaseInventoryRecord,
+} from "./driver.js";
+import { formatRef, refKey, refOfManifest } from "./object-ref.js";
+import { planHealth } from "./simulated-health.js";
+import { partialFileSuffix, writeFileAtomic } from "./write-file-atomic.js";
+
+export interface LocalDriverOptions {
+  /** Objects go to `<dir>/objects/...`, inventories to `<dir>/inventory/...`. */
+  readonly dir: string;
+  /** Workloads become available shortly after apply, the way KWOK simulates kubelets. */
+  readonly simulate: boolean;
+  /** How long a simulated Deployment progresses; 1 s when not given. */
+  readonly readyDelayMs?: number;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+interface Tracked {
+  health: ObjectHealth;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * The embedded plane: one YAML file per object, `<dir>/objects/<namespace or _cluster>/<apiVersion with
+ * / as _>/<Kind>/<name>.yaml`, and one JSON inventory per Release in `<dir>/inventory/`. Every file is
+ * written atomically, so a crash leaves whole files; `start` removes objects no inventory holds.
+ */
+export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
+  const { dir, simulate, logger } = options;
+  const readyDelayMs = options.readyDelayMs ?? 1000;
+  const now = options.now ?? Date.now;
+  const objectsDir = join(dir, "objects");
+  const inventoryDir = join(dir, "inventory");
+  const tracked = new Map<string, Tracked>();
+  const listeners = new Set<HealthListener>();
+
+  const objectFile = (ref: PlaneObjectRef) =>
+    join(objectsDir, ref.namespace || "_cluster", ref.apiVersion.replace("/", "_"), ref.kind, `${ref.name}.yaml`);
+  const inventoryFile = (releaseId: string) => join(inventoryDir, `${encodeURIComponent(releaseId)}.json`);
+
+  function setHealth(ref: PlaneObjectRef, manifest: JsonObject, alreadyRunning: boolean): void {
+    const key = refKey(ref);
+    clearTimeout(tracked.get(key)?.timer);
+    const plan = planHealth(ref, manifest, { simulate, readyDelayMs, now: now() });
+    // An object found on disk at start has been running all along: it starts where the plan ends.
+    if (alreadyRunning) {
+      tracked.set(key, { health: plan.later?.health ?? plan.initial });
+      return;
+    }
+    const entry: Tracked = { health: plan.initial };
+    tracked.set(key, entry);
+    emit(ref, plan.initial);
+    const later = plan.later;
+    if (later) {
+      entry.timer = setTimeout(() => {
+        if (tracked.get(key) !== entry) return;
+        entry.health = { ...later.health, observedTime: now() };
+        delete entry.timer;
+        emit(ref, entry.health);
+      }, later.afterMs);
+      entry.timer.unref();
+    }
+  }
+
+  function emit(ref: PlaneObjectRef, health: ObjectHealth): void {
+    for (const listener of listeners) {
+      try {
+        listener(ref, health);
+      } catch (err) {
+        logger.error({ err, object: formatRef(ref) }, "health listener failed");
+      }
+    }
+  }
+
+  async function readObject(file: string): Promise<JsonObject | undefined> {
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+    try {
+      const parsed: unknown = parse(text);
+      return isJsonObject(parsed) ? parsed : undefined;
+    } catch {
+      // A file edited by hand into invalid YAML is drift like any other: the next apply rewrites it.
+      return undefined;
+    }
+  }
+
+  async function listFiles(root: string): Promise<string[]> {
+    try {
+      return (await readdir(root, { recursive: true, withFileTypes: true }))
+        .filter((entry) => entry.isFile())
+        .map((entry) => join(entry.parentPath, entry.name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw err;
+    }
+  }
+
+  async function readInventories(): Promise<ReleaseInventoryRecord[]> {
+    const records: ReleaseInventoryRecord[] = [];
+    for (const file of await listFiles(inventoryDir)) {
+      if (!file.endsWith(".json")) continue;
+      try {
+        records.push(JSON.parse(await readFile(file, "utf8")) as ReleaseInventoryRecord);
+      } catch (err) {
+        // Atomic writes make this unexpected; the Release's objects become orphans and are sent again.
+        logger.error({ err, file }, "unreadable inventory file ignored");
+      }
+    }
+    return records.sort((a, b) => a.releaseId.localeCompare(b.releaseId));
+  }
+
+  return {
+    name: "local",
+    capabilities: simulate ? ["live-objects", "simulation"] : ["live-objects"],
+
+    async start() {
+      for (const file of [...(await listFiles(objectsDir)), ...(await listFiles(inventoryDir))]) {
+        if (file.endsWith(partialFileSuffix)) await rm(file, { force: true });
+      }
+      const held = new Map<string, PlaneObjectRef>();
+      for (const record of await readInventories()) for (const object of record.objects) held.set(objectFile(object.ref), object.ref);
+      for (const file of await listFiles(objectsDir)) {
+        if (file.endsWith(partialFileSuffix)) continue;
+        const ref = held.get(file);
+        if (!ref) {
+          // Written by an apply that died before its inventory: the control plane sends it again.
+          await rm(file, { force: true });
+          logger.warn({ file: relative(dir, file).split(sep).join("/") }, "removed an object no inventory holds (left by an interrupted apply)");
+          continue;
+        }
+        const manifest = await readObject(file);
+        if (manifest) setHealth(ref, manifest, true);
+      }
+    },
+
+    async apply(manifest): Promise<ApplyOutcome> {
+      const ref = refOfManifest(manifest);
+      if (typeof ref === "string") throw new Error(ref);
+      const file = objectFile(ref);
+      const existing = await readObject(file);
+      if (existing && canonicalJson(existing) === canonicalJson(manifest)) {
+        if (!tracked.has(refKey(ref))) setHealth(ref, manifest, false);
+        return "Unchanged";
+      }
+      await writeFileAtomic(file, stringify(manifest));
+      setHealth(ref, manifest, false);
+      return "Applied";
+    },
+
+    async delete(ref) {
+      const key = refKey(ref);
+      clearTimeout(tracked.get(key)?.timer);
+      tracked.delete(key);
+      const file = objectFile(ref);
+      const existed = (await readObject(file)) !== undefined;
+      await rm(file, { force: true });
+      return existed;
+    },
+
+    readInventories,
+
+    async writeInventory(record) {
+      await writeFileAtomic(inventoryFile(record.releaseId), `${JSON.stringify(record)}\n`);
+    },
+
+    async deleteInventory(releaseId) {
+      await rm(inventoryFile(releaseId), { force: true });
+    },
+
+    health(ref) {
+      return tracked.get(refKey(ref))?.health ?? { health: "Unknown", reason: "NotFound", message: "not applied", status: {}, observedTime: now() };
+    },
+
+    onHealthChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async listLive({ kind, namespace }) {
+      const live: LiveObjectRecord[] = [];
+      for (const file of await listFiles(objectsDir)) {
+        if (!file.endsWith(".yaml")) continue;
+        const manifest = await readObject(file);
+        const ref = manifest && refOfManifest(manifest);
+        if (!manifest || !ref || typeof ref === "string") continue;
+        if ((kind && ref.kind !== kind) || (namespace && ref.namespace !== namespace)) continue;
+        const health = this.health(ref);
+        live.push({ ref, object: { ...manifest, status: health.status }, health });
+      }
+      return live;
+    },
+
+    async close() {
+      for (const entry of tracked.values()) clearTimeout(entry.timer);
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+// Entry point of `npm run agent`: parses the command line once, starts the agent, exits 0 on SIGTERM.
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { pino } from "pino";
+import { createLocalDriver } from "./local-driver.js";
+import { agentUsage, isAgentArgsError, parseAgentArgs, type AgentArgs } from "./parse-agent-args.js";
+import { createPlaneAgent } from "./plane-agent.js";
+
+// Exit code for a command line the agent cannot start with (distinct from a crash, 1).
+const exitUsage = 2;
+
+function usageError(message: string): never {
+  process.stderr.write(`agent: ${message}\n\n${agentUsage}`);
+  process.exit(exitUsage);
+}
+
+async function readCredential(file: string): Promise<string> {
+  const token = (await readFile(file, "utf8")).trim();
+  if (!token) throw new Error(`the credential file ${file} is empty`);
+  return token;
+}
+
+async function main(): Promise<void> {
+  let args: AgentArgs;
+  try {
+    const parsed = parseAgentArgs(process.argv.slice(2));
+    if (parsed === "help") {
+      process.stdout.write(agentUsage);
+      return;
+    }
+    args = parsed;
+  } catch (err) {
+    if (isAgentArgsError(err)) usageError(err.message);
+    throw err;
+  }
+  const credentialFile = resolve(args.credentialFile);
+  // Checked once up front so a typo is reported at once; re-read on every connection for rotation.
+  await readCredential(credentialFile).catch((err: Error) => usageError(`--credential-file: ${err.message}`));
+  const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+  // Synchronous writes to stderr: nothing is lost at exit, and stdout stays free.
+  const logger = pino({ level: args.logLevel }, pino.destination({ dest: 2, sync: true }));
+  const driver = createLocalDriver({ dir: resolve(args.dir), simulate: args.simulate, readyDelayMs: args.simulateDelayMs, logger });
+  const agent = createPlaneAgent({
+    server: args.server,
+    planeName: args.plane,
+    planeKind: args.planeKind,
+    agentVersion: pkg.version,
+    credential: () => readCredential(credentialFile),
+    driver,
+    logger,
+  });
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    // A signal sent to the process group arrives twice (npm and tsx relay it): the first one counts.
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    setTimeout(() => {
+      logger.error("stop did not finish in time");
+      process.exit(1);
+    }, 10_000).unref();
+    agent.stop().then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, "stop failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  await agent.start();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`agent: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,97 @@
+import { parseInterval } from "./parse-interval.js";
+import type { PlaneKind } from "./plane-agent.js";
+
+/** The agent's command line, parsed. */
+export interface AgentArgs {
+  readonly plane: string;
+  readonly planeKind: PlaneKind;
+  readonly credentialFile: string;
+  readonly server: string;
+  readonly driver: "local";
+  readonly dir: string;
+  readonly simulate: boolean;
+  readonly simulateDelayMs: number;
+  readonly logLevel: string;
+}
+
+export const agentUsage = `usage: npm run agent -- --plane NAME --credential-file FILE --server URL [options]
+
+  --plane NAME             the plane this agent serves (its credential must be for it)
+  --plane-kind KIND        DataPlane (default) or BuildPlane
+  --credential-file FILE   file holding the plane credential (re-read on every connection)
+  --server URL             the control plane, http://host:port (h2c) or https://host:port
+  --driver local           where objects go; only "local" for now (kubernetes comes next)
+  --dir DIR                the local driver's directory (objects and inventory)
+  --no-simulate            do not simulate workloads: their health stays Unknown (NoRuntime)
+  --simulate-delay D       how long a simulated Deployment progresses (default 1s)
+  --log-level LEVEL        trace, debug, info (default), warn, error
+`;
+
+/** A command line the agent cannot start with; the message names the flag. */
+export class AgentArgsError extends Error {
+  override readonly name = "AgentArgsError";
+}
+
+export function isAgentArgsError(err: unknown): err is AgentArgsError {
+  return err instanceof Error && err.name === "AgentArgsError";
+}
+
+const valued = ["--plane", "--plane-kind", "--credential-file", "--server", "--driver", "--dir", "--simulate-delay", "--log-level"];
+const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
+/** Parses argv (without node and the script); "help" when help was asked for. */
+export function parseAgentArgs(argv: readonly string[]): AgentArgs | "help" {
+  const values = new Map<string, string>();
+  let simulate = true;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--help" || arg === "-h") return "help";
+    if (arg === "--no-simulate") {
+      simulate = false;
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    if (!valued.includes(flag)) throw new AgentArgsError(`${arg}: unknown flag`);
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined || value === "" || (eq < 0 && value.startsWith("--"))) throw new AgentArgsError(`${flag}: needs a value`);
+    if (values.has(flag)) throw new AgentArgsError(`${flag}: given twice`);
+    values.set(flag, value);
+  }
+  const required = (flag: string) => {
+    const value = values.get(flag);
+    if (value === undefined) throw new AgentArgsError(`${flag}: required`);
+    return value;
+  };
+
+  const plane = required("--plane");
+  const planeKind = values.get("--plane-kind") ?? "DataPlane";
+  if (planeKind !== "DataPlane" && planeKind !== "BuildPlane") throw new AgentArgsError(`--plane-kind: ${planeKind} is neither DataPlane nor BuildPlane`);
+  const server = required("--server");
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw new AgentArgsError(`--server: ${server} is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new AgentArgsError(`--server: ${server} is neither http:// nor https://`);
+  const driver = values.get("--driver") ?? "local";
+  if (driver === "kubernetes") throw new AgentArgsError("--driver: kubernetes is not available yet; use local");
+  if (driver !== "local") throw new AgentArgsError(`--driver: ${driver} is not a driver (local)`);
+  const delay = values.get("--simulate-delay") ?? "1s";
+  const simulateDelayMs = parseInterval(delay);
+  if (simulateDelayMs === undefined) throw new AgentArgsError(`--simulate-delay: ${delay} is not a duration such as 1s or 500ms`);
+  const logLevel = values.get("--log-level") ?? "info";
+  if (!logLevels.includes(logLevel)) throw new AgentArgsError(`--log-level: ${logLevel} is not one of ${logLevels.join(", ")}`);
+  return {
+    plane,
+    planeKind,
+    credentialFile: required("--credential-file"),
+    server: server.replace(/\/+$/, ""),
+    driver,
+    dir: required("--dir"),
+    simulate,
+    simulateDelayMs,
+    logLevel,
+  };
+}
