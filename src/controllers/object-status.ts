@@ -3,6 +3,7 @@ import type { Condition } from "../../gen/openchoreo/meta/v1alpha1/condition_pb.
 import type { Writer } from "../core/index.js";
 import type { ResourceObject } from "../store/index.js";
 import { setCondition, type ConditionInput } from "./conditions.js";
+import type { EventRecorder } from "./event-recorder.js";
 
 /** The status message of any kind: every one carries conditions and observedGeneration. */
 type GenericStatus = Message & { conditions: Condition[]; observedGeneration?: number };
@@ -43,4 +44,10 @@ export function readyFrom(conditions: readonly ConditionInput[], readyReason: st
   return failing
     ? { type: "Ready", status: failing.status, reason: failing.reason, message: failing.message }
     : { type: "Ready", status: "True", reason: readyReason, message: readyMessage };
+}
+
+/** Tells an object's users, once per new reason (not on every reconcile), that it is not Ready. */
+export async function reportReadiness(events: EventRecorder, object: ResourceObject, before: Condition | undefined, ready: ConditionInput): Promise<void> {
+  if (ready.status === "True" || (before?.status === ready.status && before.reason === ready.reason)) return;
+  await events.record(object, "Warning", ready.reason, ready.message);
 }

@@ -2,6 +2,7 @@
 // reads the inputs from the store and hands the outputs to a Release.
 export { generatedName, cellNamespace, MAX_NAME_LENGTH, MAX_CRONJOB_NAME_LENGTH } from "./names.js";
 export { MANAGED_BY, scopeLabels, podSelectorLabels } from "./object-meta.js";
+export { endpointObjectName } from "./object-names.js";
 export type { CellScope, ComponentScope } from "./scope.js";
 export {
   dataPlaneSettings,
@@ -20,4 +21,5 @@ export {
 } from "./endpoint-lookup.js";
 export { renderBinding, type BindingRender, type BindingRenderInput, type ComponentClass } from "./render-binding.js";
 export { renderCell, type CellRender, type CellRenderInput } from "./render-cell.js";
+export { renderApiBinding, type ApiBindingRender, type ApiBindingRenderInput } from "./render-api-binding.js";
 export type { RenderProblem, RenderProblemReason } from "./render-problem.js";

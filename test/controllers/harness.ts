@@ -7,6 +7,7 @@ import { platformControllers, createEventRecorder } from "../../src/controllers/
 import { createManager, createSystemClock, type Manager } from "../../src/core/index.js";
 import { createCodec, createKindRegistry, type Codec, type JsonObject, type KindInfo } from "../../src/model/index.js";
 import { createMemoryStore, type ResourceStore } from "../../src/store/index.js";
+import { fakePlaneControllers, type FakePlaneOptions } from "../support/fake-plane.js";
 
 /** A control plane in memory: store, controllers and the API's access layer, without a transport. */
 export interface Platform {
@@ -24,6 +25,8 @@ export interface PlatformOptions {
   readonly embeddedDefaults?: boolean;
   /** Run the platform controllers (default); off, the store changes only through the API. */
   readonly controllers?: boolean;
+  /** Act as every plane's agent in-process (test/support/fake-plane.ts): Releases get applied and healthy. */
+  readonly fakePlanes?: boolean | FakePlaneOptions;
 }
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
@@ -36,6 +39,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const events = createEventRecorder({ store, clock, source: "test" });
   if (options.controllers !== false) {
     for (const controller of platformControllers({ store, registry, clock, events })) manager.add(controller);
+  }
+  if (options.fakePlanes) {
+    for (const controller of fakePlaneControllers(clock, options.fakePlanes === true ? {} : options.fakePlanes)) manager.add(controller);
   }
   if (options.embeddedDefaults) await ensureEmbeddedDefaults(store);
   await manager.start();

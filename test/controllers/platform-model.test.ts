@@ -4,7 +4,7 @@ import { condition, eventually, startPlatform, type Platform } from "./harness.j
 
 let platform: Platform;
 beforeEach(async () => {
-  platform = await startPlatform();
+  platform = await startPlatform({ fakePlanes: true });
 });
 afterEach(async () => platform.stop());
 
@@ -15,7 +15,18 @@ metadata:
 spec: {}
 `;
 
-const greeter = (ns: string) => `apiVersion: openchoreo.dev/v1alpha1
+/** The plane the organization's environments name (dataPlaneRef: default); its agent is played in-process. */
+const dataPlane = (ns: string) => `apiVersion: openchoreo.dev/v1alpha1
+kind: DataPlane
+metadata: {name: default, namespace: ${ns}}
+spec:
+  gateway: {publicVirtualHost: apps.example.com, organizationVirtualHost: internal.example.com}
+  kubernetesCluster: {name: edge, credentials: {apiServerURL: "https://edge.example.com", caCert: x, clientCert: x, clientKey: x}}
+  registry: {prefix: registry.example.com}
+`;
+
+const greeter = (ns: string) => `${dataPlane(ns)}---
+apiVersion: openchoreo.dev/v1alpha1
 kind: Component
 metadata:
   name: greeter

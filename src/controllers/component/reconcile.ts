@@ -22,7 +22,7 @@ import { adopt, ownerReferenceTo } from "../adopt.js";
 import { findObject } from "../find-object.js";
 import { isDeleting } from "../finalizers.js";
 import { readyFrom, writeStatus } from "../object-status.js";
-import { ownerOf } from "../references/reference-controller.js";
+import { ownerOf, rollUp } from "../references/reference-controller.js";
 import { snapshotArtifact, type InstanceSettings } from "./snapshot.js";
 
 /** The typed instance and the binding kind of each component type. */
@@ -101,6 +101,10 @@ export function createComponentReconciler(deps: ComponentReconcilerDeps): Reconc
           deployed = `artifact "${artifact.metadata?.name}" is bound to environment "${environment}" by ${kinds.binding.name} "${bindingName}"`;
         }
       }
+    }
+    if (kinds?.binding) {
+      const binding = kinds.binding;
+      conditions.push(await rollUp(client, component, { type: "BindingsReady", schema: binding, isMember: (c, b) => ownerOf(b)?.componentName === c.metadata?.name }));
     }
     conditions.push(readyFrom(conditions, "Deployable", deployed || "every part of the component exists"));
     await writeStatus(client, ComponentSchema, component, conditions, clock.now());

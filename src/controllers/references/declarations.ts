@@ -10,22 +10,17 @@ import { DeployableArtifactSchema } from "../../../gen/openchoreo/model/v1alpha1
 import { DeploymentPipelineSchema, type DeploymentPipeline } from "../../../gen/openchoreo/model/v1alpha1/deployment_pipeline_pb.js";
 import { DeploymentSchema } from "../../../gen/openchoreo/model/v1alpha1/deployment_pb.js";
 import { DeploymentTrackSchema } from "../../../gen/openchoreo/model/v1alpha1/deployment_track_pb.js";
-import { EndpointSchema } from "../../../gen/openchoreo/model/v1alpha1/endpoint_pb.js";
 import { EnvironmentSchema, type Environment } from "../../../gen/openchoreo/model/v1alpha1/environment_pb.js";
 import { GitCommitRequestSchema } from "../../../gen/openchoreo/model/v1alpha1/git_commit_request_pb.js";
 import { ProjectSchema, type Project } from "../../../gen/openchoreo/model/v1alpha1/project_pb.js";
-import { PromotionSchema } from "../../../gen/openchoreo/model/v1alpha1/promotion_pb.js";
-import { ReleaseSchema } from "../../../gen/openchoreo/model/v1alpha1/release_pb.js";
-import { ScheduledTaskBindingSchema } from "../../../gen/openchoreo/model/v1alpha1/scheduled_task_binding_pb.js";
 import { ScheduledTaskClassSchema } from "../../../gen/openchoreo/model/v1alpha1/scheduled_task_class_pb.js";
 import { ScheduledTaskSchema } from "../../../gen/openchoreo/model/v1alpha1/scheduled_task_pb.js";
-import { ServiceBindingSchema } from "../../../gen/openchoreo/model/v1alpha1/service_binding_pb.js";
 import { ServiceClassSchema } from "../../../gen/openchoreo/model/v1alpha1/service_class_pb.js";
 import { ServiceSchema } from "../../../gen/openchoreo/model/v1alpha1/service_pb.js";
-import { WebApplicationBindingSchema } from "../../../gen/openchoreo/model/v1alpha1/web_application_binding_pb.js";
 import { WebApplicationClassSchema } from "../../../gen/openchoreo/model/v1alpha1/web_application_class_pb.js";
 import { WebApplicationSchema } from "../../../gen/openchoreo/model/v1alpha1/web_application_pb.js";
 import { WorkloadSchema } from "../../../gen/openchoreo/model/v1alpha1/workload_pb.js";
+import type { PlaneAgentStatus } from "../../../gen/openchoreo/model/v1alpha1/common_pb.js";
 import type { ResourceObject } from "../../store/index.js";
 import type { ConditionInput } from "../conditions.js";
 import { ownerOf, type Reference, type ReferenceDeclaration } from "./reference-controller.js";
@@ -33,19 +28,19 @@ import { ownerOf, type Reference, type ReferenceDeclaration } from "./reference-
 const present = (...names: (string | undefined)[]): string[] => names.filter((n): n is string => !!n);
 const specOf = <T>(object: ResourceObject) => (object.spec ?? {}) as T;
 
-const component: Reference = { type: "ComponentResolved", schema: ComponentSchema, names: (o) => present(ownerOf(o)?.componentName) };
-const project: Reference = { type: "ProjectResolved", schema: ProjectSchema, names: (o) => present(ownerOf(o)?.projectName) };
-const classOf = (schema: ReferenceDeclaration["schema"]): Reference => ({
+export const component: Reference = { type: "ComponentResolved", schema: ComponentSchema, names: (o) => present(ownerOf(o)?.componentName) };
+export const project: Reference = { type: "ProjectResolved", schema: ProjectSchema, names: (o) => present(ownerOf(o)?.projectName) };
+export const classOf = (schema: ReferenceDeclaration["schema"]): Reference => ({
   type: "ClassResolved",
   schema,
   names: (o) => present(specOf<{ className?: string }>(o).className),
 });
-const environmentOf = (field: "environment" | "environmentName"): Reference => ({
+export const environmentOf = (field: "environment" | "environmentName"): Reference => ({
   type: "EnvironmentResolved",
   schema: EnvironmentSchema,
   names: (o) => present(specOf<Record<string, string | undefined>>(o)[field]),
 });
-const artifact: Reference = {
+export const artifact: Reference = {
   type: "ArtifactResolved",
   schema: DeployableArtifactSchema,
   names: (o) => present(specOf<{ artifactName?: string }>(o).artifactName),
@@ -57,6 +52,16 @@ const notDelivered: ConditionInput = {
   status: "False",
   reason: "DeliveryNotAvailable",
   message: "data-plane rendering and delivery through plane agents are not available in this version",
+};
+
+/** A plane is Ready while its agent is connected (the plane sessions record it in status.agent). */
+const agentConnected = (plane: ResourceObject): ConditionInput => {
+  const agent = (plane.status as { agent?: PlaneAgentStatus } | undefined)?.agent;
+  if (agent?.connected) {
+    return { type: "AgentConnected", status: "True", reason: "Connected", message: `agent ${agent.agentVersion ?? ""} (${agent.driver ?? "unknown"} driver) connected`.replace("  ", " ") };
+  }
+  const why = agent?.disconnectReason ? `: ${agent.disconnectReason}` : agent ? "" : ": register the plane and start its agent";
+  return { type: "AgentConnected", status: "False", reason: "AgentNotConnected", message: `no agent of this plane is connected${why}` };
 };
 
 const notActedOn = (kind: string): ConditionInput => ({
@@ -87,12 +92,14 @@ export const referenceDeclarations: readonly ReferenceDeclaration[] = [
   {
     schema: DataPlaneSchema,
     references: [],
-    notice: { type: "AgentConnected", status: "False", reason: "AgentNotConnected", message: "no agent of this plane has connected: plane agents are not available in this version" },
+    notice: agentConnected,
+    readyReason: "AgentConnected",
   },
   {
     schema: BuildPlaneSchema,
     references: [],
-    notice: { type: "AgentConnected", status: "False", reason: "AgentNotConnected", message: "no agent of this plane has connected: plane agents are not available in this version" },
+    notice: agentConnected,
+    readyReason: "AgentConnected",
   },
   { schema: ServiceClassSchema, references: [], readyReason: "Accepted" },
   { schema: WebApplicationClassSchema, references: [], readyReason: "Accepted" },
@@ -104,9 +111,6 @@ export const referenceDeclarations: readonly ReferenceDeclaration[] = [
   { schema: WebApplicationSchema, references: [project, component, classOf(WebApplicationClassSchema)] },
   { schema: ScheduledTaskSchema, references: [project, component, classOf(ScheduledTaskClassSchema)] },
   { schema: DeployableArtifactSchema, references: [project, component], readyReason: "Snapshot" },
-  { schema: ServiceBindingSchema, references: [project, component, environmentOf("environment"), classOf(ServiceClassSchema), artifact], notice: notDelivered },
-  { schema: WebApplicationBindingSchema, references: [project, component, environmentOf("environment"), classOf(WebApplicationClassSchema), artifact], notice: notDelivered },
-  { schema: ScheduledTaskBindingSchema, references: [project, component, environmentOf("environment"), classOf(ScheduledTaskClassSchema), artifact], notice: notDelivered },
   { schema: APISchema, references: [project, component, environmentOf("environmentName"), { type: "ClassResolved", schema: APIClassSchema, names: (o) => present((o as API).spec?.className) }], notice: notDelivered },
   {
     schema: APIBindingSchema,
@@ -117,17 +121,10 @@ export const referenceDeclarations: readonly ReferenceDeclaration[] = [
     ],
     notice: notDelivered,
   },
-  { schema: ReleaseSchema, references: [project, component, environmentOf("environmentName")], notice: notDelivered },
-  { schema: EndpointSchema, references: [], notice: notDelivered },
   {
     schema: BuildSchema,
     references: [project, component],
     notice: { type: "Completed", status: "False", reason: "BuildPlaneNotAvailable", message: "builds run in a build plane through its agent, which is not available in this version" },
-  },
-  {
-    schema: PromotionSchema,
-    references: [project, component],
-    notice: { type: "Promoted", status: "False", reason: "PromotionNotAvailable", message: "promotions are not carried out in this version" },
   },
   { schema: DeploymentSchema, references: [], notice: notActedOn("Deployment") },
   { schema: DeploymentTrackSchema, references: [], notice: notActedOn("DeploymentTrack") },

@@ -9,7 +9,7 @@ import type { EventRecorder } from "../event-recorder.js";
 import { adopt } from "../adopt.js";
 import { findObject } from "../find-object.js";
 import { isDeleting } from "../finalizers.js";
-import { readyFrom, writeStatus } from "../object-status.js";
+import { readyFrom, reportReadiness, writeStatus } from "../object-status.js";
 
 /** One kind of object an object names, and the condition that says whether they exist. */
 export interface Reference {
@@ -28,7 +28,7 @@ export interface ReferenceDeclaration {
    * A condition the platform states about every object of the kind (e.g. "no controller acts on
    * this kind"); it holds Ready at its status when it is not True.
    */
-  readonly notice?: ConditionInput;
+  readonly notice?: ConditionInput | ((object: ResourceObject) => ConditionInput);
   /** Reason of Ready when everything resolves. Default "Resolved". */
   readonly readyReason?: string;
   /** Objects of another kind whose readiness rolls up into this one (a project's components). */
@@ -75,21 +75,19 @@ export function referenceController(declaration: ReferenceDeclaration, deps: { r
 
     const conditions: ConditionInput[] = [];
     for (const reference of references) conditions.push(await check(client, object, reference));
-    if (declaration.notice) conditions.push(declaration.notice);
+    const { notice } = declaration;
+    if (notice) conditions.push(typeof notice === "function" ? notice(object) : notice);
     if (rollup) conditions.push(await rollUp(client, object, rollup));
     const ready = readyFrom(conditions, declaration.readyReason ?? "Resolved", "every referenced object exists");
     conditions.push(ready);
     const before = findCondition((object.status as { conditions?: Condition[] } | undefined)?.conditions, "Ready");
     await writeStatus(client, schema, object, conditions, deps.clock.now());
-    // Tell the object's users once per new reason, not on every reconcile.
-    if (ready.status === "False" && (before?.status !== "False" || before.reason !== ready.reason)) {
-      await deps.events.record(object, "Warning", ready.reason, ready.message);
-    }
+    await reportReadiness(deps.events, object, before, ready);
     return {};
   });
 }
 
-async function rollUp(reader: Reader, object: ResourceObject, rollup: Rollup): Promise<ConditionInput> {
+export async function rollUp(reader: Reader, object: ResourceObject, rollup: Rollup): Promise<ConditionInput> {
   const namespace = object.metadata?.namespace ?? "";
   const members = ((await reader.list(rollup.schema, { namespace })) as ResourceObject[]).filter((m) => rollup.isMember(object, m));
   const waiting = members.filter((m) => !isReady(m as { status?: { conditions?: Condition[] } }));
@@ -99,7 +97,7 @@ async function rollUp(reader: Reader, object: ResourceObject, rollup: Rollup): P
   return { type: rollup.type, status: "False", reason: `${kind}NotReady`, message: `${waiting.length} of ${members.length} not Ready: ${reasons.join(", ")}` };
 }
 
-async function check(reader: Reader, object: ResourceObject, reference: Reference): Promise<ConditionInput> {
+export async function check(reader: Reader, object: ResourceObject, reference: Reference): Promise<ConditionInput> {
   const namespace = object.metadata?.namespace ?? "";
   const missing: string[] = [];
   for (const name of reference.names(object)) {
@@ -115,7 +113,7 @@ async function check(reader: Reader, object: ResourceObject, reference: Referenc
   };
 }
 
-async function referrers(reader: Reader, schema: DescMessage, reference: Reference, parent: ResourceObject): Promise<ObjectKey[]> {
+export async function referrers(reader: Reader, schema: DescMessage, reference: Reference, parent: ResourceObject): Promise<ObjectKey[]> {
   const namespace = parent.metadata?.namespace ?? "";
   const name = parent.metadata?.name ?? "";
   const objects = (await reader.list(schema, { namespace })) as ResourceObject[];
@@ -126,7 +124,7 @@ async function referrers(reader: Reader, schema: DescMessage, reference: Referen
  * Gives an object owned by a component the standard labels and an ownerReference to the component.
  * Returns true when it wrote (the write wakes the next reconcile).
  */
-async function linkToComponent(client: Client, schema: DescMessage, object: ResourceObject): Promise<boolean> {
+export async function linkToComponent(client: Client, schema: DescMessage, object: ResourceObject): Promise<boolean> {
   const owner = ownerOf(object);
   const meta = object.metadata;
   if (!meta || schema.typeName === ComponentSchema.typeName) return false;

@@ -1,0 +1,82 @@
+import { create, equals } from "@bufbuild/protobuf";
+import { ReleaseSchema, ReleaseSpecSchema, type Release } from "../../../gen/openchoreo/model/v1alpha1/release_pb.js";
+import type { Client } from "../../core/index.js";
+import { getPath, labels, type JsonObject } from "../../model/index.js";
+import type { ResourceObject } from "../../store/index.js";
+import { ownerReferenceTo } from "../adopt.js";
+import { findObject } from "../find-object.js";
+
+/** How often a plane's agent re-checks a Release for drift, and how often while objects progress. */
+export const releaseInterval = "5m";
+export const releaseProgressingInterval = "10s";
+
+/** What a Release is for: whose objects, which environment, which plane receives them. */
+export interface ReleaseTarget {
+  readonly name: string;
+  readonly namespace: string;
+  readonly environment: string;
+  readonly project: string;
+  /** Empty for a cell Release (the project's, not a component's). */
+  readonly component: string;
+  readonly planeKind: "DataPlane" | "BuildPlane";
+  readonly planeName: string;
+  /** Its controller: deleting the owner deletes the Release, and the agent prunes what it applied. */
+  readonly owner: ResourceObject;
+}
+
+/**
+ * The id of a manifest within its Release: apiVersion, kind, namespace and name, which is also
+ * what makes it one object in the plane.
+ */
+export function resourceId(manifest: JsonObject): string {
+  const namespace = getPath(manifest, "metadata.namespace") ?? "";
+  return [manifest.apiVersion, manifest.kind, namespace, getPath(manifest, "metadata.name")].map(String).join("/");
+}
+
+export function desiredRelease(target: ReleaseTarget, manifests: readonly JsonObject[]): Release {
+  return create(ReleaseSchema, {
+    apiVersion: "openchoreo.dev/v1alpha1",
+    kind: "Release",
+    metadata: {
+      name: target.name,
+      namespace: target.namespace,
+      labels: {
+        [labels.organization]: target.namespace,
+        [labels.project]: target.project,
+        ...(target.component ? { [labels.component]: target.component } : {}),
+        [labels.environment]: target.environment,
+        [labels.planeKind]: target.planeKind,
+        [labels.planeName]: target.planeName,
+        [labels.managedBy]: "release-controller",
+      },
+      ownerReferences: [ownerReferenceTo(target.owner, true)],
+    },
+    spec: {
+      environmentName: target.environment,
+      owner: { projectName: target.project, ...(target.component ? { componentName: target.component } : {}) },
+      interval: releaseInterval,
+      progressingInterval: releaseProgressingInterval,
+      resources: manifests.map((object) => ({ id: resourceId(object), object })),
+    },
+  });
+}
+
+/**
+ * Creates the Release or brings its spec and labels to the desired ones; writes nothing when they
+ * already match, so the Release's generation (what agents apply) moves only when its objects do.
+ * Returns the Release as stored. A Release of the same name controlled by another object is not
+ * taken over: undefined, for the caller to report.
+ */
+export async function applyRelease(client: Client, desired: Release): Promise<Release | undefined> {
+  const meta = desired.metadata!;
+  const existing = await findObject(client, ReleaseSchema, { namespace: meta.namespace, name: meta.name });
+  if (!existing) return client.create(ReleaseSchema, desired);
+  const controller = existing.metadata?.ownerReferences.find((r) => r.controller);
+  if (controller && controller.uid !== meta.ownerReferences[0]?.uid) return undefined;
+  const labelsMatch = Object.entries(meta.labels).every(([k, v]) => existing.metadata?.labels[k] === v);
+  if (labelsMatch && controller && existing.spec && equals(ReleaseSpecSchema, existing.spec, desired.spec!)) return existing;
+  existing.metadata!.labels = { ...existing.metadata!.labels, ...meta.labels };
+  existing.metadata!.ownerReferences = [...existing.metadata!.ownerReferences.filter((r) => !r.controller), ...meta.ownerReferences];
+  existing.spec = desired.spec;
+  return client.update(ReleaseSchema, existing);
+}
