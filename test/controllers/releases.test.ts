@@ -1,0 +1,167 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { JsonObject } from "../../src/model/index.js";
+import type { FakePlaneOptions } from "../support/fake-plane.js";
+import { condition, eventually, startPlatform, type Platform } from "./harness.js";
+
+/** A Service component of the default project; `calls` makes it connect to another one's endpoint. */
+const service = (name: string, calls?: string) => `apiVersion: openchoreo.dev/v1alpha1
+kind: Component
+metadata: {name: ${name}, namespace: default}
+spec: {owner: {projectName: default}, type: Service}
+---
+apiVersion: openchoreo.dev/v1alpha1
+kind: Workload
+metadata: {name: ${name}, namespace: default}
+spec:
+  owner: {projectName: default, componentName: ${name}}
+  containers:
+    main: {image: "ghcr.io/acme/${name}:1.0.0"}
+  endpoints:
+    http: {type: REST, port: 8080}
+${calls ? `  connections:
+    upstream:
+      type: api
+      params: {projectName: default, componentName: ${calls}, endpoint: http}
+      inject:
+        env:
+        - {name: UPSTREAM_URL, value: "{{ .url }}"}
+` : ""}---
+apiVersion: openchoreo.dev/v1alpha1
+kind: Service
+metadata: {name: ${name}, namespace: default}
+spec:
+  owner: {projectName: default, componentName: ${name}}
+  workloadName: ${name}
+  apis:
+    http:
+      type: REST
+      rest:
+        backend: {port: 8080, basePath: /${name}}
+        exposeLevels: [Public]
+`;
+
+let platform: Platform | undefined;
+afterEach(async () => platform?.stop());
+
+async function start(fakePlanes: FakePlaneOptions | boolean = true): Promise<Platform> {
+  platform = await startPlatform({ embeddedDefaults: true, fakePlanes });
+  await eventually(() => platform!.get("Environment", "default", "development"), "the default environments");
+  return platform;
+}
+
+const get = (kind: string, name: string) => platform!.get(kind, "default", name);
+const ready = async (kind: string, name: string) => condition(await get(kind, name), "Ready");
+const until = (kind: string, name: string, check: (c: ReturnType<typeof condition>) => boolean, what: string) =>
+  eventually(async () => {
+    const object = await get(kind, name);
+    return check(condition(object, "Ready")) && object;
+  }, `${kind} ${name}: ${what}`);
+const resources = (release: JsonObject | undefined) => (((release?.spec as JsonObject | undefined)?.resources ?? []) as JsonObject[]).map((r) => r.object as JsonObject);
+const kinds = (release: JsonObject | undefined) => resources(release).map((o) => o.kind).sort();
+const releasesOf = async (p: Platform) => (await p.access.list(p.kind("Release"), { namespace: "default" })).items;
+
+describe("releases", () => {
+  it("deliver each binding as its own Release and the project's cell as another, and Ready flows up to the project", async () => {
+    const p = await start();
+    await p.access.apply(service("orders"));
+    await p.access.apply(service("web", "orders"));
+
+    const binding = await until("ServiceBinding", "web-development", (c) => c?.status === "True", "Ready");
+    expect(condition(binding, "Ready")?.reason).toBe("Healthy");
+    await until("Component", "web", (c) => c?.status === "True", "Ready");
+    await until("Project", "default", (c) => c?.status === "True", "Ready");
+
+    const release = (await get("Release", "web-development"))!;
+    expect(kinds(release)).toEqual(["CiliumNetworkPolicy", "Deployment", "HTTPRoute", "Service"]);
+    expect((release.metadata as JsonObject).labels).toMatchObject({ "openchoreo.dev/plane-kind": "DataPlane", "openchoreo.dev/plane-name": "default", "openchoreo.dev/component": "web" });
+    // The connection resolved against the other component's endpoint in the same environment.
+    expect(JSON.stringify(resources(release))).toContain("UPSTREAM_URL");
+
+    const cells = (await releasesOf(p)).filter((r) => String((r.metadata as JsonObject).name).startsWith("dp-default-default-development-"));
+    expect(cells).toHaveLength(1);
+    expect(kinds(cells[0])).toEqual(["CiliumNetworkPolicy", "Namespace"]);
+
+    // Every object belongs to exactly one Release.
+    const ids = (await releasesOf(p)).flatMap((r) => ((r.spec as JsonObject).resources as JsonObject[]).map((o) => o.id));
+    expect(new Set(ids).size).toBe(ids.length);
+
+    const endpoints = (await p.access.list(p.kind("Endpoint"), { namespace: "default", labelSelector: "openchoreo.dev/component=web" })).items;
+    expect(endpoints).toHaveLength(1);
+    const endpoint = await eventually(async () => {
+      const e = await get("Endpoint", String((endpoints[0]!.metadata as JsonObject).name));
+      return condition(e, "Ready")?.status === "True" && e;
+    }, "endpoint Ready");
+    expect((endpoint.status as JsonObject).address).toBe("https://dev.choreoapps.localhost/default/web/web");
+    expect((binding.status as JsonObject).endpoints).toEqual([expect.objectContaining({ name: "http", type: "REST" })]);
+  });
+
+  it("prune only what left: deleting a component removes its Release and leaves its siblings' untouched", async () => {
+    const p = await start();
+    await p.access.apply(service("orders"));
+    await p.access.apply(service("web"));
+    await until("ServiceBinding", "web-development", (c) => c?.status === "True", "Ready");
+    await until("ServiceBinding", "orders-development", (c) => c?.status === "True", "Ready");
+    const orders = (await get("Release", "orders-development"))!;
+
+    await p.access.delete(p.kind("Component"), { namespace: "default", name: "web" });
+    await eventually(async () => !(await get("Release", "web-development")), "web's Release deleted with its binding");
+    const after = (await get("Release", "orders-development"))!;
+    expect((after.metadata as JsonObject).generation).toBe((orders.metadata as JsonObject).generation);
+    expect((await releasesOf(p)).some((r) => String((r.metadata as JsonObject).name).startsWith("dp-"))).toBe(true);
+
+    await p.access.delete(p.kind("Component"), { namespace: "default", name: "orders" });
+    await eventually(async () => (await releasesOf(p)).length === 0, "the cell Release deleted with the project's last binding");
+  });
+
+  it("leave bindings not Ready while no agent of the plane is connected", async () => {
+    const p = await start({ disconnected: new Set(["default"]) });
+    await p.access.apply(service("orders"));
+    const binding = await until("ServiceBinding", "orders-development", (c) => c?.reason === "AgentNotConnected", "waits for the agent");
+    expect(condition(binding, "Ready")?.message).toMatch(/no agent of DataPlane "default" is connected/);
+    expect((await ready("DataPlane", "default"))?.reason).toBe("AgentNotConnected");
+    await until("Component", "orders", (c) => c?.status === "False" && c.message === "1 of 1 not Ready: orders-development (AgentNotConnected)", "says why");
+  });
+
+  it("roll a degraded workload up into the binding, the component and the project", async () => {
+    const p = await start({ health: (o) => (o.kind === "Deployment" ? "Degraded" : "Healthy") });
+    await p.access.apply(service("orders"));
+    const binding = await until("ServiceBinding", "orders-development", (c) => c?.reason === "Degraded", "Degraded");
+    expect(condition(binding, "Ready")?.message).toMatch(/Deployment .*orders/);
+    await until("Project", "default", (c) => c?.status === "False" && c.reason === "ComponentNotReady", "not Ready");
+  });
+
+  it("suspend keeps the objects scaled to zero; undeploy removes them and the empty cell", async () => {
+    const p = await start({ health: (o) => ((o.spec as JsonObject | undefined)?.replicas === 0 ? "Suspended" : "Healthy") });
+    await p.access.apply(service("orders"));
+    await until("ServiceBinding", "orders-development", (c) => c?.status === "True", "Ready");
+    const setState = async (state: string) => {
+      const binding = (await get("ServiceBinding", "orders-development"))!;
+      (binding.spec as JsonObject).releaseState = state;
+      await p.access.update(p.kind("ServiceBinding"), binding);
+    };
+
+    await setState("Suspend");
+    await until("ServiceBinding", "orders-development", (c) => c?.status === "True" && c.reason === "Suspended", "Suspended");
+    const suspended = (await get("Release", "orders-development"))!;
+    expect(resources(suspended).find((o) => o.kind === "Deployment")?.spec).toMatchObject({ replicas: 0 });
+    expect(kinds(suspended)).toContain("Service");
+
+    await setState("Undeploy");
+    await until("ServiceBinding", "orders-development", (c) => c?.status === "True" && c.reason === "Undeployed", "Undeployed");
+    expect(resources(await get("Release", "orders-development"))).toEqual([]);
+    await eventually(async () => (await releasesOf(p)).every((r) => !String((r.metadata as JsonObject).name).startsWith("dp-")), "the empty cell removed");
+  });
+
+  it("keep the last good Release when a render loses the workload (its class was deleted)", async () => {
+    const p = await start();
+    await p.access.apply(service("orders"));
+    await until("ServiceBinding", "orders-development", (c) => c?.status === "True", "Ready");
+    const before = (await get("Release", "orders-development"))!;
+    await p.access.delete(p.kind("ServiceClass"), { namespace: "default", name: "default" });
+    const failed = await until("ServiceBinding", "orders-development", (c) => c?.reason === "ServiceClassNotFound", "says the class is missing");
+    expect(condition(failed, "Rendered")).toMatchObject({ status: "False", reason: "ClassNotFound" });
+    const after = (await get("Release", "orders-development"))!;
+    expect((after.metadata as JsonObject).generation).toBe((before.metadata as JsonObject).generation);
+    expect(kinds(after)).toContain("Deployment");
+  });
+});
