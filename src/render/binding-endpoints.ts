@@ -91,11 +91,13 @@ function routable(type: EndpointType): boolean {
   return isHttpFamily(type) || type === "gRPC";
 }
 
-function endpointType(type: string | undefined): EndpointType | undefined {
+/** A declared type, matched without regard to case; undefined when unknown. */
+export function endpointType(type: string | undefined): EndpointType | undefined {
   return endpointTypes.find((t) => t.toLowerCase() === type?.toLowerCase());
 }
 
-function validPort(port: number | undefined): port is number {
+/** A TCP or UDP port: an integer from 1 to 65535. */
+export function validPort(port: number | undefined): port is number {
   return port !== undefined && Number.isInteger(port) && port >= 1 && port <= 65535;
 }
 

@@ -1,9 +1,9 @@
 import type { GatewayVisibility } from "./binding-endpoints.js";
-import type { BindingView } from "./binding-view.js";
 import type { DataPlaneSettings } from "./data-plane-settings.js";
 import { gatewayFor } from "./endpoint-addresses.js";
+import { cellNamespace } from "./names.js";
 import { podSelectorLabels } from "./object-meta.js";
-import { componentNetworkPolicyName } from "./object-names.js";
+import type { ComponentScope } from "./scope.js";
 import type { TrafficPolicy, TrafficRule } from "./traffic-policy.js";
 
 /** An endpoint port published on a gateway. */
@@ -16,10 +16,12 @@ export interface PublishedPort {
  * What one component adds to its cell's baseline: ingress from the external gateway to its public
  * endpoints and from the internal gateway to its organization endpoints, each on the endpoint's
  * port only; egress to the gateways through which its connections reach other projects. Undefined
- * when it adds nothing.
+ * when it adds nothing. A Binding names its policy after the component; an APIBinding, which
+ * publishes a port of the same pods, after itself, so each Release owns its own policy.
  */
 export function componentTrafficPolicy(
-  view: BindingView,
+  name: string,
+  scope: ComponentScope,
   published: readonly PublishedPort[],
   gateways: ReadonlySet<GatewayVisibility>,
   settings: DataPlaneSettings,
@@ -39,10 +41,10 @@ export function componentTrafficPolicy(
   }
   if (ingress.length === 0 && egress.length === 0) return undefined;
   return {
-    name: componentNetworkPolicyName(view.scope),
-    namespace: view.namespace,
-    scope: view.scope,
-    podLabels: podSelectorLabels(view.scope),
+    name,
+    namespace: cellNamespace(scope.organization, scope.project, scope.environment),
+    scope,
+    podLabels: podSelectorLabels(scope),
     ...(ingress.length > 0 ? { ingress } : {}),
     ...(egress.length > 0 ? { egress } : {}),
   };

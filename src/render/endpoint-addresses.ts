@@ -4,8 +4,9 @@ import type { Environment } from "../../gen/openchoreo/model/v1alpha1/environmen
 import { isHttpFamily, type BindingEndpoint, type GatewayVisibility } from "./binding-endpoints.js";
 import type { BindingView } from "./binding-view.js";
 import type { DataPlaneSettings, GatewaySettings } from "./data-plane-settings.js";
-import { generatedName } from "./names.js";
+import { cellNamespace, generatedName } from "./names.js";
 import { workloadName } from "./object-names.js";
+import type { ComponentScope } from "./scope.js";
 import { urlPath } from "./url-path.js";
 
 /** Where a gateway serves an endpoint. Routes and the addresses a Binding reports come from here alone. */
@@ -34,20 +35,45 @@ export function gatewayAddress(
   environment: Environment,
   settings: DataPlaneSettings,
 ): GatewayAddress | undefined {
-  const gateway = gatewayFor(visibility, settings);
-  if (!gateway.virtualHost) return undefined;
-  const envHost = `${environment.spec?.gateway?.dnsPrefix || view.scope.environment}.${gateway.virtualHost}`;
-  const { project, component } = view.scope;
   if (view.type === "WebApplication" || !isHttpFamily(endpoint.type)) {
-    return { gateway, host: `${generatedName([project, component, endpoint.name])}.${envHost}`, path: "" };
+    const gateway = gatewayFor(visibility, settings);
+    if (!gateway.virtualHost) return undefined;
+    const { project, component } = view.scope;
+    const host = `${generatedName([project, component, endpoint.name])}.${environmentHost(gateway.virtualHost, view.scope, environment)}`;
+    return { gateway, host, path: "" };
   }
-  return { gateway, host: envHost, path: urlPath(project, component, endpoint.basePath) };
+  return httpApiAddress(view.scope, endpoint.basePath, visibility, environment, settings);
 }
 
-/** How the endpoint is reached inside its cell: the component's Service, by its cluster DNS name. */
-export function projectAddress(view: BindingView, endpoint: BindingEndpoint, settings: DataPlaneSettings): EndpointAddress {
+/**
+ * Where a gateway serves an HTTP API of a component: the environment's shared host, under
+ * `/<project>/<component>/<basePath>`. Service APIs and managed APIs (the API kind) alike.
+ */
+export function httpApiAddress(
+  scope: ComponentScope,
+  basePath: string,
+  visibility: GatewayVisibility,
+  environment: Environment,
+  settings: DataPlaneSettings,
+): GatewayAddress | undefined {
+  const gateway = gatewayFor(visibility, settings);
+  if (!gateway.virtualHost) return undefined;
+  return { gateway, host: environmentHost(gateway.virtualHost, scope, environment), path: urlPath(scope.project, scope.component, basePath) };
+}
+
+function environmentHost(virtualHost: string, scope: ComponentScope, environment: Environment): string {
+  return `${environment.spec?.gateway?.dnsPrefix || scope.environment}.${virtualHost}`;
+}
+
+/** How an endpoint is reached inside its cell: the component's Service, by its cluster DNS name. */
+export function projectAddress(
+  scope: ComponentScope,
+  endpoint: Pick<BindingEndpoint, "type" | "port" | "basePath">,
+  settings: DataPlaneSettings,
+): EndpointAddress {
   const scheme = endpoint.type === "TCP" || endpoint.type === "UDP" ? endpoint.type.toLowerCase() : "http";
-  const host = `${workloadName(view.scope)}.${view.namespace}.svc.${settings.clusterDomain}`;
+  const namespace = cellNamespace(scope.organization, scope.project, scope.environment);
+  const host = `${workloadName(scope)}.${namespace}.svc.${settings.clusterDomain}`;
   return address(scheme, host, endpoint.port, endpoint.basePath);
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { cellNamespace, generatedName, MAX_CRONJOB_NAME_LENGTH, MAX_NAME_LENGTH } from "./names.js";
+import * as objectNames from "./object-names.js";
 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dns1035Label = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -92,5 +93,70 @@ describe("cellNamespace", () => {
     expect(ns.length).toBeLessThanOrEqual(63);
     expect(ns).toMatch(dns1123Label);
     expect(cellNamespace("a", "b-c", "d")).not.toBe(cellNamespace("a-b", "c", "d"));
+  });
+
+  it("is a stable DNS-1123 label within 63 characters, distinct per cell, for random cells", () => {
+    const next = random(17);
+    const seen = new Map<string, string>();
+    for (let i = 0; i < 2000; i++) {
+      const [organization = "", project = "", environment = ""] = [randomPart(next), randomPart(next), randomPart(next)];
+      const key = JSON.stringify([organization, project, environment]);
+      const ns = cellNamespace(organization, project, environment);
+      expect(ns.length, key).toBeLessThanOrEqual(MAX_NAME_LENGTH);
+      expect(ns, key).toMatch(dns1123Label);
+      expect(cellNamespace(organization, project, environment)).toBe(ns);
+      const previous = seen.get(ns);
+      if (previous !== undefined) expect(previous).toBe(key);
+      seen.set(ns, key);
+    }
+  });
+});
+
+describe("object names", () => {
+  // Every name a renderer gives an object, over random scopes and parts: Service names must also be
+  // DNS-1035 labels, and a CronJob's name leaves room for its Jobs' suffix.
+  const limits: Partial<Record<keyof typeof objectNames, number>> = { cronJobName: MAX_CRONJOB_NAME_LENGTH };
+
+  it("are DNS-1035 labels within their kind's limit, and stable", () => {
+    const next = random(19);
+    for (let i = 0; i < 500; i++) {
+      const scope = { organization: randomPart(next), project: randomPart(next), environment: randomPart(next), component: randomPart(next) };
+      const [a = "", b = ""] = [randomPart(next), randomPart(next)];
+      const names: Record<keyof typeof objectNames, () => string> = {
+        workloadName: () => objectNames.workloadName(scope),
+        cronJobName: () => objectNames.cronJobName(scope),
+        configMapName: () => objectNames.configMapName(scope),
+        secretsName: () => objectNames.secretsName(scope),
+        routeName: () => objectNames.routeName(scope, a, "Public"),
+        apiRouteName: () => objectNames.apiRouteName(scope, a, "Organization"),
+        apiSuspendedName: () => objectNames.apiSuspendedName(scope, a),
+        apiNetworkPolicyName: () => objectNames.apiNetworkPolicyName(scope, a),
+        componentNetworkPolicyName: () => objectNames.componentNetworkPolicyName(scope),
+        cellNetworkPolicyName: () => objectNames.cellNetworkPolicyName(scope),
+        endpointObjectName: () => objectNames.endpointObjectName(a, b),
+      };
+      for (const [kind, name] of Object.entries(names)) {
+        const where = `${kind} ${JSON.stringify({ scope, a, b })}`;
+        const value = name();
+        expect(value.length, where).toBeLessThanOrEqual(limits[kind as keyof typeof objectNames] ?? MAX_NAME_LENGTH);
+        expect(value, where).toMatch(dns1035Label);
+        expect(name(), where).toBe(value);
+      }
+    }
+  });
+
+  it("keep a managed API's route apart from a Binding's route that reads the same", () => {
+    const next = random(23);
+    for (let i = 0; i < 500; i++) {
+      const scope = { organization: "o", project: "p", environment: "e", component: randomPart(next) };
+      const binding = randomPart(next);
+      for (const visibility of ["Public", "Organization"]) {
+        // Component c's endpoint "api-b" and c's APIBinding "b" sanitise to the same words.
+        const api = objectNames.apiRouteName(scope, binding, visibility);
+        const endpoint = objectNames.routeName(scope, `api-${binding}`, visibility);
+        expect(api.slice(0, -9)).toBe(endpoint.slice(0, -9));
+        expect(api).not.toBe(endpoint);
+      }
+    }
   });
 });

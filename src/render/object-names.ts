@@ -28,6 +28,24 @@ export function routeName(scope: ComponentScope, endpoint: string, visibility: s
   return generatedName([scope.component, endpoint, visibility.toLowerCase()]);
 }
 
+// A managed API's objects (APIBinding) sit beside its backend component's. Their names have four
+// parts where a Binding's routes have three, so the hashes differ even when the names read alike.
+
+/** The route of an APIBinding on one gateway, and the gateway policies that target it. */
+export function apiRouteName(scope: ComponentScope, apiBinding: string, visibility: string): string {
+  return generatedName([scope.component, "api", apiBinding, visibility.toLowerCase()]);
+}
+
+/** The HTTPRouteFilter that answers for a suspended APIBinding. */
+export function apiSuspendedName(scope: ComponentScope, apiBinding: string): string {
+  return generatedName([scope.component, "api", apiBinding, "suspended"]);
+}
+
+/** The network policy that lets the gateways reach an APIBinding's backend. */
+export function apiNetworkPolicyName(scope: ComponentScope, apiBinding: string): string {
+  return generatedName([scope.component, "api", apiBinding, "traffic"]);
+}
+
 export function componentNetworkPolicyName(scope: ComponentScope): string {
   return generatedName([scope.component, "traffic"]);
 }

@@ -17,6 +17,7 @@ import type { DataPlaneSettings } from "./data-plane-settings.js";
 import { renderDeployment } from "./deployment.js";
 import type { EndpointLookup } from "./endpoint-lookup.js";
 import { renderNetworkPolicy } from "./network-policy.js";
+import { componentNetworkPolicyName } from "./object-names.js";
 import { renderPodTemplate, type PodTemplateInput } from "./pod-template.js";
 import { renderEndpoint } from "./render-endpoint.js";
 import { renderError, type RenderProblem } from "./render-problem.js";
@@ -96,7 +97,7 @@ export function renderBinding(input: BindingRenderInput): BindingRender {
   problems.push(...workload.problems);
 
   const manifests = [...configuration.manifests, ...workload.manifests, ...endpointManifests];
-  const traffic = componentTrafficPolicy(view, published, connections.gateways, settings);
+  const traffic = componentTrafficPolicy(componentNetworkPolicyName(view.scope), view.scope, published, connections.gateways, settings);
   if (traffic) {
     const policy = renderNetworkPolicy(traffic, settings);
     manifests.push(policy.manifest);

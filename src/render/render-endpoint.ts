@@ -4,19 +4,14 @@ import { BindingEndpointStatusSchema, type BindingEndpointStatus } from "../../g
 import type { Endpoint } from "../../gen/openchoreo/model/v1alpha1/endpoint_pb.js";
 import type { Environment } from "../../gen/openchoreo/model/v1alpha1/environment_pb.js";
 import type { JsonObject } from "../model/index.js";
-import { renderBackendTrafficPolicy } from "./backend-traffic-policy.js";
 import { isHttpFamily, type BindingEndpoint, type GatewayVisibility } from "./binding-endpoints.js";
 import type { BindingView } from "./binding-view.js";
 import type { DataPlaneSettings } from "./data-plane-settings.js";
-import { effectiveRestPolicy } from "./effective-rest-policy.js";
 import { gatewayAddress, projectAddress, publishedAddress } from "./endpoint-addresses.js";
 import { endpointResource } from "./endpoint-resource.js";
-import { headerFilters } from "./header-filters.js";
+import { renderGatewayRoute } from "./gateway-route.js";
 import { routeName, workloadName } from "./object-names.js";
 import { renderError, type RenderProblem } from "./render-problem.js";
-import { renderRoute } from "./route.js";
-import { renderSecurityPolicy } from "./security-policy.js";
-import { tlsRequirement } from "./tls-requirement.js";
 
 export interface EndpointRenderContext {
   readonly environment: Environment;
@@ -47,7 +42,7 @@ export function renderEndpoint(view: BindingView, endpoint: BindingEndpoint, con
   const status = create(BindingEndpointStatusSchema, {
     name: endpoint.name,
     type: endpoint.type,
-    project: projectAddress(view, endpoint, context.settings),
+    project: projectAddress(view.scope, endpoint, context.settings),
   });
   const published = new Set<GatewayVisibility>();
   for (const visibility of ["Organization", "Public"] as const) {
@@ -57,40 +52,29 @@ export function renderEndpoint(view: BindingView, endpoint: BindingEndpoint, con
       problems.push(renderError("EndpointNotRoutable", `endpoint "${endpoint.name}": the DataPlane names no ${visibility === "Public" ? "public" : "organization"} virtual host`));
       continue;
     }
-    const name = routeName(view.scope, endpoint.name, visibility);
-    const route = {
-      name,
+    const http = isHttpFamily(endpoint.type);
+    const className = http ? endpoint.apiClassName : undefined;
+    const apiClass = className === undefined ? undefined : context.apiClasses.find((c) => c.metadata?.name === className);
+    if (className !== undefined && !apiClass) {
+      problems.push(renderError("APIClassNotFound", `endpoint "${endpoint.name}": APIClass "${className}" not found; not published on the ${address.gateway.name} gateway`));
+      continue;
+    }
+    const rendered = renderGatewayRoute({
+      protocol: http ? "http" : "grpc",
+      name: routeName(view.scope, endpoint.name, visibility),
       namespace: view.namespace,
       scope: view.scope,
+      visibility,
       address,
-      gatewayNamespace: context.settings.gatewayNamespace,
+      environment: context.environment,
+      settings: context.settings,
       service: workloadName(view.scope),
       port: endpoint.port,
       basePath: endpoint.basePath,
-    };
-    if (!isHttpFamily(endpoint.type)) {
-      // The APIClass's gRPC policy defines nothing yet: a gRPC route carries no gateway policy.
-      manifests.push(renderRoute({ ...route, protocol: "grpc", sectionName: undefined, filters: [] }));
-    } else if (endpoint.apiClassName === undefined) {
-      manifests.push(renderRoute({ ...route, protocol: "http", sectionName: undefined, filters: [] }));
-    } else {
-      const className = endpoint.apiClassName;
-      const apiClass = context.apiClasses.find((c) => c.metadata?.name === className);
-      if (!apiClass) {
-        problems.push(renderError("APIClassNotFound", `endpoint "${endpoint.name}": APIClass "${className}" not found; not published on the ${address.gateway.name} gateway`));
-        continue;
-      }
-      const policy = effectiveRestPolicy(apiClass, visibility);
-      const tls = tlsRequirement(policy.security, address.gateway, className);
-      const headers = headerFilters(policy.mediation, className);
-      const target = { policy, apiClassName: className, routeName: name, namespace: view.namespace, scope: view.scope };
-      const security = renderSecurityPolicy({ ...target, environment: context.environment });
-      const traffic = renderBackendTrafficPolicy(target);
-      problems.push(...tls.problems, ...headers.problems, ...security.problems, ...traffic.problems);
-      manifests.push(renderRoute({ ...route, protocol: "http", sectionName: tls.sectionName, filters: headers.filters }));
-      if (security.manifest) manifests.push(security.manifest);
-      if (traffic.manifest) manifests.push(traffic.manifest);
-    }
+      apiClass,
+    });
+    manifests.push(...rendered.manifests);
+    problems.push(...rendered.problems);
     published.add(visibility);
     if (visibility === "Public") status.public = publishedAddress(address);
     else status.organization = publishedAddress(address);

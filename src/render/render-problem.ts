@@ -21,6 +21,7 @@ export type RenderProblemReason =
   | "EnvOverridden"
   | "EndpointInvalid"
   | "EndpointNotRoutable"
+  | "BackendNotFound"
   | "APIClassNotFound"
   | "PolicyInvalid"
   | "PolicyNotSupported"

@@ -18,12 +18,17 @@ export interface RouteInput {
   readonly basePath: string;
   /** Further HTTPRoute filters (header modifiers); not for gRPC. */
   readonly filters: readonly JsonObject[];
+  /**
+   * An Envoy Gateway HTTPRouteFilter (in the route's namespace) that answers every request in the
+   * backend's stead: the rule then forwards nothing and applies no other filter. HTTP only.
+   */
+  readonly answeredBy?: string;
 }
 
 /**
  * An HTTPRoute, or a GRPCRoute for gRPC, attaching an endpoint to a gateway in the gateway's
  * namespace (the Gateway must allow routes from cell namespaces). An HTTP route matches the
- * address's path prefix and rewrites it to the backend's base path.
+ * address's path prefix and rewrites it to the backend's base path, unless a filter answers instead.
  */
 export function renderRoute(input: RouteInput): JsonObject {
   const parentRef: JsonObject = {
@@ -40,17 +45,21 @@ export function renderRoute(input: RouteInput): JsonObject {
   };
   if (input.protocol === "grpc") return { apiVersion: "gateway.networking.k8s.io/v1", kind: "GRPCRoute", ...common };
 
-  const filters: JsonObject[] = [];
-  if (input.address.path !== input.basePath) {
-    filters.push({
-      type: "URLRewrite",
-      urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: input.basePath || "/" } },
-    });
-  }
-  filters.push(...input.filters);
   const rule: JsonObject = { matches: [{ path: { type: "PathPrefix", value: input.address.path || "/" } }] };
-  if (filters.length > 0) rule.filters = filters;
-  rule.backendRefs = backendRefs;
+  if (input.answeredBy !== undefined) {
+    rule.filters = [{ type: "ExtensionRef", extensionRef: { group: "gateway.envoyproxy.io", kind: "HTTPRouteFilter", name: input.answeredBy } }];
+  } else {
+    const filters: JsonObject[] = [];
+    if (input.address.path !== input.basePath) {
+      filters.push({
+        type: "URLRewrite",
+        urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: input.basePath || "/" } },
+      });
+    }
+    filters.push(...input.filters);
+    if (filters.length > 0) rule.filters = filters;
+    rule.backendRefs = backendRefs;
+  }
   return {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "HTTPRoute",

@@ -11,6 +11,7 @@ import {
   cellNamespace,
   dataPlaneSettings,
   renderCell,
+  type ApiBindingRender,
   type BindingRender,
   type CellRender,
   type ComponentBinding,
@@ -28,6 +29,7 @@ import {
   renderInDevelopment,
   samples,
 } from "./support/reference-fixtures.js";
+import { greeterApi, greeterApiBinding, renderApiInDevelopment } from "./support/api-fixtures.js";
 import { twoCells } from "./support/two-cells.js";
 import { manifestProblems } from "./support/validate-manifest.js";
 
@@ -38,11 +40,17 @@ const updateGolden = process.env.UPDATE_GOLDEN === "1";
 
 if (!referencePresent) console.warn(referenceSkipReason);
 
-type AnyRender = Partial<BindingRender> & Pick<CellRender, "manifests" | "problems">;
+type AnyRender = Partial<BindingRender> & Pick<CellRender, "manifests" | "problems"> & { address?: string | undefined };
+
+/** An APIBinding's render in the golden files' shape: its one status, and the address for API.status. */
+function apiRender(render: ApiBindingRender): AnyRender {
+  return { ...render, endpointStatuses: render.status ? [render.status] : [] };
+}
 
 function goldenText(render: AnyRender): string {
   const doc = {
     problems: render.problems,
+    ...(render.address !== undefined ? { address: render.address } : {}),
     endpointStatuses: (render.endpointStatuses ?? []).map((s) => toJson(BindingEndpointStatusSchema, s)),
     endpoints: (render.endpoints ?? []).map((e) => codec.encode(e)),
     manifests: render.manifests,
@@ -172,4 +180,37 @@ describe.skipIf(!referencePresent)("rendering golden files", () => {
       expectGolden(`cell-${networkPolicy}`, result);
     });
   }
+  describe("an API with an APIBinding", () => {
+    for (const visibility of ["Project", "Organization", "Public"]) {
+      it(`of ${visibility} visibility`, () => {
+        const result = renderApiInDevelopment(greeterApi([visibility]), greeterApiBinding("default"));
+        expect(result.problems).toEqual([]);
+        expectWellFormed(result, namespace, true);
+        expectGolden(`api-binding-${visibility.toLowerCase()}`, apiRender(result));
+      });
+    }
+
+    it("with each APIClass of defaults-rendered, on both gateways", () => {
+      for (const apiClass of defaults.apiClasses) {
+        const name = apiClass.metadata!.name;
+        const result = renderApiInDevelopment(greeterApi(["Organization", "Public"]), greeterApiBinding(name));
+        expect(result.problems.filter((p) => p.severity === "Error"), name).toEqual([]);
+        expectWellFormed(result, namespace, true);
+        expectGolden(`api-binding-apiclass-${name}`, apiRender(result));
+      }
+    });
+
+    it("suspended: the routes answer 503 from a direct response instead of forwarding", () => {
+      const result = renderApiInDevelopment(greeterApi(["Organization", "Public"]), greeterApiBinding("default-with-jwt-auth", "Suspend"));
+      expectWellFormed(result, namespace, true);
+      expectGolden("api-binding-suspend", apiRender(result));
+      expect(result.manifests.map((m) => m.kind)).toContain("HTTPRouteFilter");
+      for (const route of result.manifests.filter((m) => m.kind === "HTTPRoute")) expect(JSON.stringify(route)).not.toContain("backendRefs");
+    });
+
+    it("undeployed: nothing", () => {
+      const result = renderApiInDevelopment(greeterApi(["Organization", "Public"]), greeterApiBinding("default", "Undeploy"));
+      expect(result).toEqual({ manifests: [], status: undefined, address: undefined, problems: [] });
+    });
+  });
 });
