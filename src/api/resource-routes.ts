@@ -1,12 +1,16 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ComponentService } from "../../gen/openchoreo/api/v1alpha1/component_service_pb.js";
+import { PromotionService } from "../../gen/openchoreo/api/v1alpha1/promotion_service_pb.js";
 import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
 import { allFiles } from "../../gen/index.js";
+import { createRoleTable, type RoleTable } from "../controllers/promotion/index.js";
 import { renderComponentEnvironment } from "../controllers/release/render-environment.js";
+import { createSystemClock, type Clock } from "../core/index.js";
 import { InvalidSpecError } from "../errors/index.js";
 import { describeResourceService, type Codec } from "../model/index.js";
 import type { ResourceStore } from "../store/index.js";
 import type { ResourceAccess } from "./resource-access.js";
+import { createPromotionService } from "./promotion-service.js";
 import { createResourceService } from "./resource-service.js";
 import { createTypedResourceService } from "./typed-resource-service.js";
 
@@ -14,6 +18,9 @@ export interface ResourceRouteDeps {
   readonly access: ResourceAccess;
   readonly codec: Codec;
   readonly store: ResourceStore;
+  /** Who may approve promotions; nobody when absent. */
+  readonly roles?: RoleTable;
+  readonly clock?: Clock;
 }
 
 /**
@@ -31,6 +38,7 @@ export function resourceRoutes(router: ConnectRouter, deps: ResourceRouteDeps): 
     router.service(service, methods as never);
   }
   router.service(ResourceService, createResourceService(deps));
+  router.service(PromotionService, createPromotionService({ ...deps, roles: deps.roles ?? createRoleTable({}), clock: deps.clock ?? createSystemClock() }));
 }
 
 /**

@@ -32,14 +32,13 @@ export function routes(router: ConnectRouter, deps: ApiDeps): void {
     resourceRoutes(router, deps.resources);
   } else {
     // Without a resource model (transport tests), these answer Unimplemented like the rest.
-    for (const service of [OrganizationService, ProjectService, EnvironmentService, DataPlaneService, BuildPlaneService, DeploymentPipelineService, ComponentService, ResourceService]) {
+    for (const service of [OrganizationService, ProjectService, EnvironmentService, DataPlaneService, BuildPlaneService, DeploymentPipelineService, ComponentService, ResourceService, PromotionService]) {
       router.service(service, {});
     }
   }
   // No logic yet: Connect answers Unimplemented for every method of an empty implementation, and
   // each service's own issue fills it in. Never a fake success.
   router.service(BuildService, {});
-  router.service(PromotionService, {});
   router.service(PlaneAgentService, {});
 
   const served = () => servedServices(router);

@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isConfigError, parseConfig, unknownConfigVariables } from "./config.js";
@@ -22,6 +24,9 @@ describe("parseConfig", () => {
       dataDir: path.join(cwd, ".choreo"),
       tls: undefined,
       logLevel: "info",
+      insecureIdentity: false,
+      roles: {},
+      promotionTtlMs: 24 * 3_600_000,
       maxMessageBytes: 4 * 1024 * 1024,
       shutdownGraceMs: 4000,
       corsOrigins: [],
@@ -37,6 +42,8 @@ describe("parseConfig", () => {
         CHOREO_TLS_CERT: "tls/cert.pem",
         CHOREO_TLS_KEY: "/etc/key.pem",
         CHOREO_LOG_LEVEL: "debug",
+        CHOREO_INSECURE_IDENTITY: "1",
+        CHOREO_PROMOTION_TTL: "1h30m",
         CHOREO_MAX_MESSAGE_BYTES: "1048576",
         CHOREO_SHUTDOWN_GRACE_MS: "250",
         CHOREO_CORS_ORIGINS: "http://localhost:5173, https://console.example.com",
@@ -49,6 +56,9 @@ describe("parseConfig", () => {
       dataDir: "/srv/choreo/var/data",
       tls: { certFile: "/srv/choreo/tls/cert.pem", keyFile: "/etc/key.pem" },
       logLevel: "debug",
+      insecureIdentity: true,
+      roles: {},
+      promotionTtlMs: 90 * 60_000,
       maxMessageBytes: 1048576,
       shutdownGraceMs: 250,
       corsOrigins: ["http://localhost:5173", "https://console.example.com"],
@@ -70,6 +80,9 @@ describe("parseConfig", () => {
     ["CHOREO_MAX_MESSAGE_BYTES", "4MiB"],
     ["CHOREO_SHUTDOWN_GRACE_MS", "1e3"],
     ["CHOREO_LOG_LEVEL", "verbose"],
+    ["CHOREO_INSECURE_IDENTITY", "yes"],
+    ["CHOREO_PROMOTION_TTL", "1d"],
+    ["CHOREO_PROMOTION_TTL", "500ms"],
     ["CHOREO_CORS_ORIGINS", "localhost:5173"],
     ["CHOREO_CORS_ORIGINS", "http://a.example/path"],
   ])("rejects %s=%s, naming the variable", (variable, value) => {
@@ -89,6 +102,26 @@ describe("parseConfig", () => {
       { variable: "CHOREO_TLS_KEY", message: expect.stringMatching(/set together/) },
     ]);
     expect(issuesOf({ CHOREO_TLS_KEY: "k.pem" })[0]?.variable).toBe("CHOREO_TLS_CERT");
+  });
+});
+
+describe("CHOREO_ROLES_FILE", () => {
+  const withFile = (text: string) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "roles-"));
+    writeFileSync(path.join(dir, "roles.yaml"), text);
+    return { CHOREO_ROLES_FILE: path.join(dir, "roles.yaml") };
+  };
+
+  it("reads organization → role → principals", () => {
+    const config = parseConfig(withFile("acme:\n  approver: [carol]\n  developer: [alice, bob]\n"), cwd);
+    expect(config.roles).toEqual({ acme: { approver: ["carol"], developer: ["alice", "bob"] } });
+  });
+
+  it("names the file and the entry that is wrong", () => {
+    const issues = issuesOf(withFile("acme:\n  aprover: [carol]\n"));
+    expect(issues[0]?.variable).toBe("CHOREO_ROLES_FILE");
+    expect(issues[0]?.message).toMatch(/roles\.yaml: acme/);
+    expect(issuesOf({ CHOREO_ROLES_FILE: "/nonexistent/roles.yaml" })[0]?.message).toMatch(/cannot read \/nonexistent\/roles\.yaml \(ENOENT\)/);
   });
 });
 

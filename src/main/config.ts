@@ -1,5 +1,8 @@
 import * as path from "node:path";
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { roleNames, type RoleAssignments } from "../controllers/promotion/index.js";
 
 /** The control plane's settings, read once from `CHOREO_*` environment variables. */
 export interface Config {
@@ -10,6 +13,15 @@ export interface Config {
   readonly dataDir: string;
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
   readonly logLevel: LogLevel;
+  /**
+   * Honour the x-choreo-identity request header. Until authentication lands this is the only way a
+   * request has a principal; off, every request is anonymous and approvals are refused.
+   */
+  readonly insecureIdentity: boolean;
+  /** Organization → role → principals, from the YAML file CHOREO_ROLES_FILE names. */
+  readonly roles: RoleAssignments;
+  /** How long a promotion may wait (for approval, for its project) before it expires. */
+  readonly promotionTtlMs: number;
   /** Largest single message, in either direction; larger ones fail with resource_exhausted. */
   readonly maxMessageBytes: number;
   /** How long shutdown waits for open calls before cutting connections. */
@@ -80,6 +92,23 @@ const schema = z.object({
       .optional()
       .transform((v) => v ?? "info"),
   ),
+  CHOREO_INSECURE_IDENTITY: z.preprocess(
+    unsetIfEmpty,
+    z
+      .enum(["0", "1"], { error: "must be 1 (honour the x-choreo-identity header) or 0" })
+      .optional()
+      .transform((v) => v === "1"),
+  ),
+  CHOREO_ROLES_FILE: optionalString,
+  CHOREO_PROMOTION_TTL: optionalString.transform((raw, ctx) => {
+    if (raw === undefined) return 24 * 3_600_000;
+    const ms = parseDuration(raw);
+    if (ms === undefined || ms < 1000) {
+      ctx.addIssue({ code: "custom", message: `must be a duration of at least 1s, like 30m, 24h or 1h30m (got ${JSON.stringify(raw)})` });
+      return z.NEVER;
+    }
+    return ms;
+  }),
   // 4 GiB - 1 is the largest length a gRPC or Connect envelope can state.
   CHOREO_MAX_MESSAGE_BYTES: wholeNumber(1024, 0xffffffff, 4 * 1024 * 1024),
   // Kept under 5 s by default so that the whole shutdown, grace included, ends within 5 s.
@@ -125,6 +154,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
         ? { certFile: path.resolve(cwd, v.CHOREO_TLS_CERT), keyFile: path.resolve(cwd, v.CHOREO_TLS_KEY) }
         : undefined,
     logLevel: v.CHOREO_LOG_LEVEL,
+    insecureIdentity: v.CHOREO_INSECURE_IDENTITY,
+    roles: v.CHOREO_ROLES_FILE === undefined ? {} : readRoles(path.resolve(cwd, v.CHOREO_ROLES_FILE)),
+    promotionTtlMs: v.CHOREO_PROMOTION_TTL,
     maxMessageBytes: v.CHOREO_MAX_MESSAGE_BYTES,
     shutdownGraceMs: v.CHOREO_SHUTDOWN_GRACE_MS,
     corsOrigins: v.CHOREO_CORS_ORIGINS,
@@ -136,4 +168,42 @@ export function unknownConfigVariables(env: Readonly<Record<string, string | und
   // CHOREO_TOKEN belongs to choreoctl: a shell that exports it for the CLI also starts the server.
   const known: ReadonlySet<string> = new Set([...Object.keys(schema.shape), "CHOREO_TOKEN"]);
   return Object.keys(env).filter((k) => k.startsWith("CHOREO_") && !known.has(k));
+}
+
+const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go-style duration ("90s", "30m", "1h30m") in milliseconds; undefined when malformed. */
+function parseDuration(text: string): number | undefined {
+  const parts = [...text.matchAll(/(\d+)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) return undefined;
+  return parts.reduce((total, [, amount, unit]) => total + Number(amount) * durationUnits[unit!]!, 0);
+}
+
+const principals = z.array(z.string().min(1, "a principal is a non-empty name"));
+const rolesFileSchema = z.record(
+  z.string().min(1),
+  z.strictObject(Object.fromEntries(roleNames.map((role) => [role, principals.optional()])) as Record<(typeof roleNames)[number], z.ZodOptional<typeof principals>>, {
+    error: `each organization maps roles (${roleNames.join(", ")}) to lists of principals`,
+  }),
+);
+
+/** The roles file: `organization: { approver: [carol], developer: [alice, bob] }`. */
+function readRoles(file: string): RoleAssignments {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError([{ variable: "CHOREO_ROLES_FILE", message: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` }]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text) ?? {};
+  } catch (err) {
+    throw new ConfigError([{ variable: "CHOREO_ROLES_FILE", message: `${file} is not YAML: ${(err as Error).message}` }]);
+  }
+  const result = rolesFileSchema.safeParse(parsed);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => ({ variable: "CHOREO_ROLES_FILE", message: `${file}: ${i.path.join(".") || "(top)"}: ${i.message}` })));
+  }
+  return result.data;
 }

@@ -4,7 +4,9 @@ import { allFiles } from "../../gen/index.js";
 import { createResourceAccess, type ResourceAccess } from "../api/resource-access.js";
 import { ensureEmbeddedDefaults } from "../bootstrap/index.js";
 import { createEventRecorder, platformControllers } from "../controllers/index.js";
-import { createManager, createSystemClock, type Manager } from "../core/index.js";
+import { createManager, createSystemClock, type Clock, type Manager } from "../core/index.js";
+import { createRoleTable, type RoleTable } from "../controllers/promotion/index.js";
+import type { Config } from "./config.js";
 import { createCodec, createKindRegistry, type Codec } from "../model/index.js";
 import { createSqliteLogStore, createSqliteStore, type LogStore, type ResourceStore } from "../store/index.js";
 
@@ -15,6 +17,9 @@ export interface ControlPlane {
   readonly codec: Codec;
   readonly access: ResourceAccess;
   readonly manager: Manager;
+  /** Who may approve promotions (CHOREO_ROLES_FILE). */
+  readonly roles: RoleTable;
+  readonly clock: Clock;
   /** Objects the first start of an empty data directory created (the embedded defaults). */
   readonly created: readonly string[];
   /** Stops the controllers, then closes the stores (releasing the data-directory lock). */
@@ -30,7 +35,7 @@ export interface ControlPlaneDeps {
  * The embedded control plane: SQLite in the data directory (one server per directory: a second
  * fails at once), every controller of the platform model, and the embedded defaults on first start.
  */
-export async function startControlPlane(config: { readonly dataDir: string }, deps: ControlPlaneDeps): Promise<ControlPlane> {
+export async function startControlPlane(config: { readonly dataDir: string } & Partial<Pick<Config, "roles" | "promotionTtlMs">>, deps: ControlPlaneDeps): Promise<ControlPlane> {
   const registry = createKindRegistry(allFiles);
   const codec = createCodec(registry);
   const clock = createSystemClock();
@@ -38,7 +43,8 @@ export async function startControlPlane(config: { readonly dataDir: string }, de
   const logStore = createSqliteLogStore({ dataDir: config.dataDir });
   const manager = createManager({ store, registry, clock, logger: deps.logger, metrics: deps.metrics });
   const events = createEventRecorder({ store, clock, source: "control-plane" });
-  for (const controller of platformControllers({ store, registry, clock, events })) manager.add(controller);
+  const roles = createRoleTable(config.roles ?? {});
+  for (const controller of platformControllers({ store, registry, clock, events, roles, ...(config.promotionTtlMs ? { promotionTtlMs: config.promotionTtlMs } : {}) })) manager.add(controller);
   try {
     const created = await ensureEmbeddedDefaults(store);
     await manager.start();
@@ -47,6 +53,8 @@ export async function startControlPlane(config: { readonly dataDir: string }, de
       logStore,
       codec,
       access: createResourceAccess({ store, codec }),
+      roles,
+      clock,
       manager,
       created,
       async close() {

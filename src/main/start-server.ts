@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "../../gen/health/v1/health_pb.js";
 import { allFiles } from "../../gen/index.js";
-import { createDescriptorIndex, createHealthStatus, routes, servedServices, type ResourceRouteDeps } from "../api/index.js";
+import { createDescriptorIndex, createHealthStatus, createIdentityInterceptor, routes, servedServices, type ResourceRouteDeps } from "../api/index.js";
 import {
   createConnectionTracker,
   createErrorBoundary,
@@ -22,7 +22,8 @@ import type { Config } from "./config.js";
 export type ServerConfig = Pick<
   Config,
   "host" | "port" | "tls" | "maxMessageBytes" | "shutdownGraceMs" | "corsOrigins"
->;
+> &
+  Partial<Pick<Config, "insecureIdentity">>;
 
 export interface ServerDeps {
   readonly logger: Logger;
@@ -63,6 +64,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     interceptors: [
       createRpcObserver({ logger, metrics: createRpcMetrics(deps.metrics) }),
       createErrorBoundary(logger),
+      // Inside the boundary, so a malformed identity header is answered as InvalidArgument.
+      createIdentityInterceptor({ insecureHeader: config.insecureIdentity === true }),
     ],
     maxMessageBytes: config.maxMessageBytes,
     shutdownSignal: shutdown.signal,
