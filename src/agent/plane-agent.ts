@@ -102,7 +102,7 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
   let flushScheduled = false;
 
   function send(message: Request): void {
-    if (current?.welcome) current.outbox.push(create(ConnectRequestSchema, { message }));
+    current?.outbox.push(create(ConnectRequestSchema, { message }));
   }
 
   function maxBytes(): number {

@@ -1,0 +1,94 @@
+// Test support: manifests and messages the agent tests send.
+import { create } from "@bufbuild/protobuf";
+import {
+  DesiredReleaseSchema,
+  ReleaseObjectSchema,
+  type ConnectRequest,
+  type DesiredRelease,
+  type ObjectResult,
+  type ObjectStatus,
+  type ReleaseAck,
+  type ReleaseObject,
+} from "../../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
+import type { JsonObject } from "../model/json.js";
+import { objectChecksum } from "../model/object-checksum.js";
+import { refOfManifest } from "./object-ref.js";
+import { toProtoRef } from "./proto-ref.js";
+
+export const namespace = (name: string): JsonObject => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+
+export const service = (ns: string, name: string, port = 80): JsonObject => ({
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name, namespace: ns },
+  spec: { ports: [{ port }], selector: { app: name } },
+});
+
+export const deployment = (ns: string, name: string, replicas?: number): JsonObject => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name, namespace: ns },
+  spec: {
+    ...(replicas === undefined ? {} : { replicas }),
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "main", image: "nginx:1.27" }] } },
+  },
+});
+
+export const cronJob = (ns: string, name: string, suspend: boolean): JsonObject => ({
+  apiVersion: "batch/v1",
+  kind: "CronJob",
+  metadata: { name, namespace: ns },
+  spec: { schedule: "*/5 * * * *", suspend, jobTemplate: { spec: { template: { spec: { containers: [{ name: "main", image: "busybox" }] } } } } },
+});
+
+export function releaseObject(manifest: JsonObject): ReleaseObject {
+  const ref = refOfManifest(manifest);
+  if (typeof ref === "string") throw new Error(ref);
+  return create(ReleaseObjectSchema, {
+    ref: toProtoRef(ref),
+    manifest: new TextEncoder().encode(JSON.stringify(manifest)),
+    sha256: objectChecksum(manifest),
+  });
+}
+
+export function desiredRelease(init: {
+  releaseId: string;
+  generation: number;
+  objects?: ReleaseObject[];
+  unchanged?: JsonObject[];
+  part?: number;
+  partCount?: number;
+  interval?: string;
+  progressingInterval?: string;
+}): DesiredRelease {
+  return create(DesiredReleaseSchema, {
+    releaseId: init.releaseId,
+    generation: init.generation,
+    part: init.part ?? 0,
+    partCount: init.partCount ?? 1,
+    objects: init.objects ?? [],
+    unchangedRefs: (init.unchanged ?? []).map((m) => releaseObject(m).ref!),
+    interval: init.interval ?? "5m",
+    progressingInterval: init.progressingInterval ?? "10s",
+  });
+}
+
+/** Picks the ack of one part of one generation. */
+export const ackOf =
+  (releaseId: string, generation: number, part = 0) =>
+  (m: ConnectRequest): ReleaseAck | undefined =>
+    m.message.case === "ack" && m.message.value.releaseId === releaseId && m.message.value.generation === generation && m.message.value.part === part
+      ? m.message.value
+      : undefined;
+
+/** The outcomes of an ack as "Kind/name=Outcome", sorted, for readable assertions. */
+export const outcomes = (ack: ReleaseAck): string[] => ack.results.map((r: ObjectResult) => `${r.ref?.kind}/${r.ref?.name}=${r.outcome}`).sort();
+
+/** Picks a reported status of one object in one health. */
+export const statusOf =
+  (kind: string, name: string, health: string) =>
+  (m: ConnectRequest): ObjectStatus | undefined =>
+    m.message.case === "status" ? m.message.value.objects.find((o) => o.ref?.kind === kind && o.ref.name === name && o.health === health) : undefined;
+
+export const statusJson = (status: ObjectStatus): JsonObject => JSON.parse(new TextDecoder().decode(status.status)) as JsonObject;

@@ -1,0 +1,353 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { afterEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { captureLogger } from "../../test/support/capture-logger.js";
+import { objectChecksum } from "../model/object-checksum.js";
+import { ackOf, cronJob, deployment, desiredRelease, namespace, outcomes, releaseObject, service, statusJson, statusOf } from "./agent-fixtures.js";
+import { createLocalDriver } from "./local-driver.js";
+import { createPlaneAgent, type PlaneAgent } from "./plane-agent.js";
+import { startScriptedControlPlane, type ScriptedControlPlane, type ScriptedControlPlaneOptions } from "./scripted-control-plane.js";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "agent-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function controlPlane(options?: ScriptedControlPlaneOptions): Promise<ScriptedControlPlane> {
+  const cp = await startScriptedControlPlane(options);
+  cleanups.push(() => cp.close());
+  return cp;
+}
+
+interface AgentOptions {
+  simulate?: boolean;
+  credential?: () => Promise<string>;
+  random?: () => number;
+}
+
+async function startAgent(cp: ScriptedControlPlane, dir: string, options: AgentOptions = {}) {
+  const { logger, lines } = captureLogger();
+  const driver = createLocalDriver({ dir, simulate: options.simulate ?? true, readyDelayMs: 50, logger });
+  const agent = createPlaneAgent({
+    server: cp.url,
+    planeName: "default",
+    planeKind: "DataPlane",
+    agentVersion: "9.9.9",
+    credential: options.credential ?? (async () => "token-1"),
+    driver,
+    logger,
+    reconnect: { initialMs: 200, maxMs: 1000, random: options.random ?? (() => 0.5) },
+  });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await agent.stop();
+  };
+  cleanups.push(stop);
+  await agent.start();
+  return { agent: agent as PlaneAgent, lines, stop };
+}
+
+const objectFile = (dir: string, ns: string, apiVersion: string, kind: string, name: string) =>
+  join(dir, "objects", ns, apiVersion.replace("/", "_"), kind, `${name}.yaml`);
+
+describe("plane agent", () => {
+  it("says hello, applies a release with one result per object, and after a restart says hello with its inventory and checksums", async () => {
+    const cp = await controlPlane();
+    const dir = tempDir();
+    const first = await startAgent(cp, dir);
+    const session = await cp.session(0);
+    const hello = await session.waitFor("hello", (m) => (m.message.case === "hello" ? m.message.value : undefined));
+    expect(session.authorization).toBe("Bearer token-1");
+    expect(hello).toMatchObject({ planeName: "default", planeKind: "DataPlane", agentVersion: "9.9.9", driver: "local", inventory: [] });
+    expect(hello.capabilities).toContain("simulation");
+
+    const manifests = [deployment("shop", "api", 2), service("shop", "api"), namespace("shop")];
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/shop-dev", generation: 1, objects: manifests.map(releaseObject) }) });
+    const ack = await session.waitFor("ack of generation 1", ackOf("org/shop-dev", 1));
+    expect(outcomes(ack)).toEqual(["Deployment/api=Applied", "Namespace/shop=Applied", "Service/api=Applied"]);
+    // Namespaces are applied before what lives in them.
+    expect(ack.results[0]?.ref?.kind).toBe("Namespace");
+    expect(ack.results.find((r) => r.ref?.kind === "Service")?.sha256).toBe(objectChecksum(service("shop", "api")));
+    expect(parse(readFileSync(objectFile(dir, "shop", "apps/v1", "Deployment", "api"), "utf8"))).toEqual(deployment("shop", "api", 2));
+    expect(existsSync(objectFile(dir, "_cluster", "v1", "Namespace", "shop"))).toBe(true);
+    const events = await session.waitFor("events", (m) => (m.message.case === "events" ? m.message.value.events : undefined));
+    expect(events.map((e) => `${e.type} ${e.reason} ${e.involved?.name}`).sort()).toEqual(["Normal Applied api", "Normal Applied api", "Normal Applied shop"]);
+
+    await first.stop();
+    await startAgent(cp, dir);
+    const again = await (await cp.session(1)).waitFor("hello", (m) => (m.message.case === "hello" ? m.message.value : undefined));
+    expect(again.inventory).toHaveLength(1);
+    expect(again.inventory[0]).toMatchObject({ releaseId: "org/shop-dev", generation: 1 });
+    expect(
+      again.inventory[0]!.objects.map((o) => [o.ref?.kind, o.ref?.namespace, o.ref?.name, o.sha256]).sort(),
+    ).toEqual(manifests.map((m) => [m.kind, (m.metadata as { namespace?: string }).namespace ?? "", (m.metadata as { name: string }).name, objectChecksum(m)]).sort());
+  });
+
+  it("a repeated generation changes nothing and reports every object Unchanged", async () => {
+    const cp = await controlPlane();
+    const dir = tempDir();
+    await startAgent(cp, dir);
+    const session = await cp.session(0);
+    const release = desiredRelease({ releaseId: "org/r", generation: 3, objects: [releaseObject(service("a", "s"))] });
+    session.send({ case: "release", value: release });
+    expect(outcomes(await session.waitFor("first ack", ackOf("org/r", 3)))).toEqual(["Service/s=Applied"]);
+    const written = statSync(objectFile(dir, "a", "v1", "Service", "s")).mtimeMs;
+    session.send({ case: "release", value: release });
+    await session.waitFor("an ack saying Unchanged", (m) => {
+      const ack = ackOf("org/r", 3)(m);
+      return ack && outcomes(ack).join() === "Service/s=Unchanged" ? ack : undefined;
+    });
+    expect(statSync(objectFile(dir, "a", "v1", "Service", "s")).mtimeMs).toBe(written);
+  });
+
+  it("collects the parts of a generation, keeps unchanged_refs, and prunes what no part names once all parts are there", async () => {
+    const cp = await controlPlane();
+    const dir = tempDir();
+    await startAgent(cp, dir);
+    const session = await cp.session(0);
+    const id = "org/parts";
+    session.send({
+      case: "release",
+      value: desiredRelease({ releaseId: id, generation: 1, objects: [service("a", "kept"), service("a", "changed"), service("a", "dropped")].map(releaseObject) }),
+    });
+    await session.waitFor("generation 1", ackOf(id, 1));
+
+    session.send({ case: "release", value: desiredRelease({ releaseId: id, generation: 2, part: 0, partCount: 2, objects: [releaseObject(service("a", "changed", 8080))], unchanged: [service("a", "kept")] }) });
+    // The stream is handled in order: the answer to this query shows the state after part 0 alone.
+    session.send({ case: "liveObjectsQuery", value: { queryId: "after-part-0", kind: "Service", namespace: "a" } });
+    const live = await session.waitFor("live objects", (m) => (m.message.case === "liveObjects" && m.message.value.queryId === "after-part-0" ? m.message.value : undefined));
+    expect(live.objects.map((o) => JSON.parse(new TextDecoder().decode(o.object)).metadata.name).sort()).toEqual(["changed", "dropped", "kept"]);
+    expect(session.received.some(ackOf(id, 2, 0))).toBe(false);
+
+    session.send({ case: "release", value: desiredRelease({ releaseId: id, generation: 2, part: 1, partCount: 2, objects: [releaseObject(service("a", "added"))] }) });
+    const ack0 = await session.waitFor("ack of part 0", ackOf(id, 2, 0));
+    const ack1 = await session.waitFor("ack of part 1", ackOf(id, 2, 1));
+    expect(outcomes(ack0)).toEqual(["Service/changed=Applied", "Service/kept=Unchanged"]);
+    expect(outcomes(ack1)).toEqual(["Service/added=Applied", "Service/dropped=Pruned"]);
+    expect(existsSync(objectFile(dir, "a", "v1", "Service", "dropped"))).toBe(false);
+    expect(existsSync(objectFile(dir, "a", "v1", "Service", "kept"))).toBe(true);
+    expect(parse(readFileSync(objectFile(dir, "a", "v1", "Service", "changed"), "utf8")).spec.ports[0].port).toBe(8080);
+  });
+
+  it("applies and acks parts early when the in-flight window is full, and prunes only when the last part arrives", async () => {
+    const cp = await controlPlane({ welcome: { sessionId: "w", heartbeatIntervalSeconds: 30, maxInFlight: 2, maxMessageBytes: 1 << 20 } });
+    const dir = tempDir();
+    await startAgent(cp, dir);
+    const session = await cp.session(0);
+    const id = "org/window";
+    session.send({ case: "release", value: desiredRelease({ releaseId: id, generation: 1, objects: [releaseObject(service("w", "old"))] }) });
+    await session.waitFor("generation 1", ackOf(id, 1));
+    for (const part of [0, 1]) {
+      session.send({ case: "release", value: desiredRelease({ releaseId: id, generation: 2, part, partCount: 3, objects: [releaseObject(service("w", `p${part}`))] }) });
+    }
+    expect(outcomes(await session.waitFor("part 0", ackOf(id, 2, 0)))).toEqual(["Service/p0=Applied"]);
+    expect(outcomes(await session.waitFor("part 1", ackOf(id, 2, 1)))).toEqual(["Service/p1=Applied"]);
+    expect(existsSync(objectFile(dir, "w", "v1", "Service", "old"))).toBe(true);
+    session.send({ case: "release", value: desiredRelease({ releaseId: id, generation: 2, part: 2, partCount: 3, objects: [releaseObject(service("w", "p2"))] }) });
+    expect(outcomes(await session.waitFor("part 2", ackOf(id, 2, 2)))).toEqual(["Service/old=Pruned", "Service/p2=Applied"]);
+    expect(existsSync(objectFile(dir, "w", "v1", "Service", "old"))).toBe(false);
+  });
+
+  it("fails a poisoned object alone, with its reason, and applies the others", async () => {
+    const cp = await controlPlane();
+    const dir = tempDir();
+    await startAgent(cp, dir);
+    const session = await cp.session(0);
+    const good = releaseObject(service("p", "good"));
+    const notJson = { ...releaseObject(service("p", "not-json")), manifest: new TextEncoder().encode("{ not json") };
+    const tampered = { ...releaseObject(service("p", "tampered")), sha256: "0".repeat(64) };
+    const escape = { ...service("p", "x"), metadata: { name: "../../escape", namespace: "p" } };
+    const badName = { ...good, ref: { ...good.ref!, name: "../../escape" }, manifest: new TextEncoder().encode(JSON.stringify(escape)), sha256: objectChecksum(escape) };
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/p", generation: 1, objects: [notJson, good, tampered, badName] }) });
+    const ack = await session.waitFor("ack", ackOf("org/p", 1));
+    const byName = new Map(ack.results.map((r) => [r.ref?.name, r]));
+    expect(byName.get("good")?.outcome).toBe("Applied");
+    expect(byName.get("not-json")).toMatchObject({ outcome: "Failed", message: expect.stringContaining("manifest: not UTF-8 JSON") });
+    expect(byName.get("tampered")).toMatchObject({ outcome: "Failed", message: expect.stringContaining("sha256: 000") });
+    expect(byName.get("../../escape")).toMatchObject({ outcome: "Failed", message: expect.stringContaining("metadata.name") });
+    expect(existsSync(objectFile(dir, "p", "v1", "Service", "good"))).toBe(true);
+    expect(existsSync(objectFile(dir, "p", "v1", "Service", "tampered"))).toBe(false);
+    const warning = await session.waitFor("warning", (m) => (m.message.case === "events" ? m.message.value.events.find((e) => e.type === "Warning") : undefined));
+    expect(warning).toMatchObject({ reason: "Failed", releaseId: "org/p" });
+  });
+
+  it("prunes everything of a deleted Release, namespaces last, and forgets it", async () => {
+    const cp = await controlPlane();
+    const dir = tempDir();
+    const first = await startAgent(cp, dir);
+    const session = await cp.session(0);
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/gone", generation: 1, objects: [namespace("g"), service("g", "s"), deployment("g", "d")].map(releaseObject) }) });
+    await session.waitFor("applied", ackOf("org/gone", 1));
+    session.send({ case: "releaseDeletion", value: { releaseId: "org/gone", generation: 2 } });
+    const ack = await session.waitFor("deletion ack", ackOf("org/gone", 2));
+    expect(outcomes(ack)).toEqual(["Deployment/d=Pruned", "Namespace/g=Pruned", "Service/s=Pruned"]);
+    expect(ack.results.at(-1)?.ref?.kind).toBe("Namespace");
+    expect(existsSync(objectFile(dir, "g", "v1", "Service", "s"))).toBe(false);
+    expect(existsSync(objectFile(dir, "_cluster", "v1", "Namespace", "g"))).toBe(false);
+    await first.stop();
+    await startAgent(cp, dir);
+    expect((await (await cp.session(1)).waitFor("hello", (m) => (m.message.case === "hello" ? m.message.value : undefined))).inventory).toEqual([]);
+  });
+
+  it("reports a simulated Deployment Progressing, then Healthy with its replicas available, and other objects Healthy once applied", async () => {
+    const cp = await controlPlane();
+    await startAgent(cp, tempDir());
+    const session = await cp.session(0);
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/h", generation: 4, objects: [deployment("h", "web", 3), service("h", "web")].map(releaseObject) }) });
+    const progressing = await session.waitFor("Progressing", statusOf("Deployment", "web", "Progressing"));
+    expect(progressing.message).toContain("Simulated");
+    const healthy = await session.waitFor("Healthy", statusOf("Deployment", "web", "Healthy"));
+    expect(healthy.message).toContain("Simulated");
+    expect(statusJson(healthy)).toMatchObject({
+      reason: "Simulated",
+      replicas: 3,
+      readyReplicas: 3,
+      availableReplicas: 3,
+      conditions: [{ type: "Available", status: "True", reason: "Simulated" }],
+    });
+    const serviceStatus = await session.waitFor("Service Healthy", statusOf("Service", "web", "Healthy"));
+    expect(serviceStatus.message).toBe("applied locally");
+    const report = await session.waitFor("status report", (m) => (m.message.case === "status" ? m.message.value : undefined));
+    expect(report).toMatchObject({ releaseId: "org/h", generation: 4 });
+  });
+
+  it("reports Suspended for a Deployment scaled to 0 and a suspended CronJob", async () => {
+    const cp = await controlPlane();
+    await startAgent(cp, tempDir());
+    const session = await cp.session(0);
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/s", generation: 1, objects: [deployment("s", "idle", 0), cronJob("s", "nightly", true), cronJob("s", "hourly", false)].map(releaseObject) }) });
+    expect((await session.waitFor("idle", statusOf("Deployment", "idle", "Suspended"))).message).toContain("Simulated");
+    expect(statusJson(await session.waitFor("nightly", statusOf("CronJob", "nightly", "Suspended")))).toMatchObject({ suspend: true, schedule: "*/5 * * * *" });
+    expect((await session.waitFor("hourly", statusOf("CronJob", "hourly", "Healthy"))).message).toContain("Simulated");
+  });
+
+  it("without simulation reports workloads Unknown with NoRuntime and the rest Healthy", async () => {
+    const cp = await controlPlane();
+    await startAgent(cp, tempDir(), { simulate: false });
+    const session = await cp.session(0);
+    const hello = await session.waitFor("hello", (m) => (m.message.case === "hello" ? m.message.value : undefined));
+    expect(hello.capabilities).not.toContain("simulation");
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/n", generation: 1, objects: [deployment("n", "api", 2), cronJob("n", "job", false), service("n", "api")].map(releaseObject) }) });
+    const api = await session.waitFor("Deployment Unknown", statusOf("Deployment", "api", "Unknown"));
+    expect(api.message).toContain("NoRuntime");
+    expect(statusJson(api)).toMatchObject({ reason: "NoRuntime" });
+    expect((await session.waitFor("CronJob Unknown", statusOf("CronJob", "job", "Unknown"))).message).toContain("NoRuntime");
+    await session.waitFor("Service Healthy", statusOf("Service", "api", "Healthy"));
+  });
+
+  it("reconnects with jittered exponential backoff when the stream drops, and says hello again", async () => {
+    const cp = await controlPlane();
+    const { lines } = await startAgent(cp, tempDir(), { random: () => 0.5 });
+    const first = await cp.session(0);
+    await first.waitFor("hello", (m) => m.message.case === "hello" || undefined);
+    first.end(new ConnectError("control plane going away", Code.Unavailable));
+    const second = await cp.session(1);
+    await second.waitFor("hello again", (m) => m.message.case === "hello" || undefined);
+    second.end(new ConnectError("newer session", Code.Aborted));
+    await (await cp.session(2)).waitFor("third hello", (m) => m.message.case === "hello" || undefined);
+    const ends = lines.filter((l) => typeof l.retryInMs === "number");
+    // Half of a ceiling that starts at 200 ms and doubles: the sessions were too short to reset it.
+    expect(ends.map((l) => [l.code, l.retryInMs])).toEqual([
+      ["Unavailable", 100],
+      ["Aborted", 200],
+    ]);
+    expect(ends[1]?.msg).toContain("replaced by a newer session");
+  });
+
+  it("logs a refused credential as an error on every attempt, keeps retrying, and connects once the credential is good", async () => {
+    const cp = await controlPlane({
+      authenticate: (authorization) => (authorization === "Bearer good" ? undefined : new ConnectError("credential revoked", Code.Unauthenticated)),
+    });
+    let token = "revoked";
+    const { lines } = await startAgent(cp, tempDir(), { credential: async () => token });
+    const refusals = () => lines.filter((l) => l.code === "Unauthenticated" && l.level === 50);
+    await waitUntil("two refusals", () => refusals().length >= 2);
+    expect(refusals()[0]?.msg).toContain("refused the credential");
+    expect(cp.sessions).toHaveLength(0);
+    token = "good";
+    const session = await cp.session(0);
+    expect(session.authorization).toBe("Bearer good");
+  });
+
+  it("puts back an object changed or removed behind its back, on the Release's interval", async () => {
+    const cp = await controlPlane();
+    const dir = tempDir();
+    await startAgent(cp, dir);
+    const session = await cp.session(0);
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/d", generation: 1, objects: [releaseObject(service("d", "svc"))], interval: "150ms", progressingInterval: "100ms" }) });
+    await session.waitFor("applied", ackOf("org/d", 1));
+    const file = objectFile(dir, "d", "v1", "Service", "svc");
+    rmSync(file);
+    const corrected = await session.waitFor("drift corrected", (m) =>
+      m.message.case === "events" ? m.message.value.events.find((e) => e.reason === "DriftCorrected") : undefined,
+    );
+    expect(corrected.involved?.name).toBe("svc");
+    expect(parse(readFileSync(file, "utf8"))).toEqual(service("d", "svc"));
+  });
+
+  it("answers a live objects query with the objects of that kind, their Release, status and health", async () => {
+    const cp = await controlPlane();
+    await startAgent(cp, tempDir());
+    const session = await cp.session(0);
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/l", generation: 1, objects: [deployment("l", "api", 0), service("l", "api")].map(releaseObject) }) });
+    await session.waitFor("applied", ackOf("org/l", 1));
+    session.send({ case: "liveObjectsQuery", value: { queryId: "q1", kind: "Deployment", namespace: "" } });
+    const report = await session.waitFor("report", (m) => (m.message.case === "liveObjects" ? m.message.value : undefined));
+    expect(report.queryId).toBe("q1");
+    expect(report.objects).toHaveLength(1);
+    expect(report.objects[0]).toMatchObject({ releaseId: "org/l", health: "Suspended" });
+    expect(JSON.parse(new TextDecoder().decode(report.objects[0]!.object))).toMatchObject({ kind: "Deployment", status: { replicas: 0 } });
+  });
+
+  it("sends heartbeats at the interval the Welcome asks for", async () => {
+    const cp = await controlPlane({ welcome: { sessionId: "hb", heartbeatIntervalSeconds: 1, maxInFlight: 8, maxMessageBytes: 1 << 20 } });
+    await startAgent(cp, tempDir());
+    const session = await cp.session(0);
+    const heartbeat = await session.waitFor("heartbeat", (m) => (m.message.case === "heartbeat" ? m.message.value : undefined), 5000);
+    expect(heartbeat.sequence).toBe(1);
+    expect(heartbeat.sentTime).toBeDefined();
+  });
+
+  it("after a crash between writing an object and writing the inventory, removes the orphan on start and reports only what the inventory holds", async () => {
+    const cp = await controlPlane();
+    const dir = tempDir();
+    const first = await startAgent(cp, dir);
+    const session = await cp.session(0);
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/c", generation: 1, objects: [releaseObject(service("c", "held"))] }) });
+    await session.waitFor("applied", ackOf("org/c", 1));
+    await first.stop();
+    // What a SIGKILL after the object write and before the inventory write leaves: the object file
+    // exists, the inventory does not name it (and a temporary file of an interrupted write).
+    const orphan = objectFile(dir, "c", "v1", "Service", "orphan");
+    mkdirSync(join(orphan, ".."), { recursive: true });
+    writeFileSync(orphan, "apiVersion: v1\nkind: Service\nmetadata: {name: orphan, namespace: c}\n");
+    writeFileSync(`${orphan}.1a2b3c4d.partial`, "apiVersion: v1\nkind: Serv");
+
+    const { lines } = await startAgent(cp, dir);
+    const hello = await (await cp.session(1)).waitFor("hello", (m) => (m.message.case === "hello" ? m.message.value : undefined));
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(`${orphan}.1a2b3c4d.partial`)).toBe(false);
+    expect(existsSync(objectFile(dir, "c", "v1", "Service", "held"))).toBe(true);
+    expect(hello.inventory.flatMap((r) => r.objects.map((o) => o.ref?.name))).toEqual(["held"]);
+    expect(lines.some((l) => String(l.msg).includes("no inventory holds"))).toBe(true);
+  });
+});
+
+async function waitUntil(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
