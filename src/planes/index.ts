@@ -1,0 +1,21 @@
+export { createPlaneAgentHub, type PlaneAgentHub, type PlaneAgentHubDeps, type LiveObjectView } from "./plane-agent-hub.js";
+export type { PlaneAgentSettings } from "./plane-agent-settings.js";
+export {
+  createPlaneCredentials,
+  credentialName,
+  credentialAccepts,
+  defaultGracePeriodSeconds,
+  type PlaneCredentials,
+  type AuthenticatedPlane,
+} from "./plane-credentials.js";
+export { agentCommand } from "./agent-command.js";
+export { generateToken, hashToken } from "./plane-token.js";
+export { isPlaneKind, planeKinds, type PlaneKind, type PlaneRef } from "./plane-ref.js";
+export {
+  UnauthenticatedError,
+  SessionReplacedError,
+  HeartbeatTimeoutError,
+  isUnauthenticatedError,
+  isSessionReplacedError,
+  isHeartbeatTimeoutError,
+} from "./plane-errors.js";

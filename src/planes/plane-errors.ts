@@ -1,0 +1,22 @@
+// Why a plane agent's stream was refused or ended. The API layer maps each to its wire code; core
+// code never throws wire errors.
+
+/** No credential, an unknown one, a revoked one, or one rotated out past its grace period. */
+export class UnauthenticatedError extends Error {
+  override readonly name = "UnauthenticatedError";
+}
+
+/** A newer session of the same plane took over. */
+export class SessionReplacedError extends Error {
+  override readonly name = "SessionReplacedError";
+}
+
+/** The agent sent nothing within the heartbeat timeout. */
+export class HeartbeatTimeoutError extends Error {
+  override readonly name = "HeartbeatTimeoutError";
+}
+
+const hasName = (err: unknown, name: string) => err instanceof Error && err.name === name;
+export const isUnauthenticatedError = (e: unknown): e is UnauthenticatedError => hasName(e, "UnauthenticatedError");
+export const isSessionReplacedError = (e: unknown): e is SessionReplacedError => hasName(e, "SessionReplacedError");
+export const isHeartbeatTimeoutError = (e: unknown): e is HeartbeatTimeoutError => hasName(e, "HeartbeatTimeoutError");

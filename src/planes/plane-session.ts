@@ -1,0 +1,474 @@
+import { randomUUID } from "node:crypto";
+import { clone, create, equals, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import type { Logger } from "pino";
+import {
+  ConnectResponseSchema,
+  type ConnectRequest,
+  type ConnectResponse,
+  type EventReport,
+  type Hello,
+  type LiveObject,
+  type LogChunk,
+  type ReleaseAck,
+  type StatusReport,
+} from "../../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
+import { PlaneAgentStatusSchema } from "../../gen/openchoreo/model/v1alpha1/common_pb.js";
+import { ReleaseSchema, ReleaseStatusSchema, type Release } from "../../gen/openchoreo/model/v1alpha1/release_pb.js";
+import type { EventRecorder } from "../controllers/index.js";
+import type { Clock, TimerHandle } from "../core/index.js";
+import { isFailedPreconditionError, NotFoundError } from "../errors/index.js";
+import { isJsonObject, type JsonObject } from "../model/index.js";
+import type { LogStore, ResourceObject, ResourceStore } from "../store/index.js";
+import { desiredObjects, refKey } from "./desired-objects.js";
+import { createMessageChannel } from "./message-channel.js";
+import type { PlaneAgentSettings } from "./plane-agent-settings.js";
+import type { AuthenticatedPlane } from "./plane-credentials.js";
+import { isSessionReplacedError } from "./plane-errors.js";
+import { parseReleaseId, planeSchema, releaseIsForPlane, type PlaneObject, type PlaneRef } from "./plane-ref.js";
+import { planRelease, type HeldRelease } from "./release-parts.js";
+import { withSyncStatus, type ObjectHealth } from "./release-status.js";
+import { updateStatus } from "./update-status.js";
+
+export interface PlaneSessionDeps {
+  readonly store: ResourceStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly events: EventRecorder;
+  readonly logStore: LogStore;
+  readonly settings: PlaneAgentSettings;
+  readonly serverId: string;
+  /** The Release informer's cache: what the plane should hold, as last seen. */
+  readonly releases: { get(namespace: string, name: string): ResourceObject | undefined; list(plane: PlaneRef): ResourceObject[] };
+}
+
+/** One agent's open stream on this replica. */
+export interface PlaneSession {
+  readonly id: string;
+  readonly plane: PlaneRef;
+  readonly auth: AuthenticatedPlane;
+  readonly lastSeenMs: number;
+  /** The plane's status has shown this session since it started (so a different id there is a newer one). */
+  seenInStatus: boolean;
+  /** Records the session in the plane's status; NotFoundError when the plane is gone. */
+  open(): Promise<void>;
+  /** The messages for the agent, while `requests` are handled; ends when the session does. */
+  serve(requests: AsyncIterator<ConnectRequest>): AsyncIterable<ConnectResponse>;
+  /** A Release of the plane (or one that left it) changed. */
+  releaseChanged(id: string): void;
+  /** Ends the stream: with the error, or normally; `reason` goes to the plane's status. */
+  end(error: Error | undefined, reason: string): void;
+  /** Resolves once the session has ended and its last status write is done. */
+  readonly finished: Promise<void>;
+  /** Asks the agent for its live objects; undefined if it does not answer in time. */
+  queryLive(kind: string, namespace: string, timeoutMs: number): Promise<LiveObject[] | undefined>;
+}
+
+interface PendingGeneration {
+  readonly id: string;
+  readonly generation: number;
+  readonly partCount: number;
+  readonly acked: Set<number>;
+}
+
+const applied = new Set(["Applied", "Unchanged"]);
+
+export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPlane, hello: Hello): PlaneSession {
+  const { store, clock, settings } = deps;
+  const plane = auth.plane;
+  const id = randomUUID();
+  const logger = deps.logger.child({ plane: `${plane.kind}/${plane.namespace}/${plane.name}`, session: id });
+  const out = createMessageChannel<ConnectResponse>();
+  const startedMs = clock.now();
+  // The heartbeat is written at most this often: often enough that any replica's sweeper sees a
+  // live agent as live, rarely enough that beats do not turn into store writes.
+  const beatWriteMs = Math.max(1, Math.floor(settings.timeoutMs / 3));
+  let lastSeenMs = startedMs;
+  let lastBeatWriteMs = startedMs;
+  let sequence = 0;
+  let ended = false;
+  let heartbeatTimer: TimerHandle | undefined;
+  let resolveFinished!: () => void;
+  const finished = new Promise<void>((resolve) => (resolveFinished = resolve));
+
+  // What the agent holds, as its Hello said and its acks since told.
+  const held = new Map<string, HeldRelease>();
+  for (const inventory of hello.inventory) {
+    held.set(inventory.releaseId, {
+      generation: inventory.generation,
+      objects: new Map(inventory.objects.filter((o) => o.ref).map((o) => [refKey(o.ref!), o.sha256])),
+    });
+  }
+  /** Per Release: the uid and generation last sent in full (or found already held). */
+  const sent = new Map<string, string>();
+  const pending = new Map<string, PendingGeneration>();
+  let inFlight = 0;
+  const failures = new Map<string, Map<string, { sha256: string; message: string }>>();
+  const health = new Map<string, Map<string, ObjectHealth>>();
+  /** Releases to look at again, in the order they changed. */
+  const dirty = new Set<string>();
+  const statusDirty = new Set<string>();
+  let statusFlush: Promise<void> | undefined;
+  const queries = new Map<string, (objects: LiveObject[] | undefined) => void>();
+
+  const send = (message: MessageInitShape<typeof ConnectResponseSchema>["message"]) => out.push(create(ConnectResponseSchema, { message }));
+
+  const desired = (releaseId: string): Release | undefined => {
+    const key = parseReleaseId(releaseId);
+    const release = key && (deps.releases.get(key.namespace, key.name) as Release | undefined);
+    return release && releaseIsForPlane(release, plane) && !release.metadata?.deletionTimestamp ? release : undefined;
+  };
+  const mapOf = <V>(maps: Map<string, Map<string, V>>, releaseId: string): Map<string, V> => {
+    let map = maps.get(releaseId);
+    if (!map) maps.set(releaseId, (map = new Map()));
+    return map;
+  };
+  const forget = (releaseId: string) => {
+    held.delete(releaseId);
+    sent.delete(releaseId);
+    failures.delete(releaseId);
+    health.delete(releaseId);
+    for (const [key, p] of pending) {
+      if (p.id !== releaseId) continue;
+      inFlight -= p.partCount - p.acked.size;
+      pending.delete(key);
+    }
+  };
+
+  /** Sends what the agent lacks, Release by Release in the order they changed, within the window. */
+  const pump = () => {
+    for (const releaseId of dirty) {
+      if (ended) return;
+      const release = desired(releaseId);
+      if (!release) {
+        const generation = held.get(releaseId)?.generation ?? 0;
+        if (held.has(releaseId) || sent.has(releaseId)) send({ case: "releaseDeletion", value: { releaseId, generation } });
+        forget(releaseId);
+        dirty.delete(releaseId);
+        continue;
+      }
+      const generation = release.metadata?.generation ?? 0;
+      const version = `${release.metadata?.uid}/${generation}`;
+      if (sent.get(releaseId) === version) {
+        dirty.delete(releaseId);
+        continue;
+      }
+      const objects = desiredObjects(release);
+      const plan = planRelease({
+        releaseId,
+        generation,
+        objects,
+        held: held.get(releaseId),
+        interval: release.spec?.interval ?? "",
+        progressingInterval: release.spec?.progressingInterval ?? "",
+        maxMessageBytes: settings.maxMessageBytes,
+      });
+      // A Release's parts go together: the agent applies only once it has them all, so holding
+      // back a part of a started Release could never be acknowledged. A Release larger than the
+      // whole window goes alone.
+      if (inFlight > 0 && inFlight + plan.parts.length > settings.maxInFlight) return;
+      dirty.delete(releaseId);
+      sent.set(releaseId, version);
+      for (const o of plan.tooLarge) {
+        mapOf(failures, releaseId).set(o.key, {
+          sha256: o.sha256,
+          message: `manifest of ${o.manifest.length} bytes does not fit the agent message limit of ${settings.maxMessageBytes} bytes`,
+        });
+      }
+      if (plan.parts.length > 0) {
+        pending.set(`${releaseId}#${generation}`, { id: releaseId, generation, partCount: plan.parts.length, acked: new Set() });
+        inFlight += plan.parts.length;
+        for (const part of plan.parts) send({ case: "release", value: part });
+      }
+      markStatus(releaseId);
+    }
+  };
+
+  const markStatus = (releaseId: string) => {
+    statusDirty.add(releaseId);
+    statusFlush ??= (async () => {
+      while (statusDirty.size > 0) {
+        const next = statusDirty.values().next().value as string;
+        statusDirty.delete(next);
+        await writeReleaseStatus(next).catch((err: unknown) => logger.warn({ err, release: next }, "writing release status failed"));
+      }
+      statusFlush = undefined;
+    })();
+  };
+
+  const syncState = (releaseId: string) => ({
+    held: held.get(releaseId),
+    failures: failures.get(releaseId) ?? new Map(),
+    health: health.get(releaseId) ?? new Map(),
+    awaitingAck: [...pending.values()].some((p) => p.id === releaseId),
+  });
+
+  const writeReleaseStatus = async (releaseId: string) => {
+    const cached = desired(releaseId);
+    if (!cached) return;
+    // Most calls change nothing: decide that from the cache, without a read.
+    const state = syncState(releaseId);
+    const candidate = cached.status ? clone(ReleaseStatusSchema, cached.status) : create(ReleaseStatusSchema);
+    withSyncStatus(candidate, desiredObjects(cached), state);
+    if (cached.status && equals(ReleaseStatusSchema, cached.status, candidate)) return;
+    const key = parseReleaseId(releaseId)!;
+    await updateStatus(store, ReleaseSchema, key, (release) => {
+      if (release.metadata?.uid !== cached.metadata?.uid || !releaseIsForPlane(release, plane)) return false;
+      release.status ??= create(ReleaseStatusSchema);
+      withSyncStatus(release.status, desiredObjects(release), syncState(releaseId));
+      return true;
+    });
+  };
+
+  const writeAgent = (mutate: (agent: PlaneObject["status"] & object) => boolean) =>
+    updateStatus(store, planeSchema(plane.kind), plane, (object) => {
+      const planeObject = object as PlaneObject;
+      planeObject.status ??= create(planeSchema(plane.kind).field.status!.message!) as never;
+      return mutate(planeObject.status!);
+    });
+
+  const onAck = (ack: ReleaseAck) => {
+    const key = `${ack.releaseId}#${ack.generation}`;
+    const p = pending.get(key);
+    if (p && ack.part >= 0 && ack.part < p.partCount && !p.acked.has(ack.part)) {
+      p.acked.add(ack.part);
+      inFlight--;
+    }
+    const release = desired(ack.releaseId);
+    if (release) {
+      let h = held.get(ack.releaseId);
+      if (!h) held.set(ack.releaseId, (h = { generation: 0, objects: new Map() }));
+      const shas = new Map(desiredObjects(release).map((o) => [o.key, o.sha256]));
+      for (const result of ack.results) {
+        if (!result.ref) continue;
+        const objectKey = refKey(result.ref);
+        const sha256 = result.sha256 || shas.get(objectKey) || "";
+        if (applied.has(result.outcome)) {
+          h.objects.set(objectKey, sha256);
+          failures.get(ack.releaseId)?.delete(objectKey);
+        } else if (result.outcome === "Pruned") {
+          h.objects.delete(objectKey);
+        } else if (result.outcome === "Failed") {
+          h.objects.delete(objectKey);
+          mapOf(failures, ack.releaseId).set(objectKey, { sha256, message: result.message || "failed to apply" });
+        }
+      }
+      if (p && p.acked.size === p.partCount) {
+        pending.delete(key);
+        h.generation = p.generation;
+        // An older generation still in flight was superseded: the agent need not answer for it.
+        for (const [otherKey, other] of pending) {
+          if (other.id === p.id && other.generation !== p.generation) {
+            inFlight -= other.partCount - other.acked.size;
+            pending.delete(otherKey);
+          }
+        }
+      }
+      markStatus(ack.releaseId);
+    } else if (p && p.acked.size === p.partCount) {
+      pending.delete(key);
+    }
+    pump();
+  };
+
+  const onStatus = (report: StatusReport) => {
+    if (!desired(report.releaseId)) return;
+    const map = mapOf(health, report.releaseId);
+    for (const o of report.objects) {
+      if (!o.ref) continue;
+      let status: JsonObject | undefined;
+      try {
+        const parsed: unknown = o.status.length ? JSON.parse(new TextDecoder().decode(o.status)) : undefined;
+        status = isJsonObject(parsed) ? parsed : undefined;
+      } catch {
+        status = undefined;
+      }
+      map.set(refKey(o.ref), {
+        health: o.health || "Unknown",
+        message: o.message,
+        status,
+        observedMs: o.observedTime ? timestampMs(o.observedTime) : clock.now(),
+      });
+    }
+    markStatus(report.releaseId);
+  };
+
+  const onEvents = async (report: EventReport) => {
+    for (const event of report.events) {
+      const release = desired(event.releaseId);
+      if (!release) continue;
+      const ref = event.involved;
+      const what = ref ? `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}` : "plane";
+      await deps.events.record(release as ResourceObject, event.type === "Warning" ? "Warning" : "Normal", event.reason || "PlaneEvent", `${what}: ${event.message}`);
+    }
+  };
+
+  const onLog = async (chunk: LogChunk) => {
+    const build = parseReleaseId(chunk.buildId);
+    // Builds run on build planes, and a plane serves only its own organization.
+    if (plane.kind !== "BuildPlane" || build?.namespace !== plane.namespace) {
+      logger.warn({ build: chunk.buildId }, "log chunk for a build outside this plane dropped");
+      return;
+    }
+    try {
+      if (chunk.data.length > 0) await deps.logStore.append(chunk.buildId, chunk.offset, chunk.data);
+      if (chunk.eof) await deps.logStore.complete(chunk.buildId);
+    } catch (err) {
+      // A log already complete: the agent resends after a reconnect; nothing is lost.
+      if (!isFailedPreconditionError(err)) throw err;
+    }
+  };
+
+  const handle = async (request: ConnectRequest) => {
+    const message = request.message;
+    switch (message.case) {
+      case "ack":
+        return onAck(message.value);
+      case "status":
+        return onStatus(message.value);
+      case "events":
+        return onEvents(message.value);
+      case "log":
+        return onLog(message.value);
+      case "liveObjects": {
+        const answer = queries.get(message.value.queryId);
+        queries.delete(message.value.queryId);
+        return answer?.(message.value.objects);
+      }
+      case "heartbeat":
+      case "hello":
+      case undefined:
+        return;
+    }
+  };
+
+  const beat = () => {
+    lastSeenMs = clock.now();
+    if (lastSeenMs - lastBeatWriteMs < beatWriteMs) return;
+    lastBeatWriteMs = lastSeenMs;
+    const at = timestampFromMs(lastSeenMs);
+    writeAgent((status) => {
+      if (status.agent?.sessionId !== id) {
+        session.end(undefined, "replaced");
+        return false;
+      }
+      status.agent.lastHeartbeatTime = at;
+      return true;
+    }).catch((err: unknown) => logger.warn({ err }, "writing the heartbeat failed"));
+  };
+
+  const scheduleHeartbeat = () => {
+    heartbeatTimer = clock.setTimer(() => {
+      if (ended) return;
+      send({ case: "heartbeat", value: { sentTime: timestampFromMs(clock.now()), sequence: ++sequence } });
+      scheduleHeartbeat();
+    }, settings.heartbeatMs);
+  };
+
+  const session: PlaneSession = {
+    id,
+    plane,
+    auth,
+    get lastSeenMs() {
+      return lastSeenMs;
+    },
+    seenInStatus: false,
+    finished,
+
+    async open() {
+      const now = timestampFromMs(clock.now());
+      const written = await writeAgent((status) => {
+        status.agent = create(PlaneAgentStatusSchema, {
+          connected: true,
+          sessionId: id,
+          agentVersion: hello.agentVersion,
+          driver: hello.driver,
+          capabilities: hello.capabilities,
+          connectedTime: now,
+          lastHeartbeatTime: now,
+          serverId: deps.serverId,
+        });
+        return true;
+      });
+      if (!written) throw new NotFoundError(`${plane.kind} ${plane.namespace}/${plane.name} not found`);
+      logger.info({ agentVersion: hello.agentVersion, driver: hello.driver, inventory: hello.inventory.length }, "plane agent connected");
+    },
+
+    serve(requests) {
+      send({
+        case: "welcome",
+        value: {
+          sessionId: id,
+          heartbeatIntervalSeconds: Math.max(1, Math.round(settings.heartbeatMs / 1000)),
+          maxInFlight: settings.maxInFlight,
+          maxMessageBytes: settings.maxMessageBytes,
+        },
+      });
+      for (const release of deps.releases.list(plane)) dirty.add(`${release.metadata?.namespace}/${release.metadata?.name}`);
+      for (const releaseId of held.keys()) dirty.add(releaseId);
+      pump();
+      scheduleHeartbeat();
+      void (async () => {
+        try {
+          for (;;) {
+            const next = await requests.next();
+            if (next.done) break;
+            beat();
+            await handle(next.value);
+          }
+          session.end(undefined, "stream closed");
+        } catch (err) {
+          session.end(ended ? undefined : (err as Error), "stream closed");
+        }
+      })();
+      return out;
+    },
+
+    releaseChanged(releaseId) {
+      if (ended) return;
+      dirty.add(releaseId);
+      pump();
+    },
+
+    end(error, reason) {
+      if (ended) return;
+      ended = true;
+      if (heartbeatTimer) clock.cancelTimer(heartbeatTimer);
+      for (const answer of queries.values()) answer(undefined);
+      queries.clear();
+      out.close(error);
+      logger.info({ reason }, "plane agent session ended");
+      // A replaced session leaves the status to its successor.
+      const replaced = reason === "replaced" || isSessionReplacedError(error);
+      const final = replaced
+        ? Promise.resolve()
+        : writeAgent((status) => {
+            if (status.agent?.sessionId !== id) return false;
+            status.agent.connected = false;
+            status.agent.disconnectedTime = timestampFromMs(clock.now());
+            status.agent.disconnectReason = reason;
+            return true;
+          }).then(() => undefined);
+      void Promise.all([final, statusFlush])
+        .catch((err: unknown) => logger.warn({ err }, "recording the end of the session failed"))
+        .then(resolveFinished);
+    },
+
+    queryLive(kind, namespace, timeoutMs) {
+      if (ended) return Promise.resolve(undefined);
+      const queryId = randomUUID();
+      return new Promise((resolve) => {
+        const timer = clock.setTimer(() => {
+          queries.delete(queryId);
+          resolve(undefined);
+        }, timeoutMs);
+        queries.set(queryId, (objects) => {
+          clock.cancelTimer(timer);
+          resolve(objects);
+        });
+        send({ case: "liveObjectsQuery", value: { queryId, kind, namespace } });
+      });
+    },
+  };
+  return session;
+}
