@@ -1,5 +1,7 @@
 import type { ConnectRouter } from "@connectrpc/connect";
+import { BuildPlaneService } from "../../gen/openchoreo/api/v1alpha1/build_plane_service_pb.js";
 import { ComponentService } from "../../gen/openchoreo/api/v1alpha1/component_service_pb.js";
+import { DataPlaneService } from "../../gen/openchoreo/api/v1alpha1/data_plane_service_pb.js";
 import { PromotionService } from "../../gen/openchoreo/api/v1alpha1/promotion_service_pb.js";
 import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
 import { allFiles } from "../../gen/index.js";
@@ -8,7 +10,9 @@ import { renderComponentEnvironment } from "../controllers/release/render-enviro
 import { createSystemClock, type Clock } from "../core/index.js";
 import { InvalidSpecError } from "../errors/index.js";
 import { describeResourceService, type Codec } from "../model/index.js";
+import type { PlaneAgentHub } from "../planes/index.js";
 import type { ResourceStore } from "../store/index.js";
+import { planeRegistrationMethods } from "./plane-registration.js";
 import type { ResourceAccess } from "./resource-access.js";
 import { createPromotionService } from "./promotion-service.js";
 import { createResourceService } from "./resource-service.js";
@@ -18,6 +22,8 @@ export interface ResourceRouteDeps {
   readonly access: ResourceAccess;
   readonly codec: Codec;
   readonly store: ResourceStore;
+  /** Plane agents: registration and live objects of DataPlaneService and BuildPlaneService; Unimplemented without. */
+  readonly planes?: PlaneAgentHub;
   /** Who may approve promotions; nobody when absent. */
   readonly roles?: RoleTable;
   readonly clock?: Clock;
@@ -26,8 +32,8 @@ export interface ResourceRouteDeps {
 /**
  * Registers the typed resource services (every service of the contracts that carries the resource
  * option: Organization, Project, Environment, DataPlane, BuildPlane, DeploymentPipeline, Component)
- * with their CRUD and watch methods, ComponentService.GetRenderedRelease, and ResourceService. Plane
- * registration answers Unimplemented until the agents issue lands.
+ * with their CRUD and watch methods, ComponentService.GetRenderedRelease, plane registration (with a
+ * plane agent hub), and ResourceService.
  */
 export function resourceRoutes(router: ConnectRouter, deps: ResourceRouteDeps): void {
   for (const service of allFiles.flatMap((f) => f.services)) {
@@ -35,6 +41,8 @@ export function resourceRoutes(router: ConnectRouter, deps: ResourceRouteDeps): 
     if (!described) continue;
     const methods = createTypedResourceService(described, deps);
     if (service.typeName === ComponentService.typeName) methods.getRenderedRelease = getRenderedRelease(deps.store) as never;
+    if (deps.planes && service.typeName === DataPlaneService.typeName) Object.assign(methods, planeRegistrationMethods("DataPlane", deps.planes));
+    if (deps.planes && service.typeName === BuildPlaneService.typeName) Object.assign(methods, planeRegistrationMethods("BuildPlane", deps.planes));
     router.service(service, methods as never);
   }
   router.service(ResourceService, createResourceService(deps));

@@ -15,6 +15,7 @@ import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js"
 import { ServerReflection as ServerReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import type { DescriptorIndex } from "./descriptor-index.js";
 import { createHealthService } from "./health-service.js";
+import { createPlaneAgentService } from "./plane-agent-service.js";
 import type { HealthStatus } from "./health-status.js";
 import { createReflectionService, createReflectionServiceV1alpha } from "./reflection-service.js";
 import { resourceRoutes, type ResourceRouteDeps } from "./resource-routes.js";
@@ -39,7 +40,7 @@ export function routes(router: ConnectRouter, deps: ApiDeps): void {
   // No logic yet: Connect answers Unimplemented for every method of an empty implementation, and
   // each service's own issue fills it in. Never a fake success.
   router.service(BuildService, {});
-  router.service(PlaneAgentService, {});
+  router.service(PlaneAgentService, deps.resources?.planes ? createPlaneAgentService(deps.resources.planes) : {});
 
   const served = () => servedServices(router);
   router.service(Health, createHealthService(deps.health));

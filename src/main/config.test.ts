@@ -30,6 +30,7 @@ describe("parseConfig", () => {
       maxMessageBytes: 4 * 1024 * 1024,
       shutdownGraceMs: 4000,
       corsOrigins: [],
+      agent: { heartbeatMs: 10_000, timeoutMs: 30_000, maxInFlight: 8, maxMessageBytes: 1024 * 1024 },
     });
   });
 
@@ -47,6 +48,10 @@ describe("parseConfig", () => {
         CHOREO_MAX_MESSAGE_BYTES: "1048576",
         CHOREO_SHUTDOWN_GRACE_MS: "250",
         CHOREO_CORS_ORIGINS: "http://localhost:5173, https://console.example.com",
+        CHOREO_AGENT_HEARTBEAT_SECONDS: "2",
+        CHOREO_AGENT_TIMEOUT_SECONDS: "5",
+        CHOREO_AGENT_MAX_IN_FLIGHT: "3",
+        CHOREO_AGENT_MAX_MESSAGE_BYTES: "65536",
       },
       cwd,
     );
@@ -62,7 +67,13 @@ describe("parseConfig", () => {
       maxMessageBytes: 1048576,
       shutdownGraceMs: 250,
       corsOrigins: ["http://localhost:5173", "https://console.example.com"],
+      agent: { heartbeatMs: 2000, timeoutMs: 5000, maxInFlight: 3, maxMessageBytes: 65536 },
     });
+  });
+
+  it("wants the agent timeout longer than the heartbeat, and agent messages within the server's limit", () => {
+    expect(issuesOf({ CHOREO_AGENT_HEARTBEAT_SECONDS: "10", CHOREO_AGENT_TIMEOUT_SECONDS: "10" })[0]?.variable).toBe("CHOREO_AGENT_TIMEOUT_SECONDS");
+    expect(issuesOf({ CHOREO_MAX_MESSAGE_BYTES: "65536", CHOREO_AGENT_MAX_MESSAGE_BYTES: "131072" })[0]?.variable).toBe("CHOREO_AGENT_MAX_MESSAGE_BYTES");
   });
 
   it("treats an empty variable as unset", () => {
@@ -85,6 +96,9 @@ describe("parseConfig", () => {
     ["CHOREO_PROMOTION_TTL", "500ms"],
     ["CHOREO_CORS_ORIGINS", "localhost:5173"],
     ["CHOREO_CORS_ORIGINS", "http://a.example/path"],
+    ["CHOREO_AGENT_HEARTBEAT_SECONDS", "0"],
+    ["CHOREO_AGENT_MAX_IN_FLIGHT", "0"],
+    ["CHOREO_AGENT_MAX_MESSAGE_BYTES", "100"],
   ])("rejects %s=%s, naming the variable", (variable, value) => {
     const issues = issuesOf({ [variable]: value });
     expect(issues).toHaveLength(1);

@@ -28,6 +28,19 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** Origins whose browser code may call the API (CORS); "*" for any. */
   readonly corsOrigins: readonly string[];
+  /** The plane agents' streams (PlaneAgentService). */
+  readonly agent: AgentConfig;
+}
+
+/** What the control plane tells plane agents in its Welcome, and how long it waits on a silent one. */
+export interface AgentConfig {
+  readonly heartbeatMs: number;
+  /** An agent silent this long is marked disconnected and its stream ends. */
+  readonly timeoutMs: number;
+  /** DesiredRelease parts sent before the agent acknowledges them. */
+  readonly maxInFlight: number;
+  /** Largest DesiredRelease part; larger Releases are split. */
+  readonly maxMessageBytes: number;
 }
 
 export type LogLevel = (typeof logLevels)[number];
@@ -113,6 +126,10 @@ const schema = z.object({
   CHOREO_MAX_MESSAGE_BYTES: wholeNumber(1024, 0xffffffff, 4 * 1024 * 1024),
   // Kept under 5 s by default so that the whole shutdown, grace included, ends within 5 s.
   CHOREO_SHUTDOWN_GRACE_MS: wholeNumber(0, 600_000, 4000),
+  CHOREO_AGENT_HEARTBEAT_SECONDS: wholeNumber(1, 3600, 10),
+  CHOREO_AGENT_TIMEOUT_SECONDS: wholeNumber(2, 86_400, 30),
+  CHOREO_AGENT_MAX_IN_FLIGHT: wholeNumber(1, 1024, 8),
+  CHOREO_AGENT_MAX_MESSAGE_BYTES: wholeNumber(4096, 0xffffffff, 1024 * 1024),
   CHOREO_CORS_ORIGINS: optionalString.transform((raw, ctx) => {
     const origins = (raw ?? "").split(",").map((o) => o.trim()).filter((o) => o !== "");
     const bad = origins.filter((o) => o !== "*" && !/^https?:\/\/[^/\s]+$/.test(o));
@@ -145,6 +162,17 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       { variable: missing, message: "CHOREO_TLS_CERT and CHOREO_TLS_KEY must be set together (or neither)" },
     ]);
   }
+  if (v.CHOREO_AGENT_TIMEOUT_SECONDS <= v.CHOREO_AGENT_HEARTBEAT_SECONDS) {
+    throw new ConfigError([
+      { variable: "CHOREO_AGENT_TIMEOUT_SECONDS", message: `must be longer than CHOREO_AGENT_HEARTBEAT_SECONDS (${v.CHOREO_AGENT_HEARTBEAT_SECONDS})` },
+    ]);
+  }
+  // A part the server itself could not send would never reach the agent.
+  if (v.CHOREO_AGENT_MAX_MESSAGE_BYTES > v.CHOREO_MAX_MESSAGE_BYTES) {
+    throw new ConfigError([
+      { variable: "CHOREO_AGENT_MAX_MESSAGE_BYTES", message: `must be at most CHOREO_MAX_MESSAGE_BYTES (${v.CHOREO_MAX_MESSAGE_BYTES})` },
+    ]);
+  }
   return {
     host: v.CHOREO_HOST,
     port: v.CHOREO_PORT,
@@ -160,6 +188,12 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     maxMessageBytes: v.CHOREO_MAX_MESSAGE_BYTES,
     shutdownGraceMs: v.CHOREO_SHUTDOWN_GRACE_MS,
     corsOrigins: v.CHOREO_CORS_ORIGINS,
+    agent: {
+      heartbeatMs: v.CHOREO_AGENT_HEARTBEAT_SECONDS * 1000,
+      timeoutMs: v.CHOREO_AGENT_TIMEOUT_SECONDS * 1000,
+      maxInFlight: v.CHOREO_AGENT_MAX_IN_FLIGHT,
+      maxMessageBytes: v.CHOREO_AGENT_MAX_MESSAGE_BYTES,
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { allFiles } from "../../gen/index.js";
@@ -6,8 +7,9 @@ import { ensureEmbeddedDefaults } from "../bootstrap/index.js";
 import { createEventRecorder, platformControllers } from "../controllers/index.js";
 import { createManager, createSystemClock, type Clock, type Manager } from "../core/index.js";
 import { createRoleTable, type RoleTable } from "../controllers/promotion/index.js";
-import type { Config } from "./config.js";
+import { parseConfig, type Config } from "./config.js";
 import { createCodec, createKindRegistry, type Codec } from "../model/index.js";
+import { createPlaneAgentHub, type PlaneAgentHub } from "../planes/index.js";
 import { createSqliteLogStore, createSqliteStore, type LogStore, type ResourceStore } from "../store/index.js";
 
 /** Everything behind the API: the store, the controllers that drive it, and the API's access to it. */
@@ -17,6 +19,8 @@ export interface ControlPlane {
   readonly codec: Codec;
   readonly access: ResourceAccess;
   readonly manager: Manager;
+  /** The plane agents' streams, their credentials and sessions. */
+  readonly planes: PlaneAgentHub;
   /** Who may approve promotions (CHOREO_ROLES_FILE). */
   readonly roles: RoleTable;
   readonly clock: Clock;
@@ -35,7 +39,7 @@ export interface ControlPlaneDeps {
  * The embedded control plane: SQLite in the data directory (one server per directory: a second
  * fails at once), every controller of the platform model, and the embedded defaults on first start.
  */
-export async function startControlPlane(config: { readonly dataDir: string } & Partial<Pick<Config, "roles" | "promotionTtlMs">>, deps: ControlPlaneDeps): Promise<ControlPlane> {
+export async function startControlPlane(config: { readonly dataDir: string } & Partial<Pick<Config, "roles" | "promotionTtlMs" | "agent">>, deps: ControlPlaneDeps): Promise<ControlPlane> {
   const registry = createKindRegistry(allFiles);
   const codec = createCodec(registry);
   const clock = createSystemClock();
@@ -48,6 +52,18 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
   try {
     const created = await ensureEmbeddedDefaults(store);
     await manager.start();
+    const planes = createPlaneAgentHub({
+      store,
+      informers: manager,
+      clock,
+      logger: deps.logger,
+      events: createEventRecorder({ store, clock, source: "plane-agent" }),
+      logStore,
+      // Callers that pass no agent settings (tests, tools) get the documented defaults.
+      settings: config.agent ?? parseConfig({}, config.dataDir).agent,
+      serverId: `${hostname()}/${process.pid}`,
+    });
+    await planes.start();
     return {
       store,
       logStore,
@@ -56,8 +72,11 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
       roles,
       clock,
       manager,
+      planes,
       created,
       async close() {
+        // Sessions first: their last status writes need the store and the caches.
+        await planes.close();
         await manager.stop();
         await logStore.close();
         await store.close();

@@ -4,6 +4,7 @@ export {
   ConfigError,
   isConfigError,
   type Config,
+  type AgentConfig,
   type ConfigIssue,
   type LogLevel,
 } from "./config.js";

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       `choreo: listening on ${server.url} (gRPC, gRPC-Web and Connect over HTTP/2 and HTTP/1.1)`,
       `choreo: serving grpc.health.v1.Health, gRPC server reflection (v1, v1alpha) and GET ${server.url}/metrics`,
       "choreo: serving the resource model: ResourceService and the Organization, Project, Environment, DataPlane, BuildPlane, DeploymentPipeline and Component services; PromotionService",
-      "choreo: not implemented yet (they answer Unimplemented): BuildService, PlaneAgentService and plane registration",
+      "choreo: serving PlaneAgentService (plane agents' streams) and plane registration; not implemented yet (it answers Unimplemented): BuildService",
       `choreo: data directory ${config.dataDir} (SQLite)${plane.created.length ? `; created ${plane.created.join(", ")}` : ""}`,
       "",
     ].join("\n"),
