@@ -164,4 +164,42 @@ describe("releases", () => {
     expect((after.metadata as JsonObject).generation).toBe((before.metadata as JsonObject).generation);
     expect(kinds(after)).toContain("Deployment");
   });
+
+  it("publish a managed API: an APIBinding becomes a Release of routes in front of its backend, and the API gets its address", async () => {
+    const p = await start();
+    await p.access.apply(service("orders"));
+    await until("ServiceBinding", "orders-development", (c) => c?.status === "True", "Ready");
+    await p.access.apply(`apiVersion: openchoreo.dev/v1alpha1
+kind: API
+metadata: {name: orders-api, namespace: default}
+spec:
+  className: default
+  environmentName: development
+  owner: {projectName: default, componentName: orders}
+  type: REST
+  rest:
+    backend: {port: 8080, basePath: /orders}
+    exposeLevels: [Public]
+---
+apiVersion: openchoreo.dev/v1alpha1
+kind: APIBinding
+metadata: {name: orders-api-development, namespace: default}
+spec: {apiName: orders-api, apiClassName: default, environmentName: development}
+`);
+    const binding = await until("APIBinding", "orders-api-development", (c) => c?.status === "True", "Ready");
+    expect(condition(binding, "Rendered")?.status).toBe("True");
+    expect(kinds(await get("Release", "orders-api-development"))).toContain("HTTPRoute");
+    const api = await eventually(async () => {
+      const a = await get("API", "orders-api");
+      return (a?.status as JsonObject | undefined)?.address && a;
+    }, "the API's address");
+    expect((api.status as JsonObject).address).toMatch(/^https:\/\/dev\.choreoapps\.localhost\//);
+
+    // Its backend undeployed, the managed API has nothing to front: it says so.
+    const backend = (await get("ServiceBinding", "orders-development"))!;
+    (backend.spec as JsonObject).releaseState = "Undeploy";
+    await p.access.update(p.kind("ServiceBinding"), backend);
+    const orphaned = await until("APIBinding", "orders-api-development", (c) => c?.reason === "BackendNotFound", "says its backend is gone");
+    expect(condition(orphaned, "Ready")?.message).toMatch(/component "orders" is not deployed in environment "development"/);
+  });
 });

@@ -1,17 +1,16 @@
-import type { DescMessage } from "@bufbuild/protobuf";
 import { ReleaseSchema } from "../../../gen/openchoreo/model/v1alpha1/release_pb.js";
 import type { Clock, Reconciler } from "../../core/index.js";
-import type { ComponentBinding, RenderProblem } from "../../render/index.js";
+import type { RenderProblem } from "../../render/index.js";
+import type { ResourceObject } from "../../store/index.js";
 import { findCondition, type ConditionInput } from "../conditions.js";
 import type { EventRecorder } from "../event-recorder.js";
 import { findObject } from "../find-object.js";
 import { isDeleting } from "../finalizers.js";
-import { readyFrom, reportReadiness, statusSchemaOf, writeStatus } from "../object-status.js";
-import { check, linkToComponent, type Reference } from "../references/reference-controller.js";
+import { readyFrom, reportReadiness, writeStatus } from "../object-status.js";
+import { check, linkToComponent } from "../references/reference-controller.js";
 import { applyRelease, desiredRelease } from "../release/desired-release.js";
-import { isEnvironmentUnavailable, readEnvironmentInputs } from "../release/environment-inputs.js";
 import { releasedCondition } from "./released-condition.js";
-import { syncEndpoints } from "./sync-endpoints.js";
+import type { ReleaseSource } from "./release-source.js";
 
 /**
  * Problems that leave a render without its workload. Such a render is not released: the Release
@@ -26,29 +25,26 @@ export interface BindingReconcilerDeps {
 }
 
 /**
- * A component Binding (Service, WebApplication or ScheduledTask) in its environment: its references
- * resolve, it renders through the pure renderers, its objects go to the environment's data plane as
- * one Release, its Endpoint objects follow its endpoints, and its Ready condition says whether the
- * plane's agent applied the Release and the objects are healthy (or suspended, or undeployed).
+ * An object that deploys something to an environment (a component Binding, an APIBinding): its
+ * references resolve, it renders through the pure renderers, its objects go to the environment's
+ * data plane as one Release named like it, and its Ready condition says whether the plane's agent
+ * applied the Release and the objects are healthy (or suspended, or undeployed).
  */
-export function createBindingReconciler(schema: DescMessage, references: readonly Reference[], deps: BindingReconcilerDeps): Reconciler {
-  const hasEndpoints = statusSchemaOf(schema).fields.some((f) => f.localName === "endpoints");
+export function createBindingReconciler(source: ReleaseSource, deps: BindingReconcilerDeps): Reconciler {
+  const { schema } = source;
   return async (request, { client }) => {
-    const binding = (await findObject(client, schema, request)) as ComponentBinding | undefined;
-    if (!binding || isDeleting(binding)) return {};
-    if (await linkToComponent(client, schema, binding)) return {};
+    const object = (await findObject(client, schema, request)) as ResourceObject | undefined;
+    if (!object || isDeleting(object)) return {};
+    if (await linkToComponent(client, schema, object)) return {};
     const conditions: ConditionInput[] = [];
-    for (const reference of references) conditions.push(await check(client, binding, reference));
+    for (const reference of source.references) conditions.push(await check(client, object, reference));
 
-    const namespace = request.namespace;
-    const environmentName = binding.spec?.environment ?? "";
-    const releaseState = binding.spec?.releaseState ?? "Active";
-    const inputs = await readEnvironmentInputs(client, namespace, environmentName);
-    const fields: Record<string, unknown> = {};
-    if (isEnvironmentUnavailable(inputs)) {
-      conditions.push({ type: "Rendered", status: "False", reason: inputs.reason, message: inputs.message });
+    const releaseState = (object.spec as { releaseState?: string } | undefined)?.releaseState ?? "Active";
+    const render = await source.render(client, object);
+    let fields: Record<string, unknown> = {};
+    if ("reason" in render) {
+      conditions.push({ type: "Rendered", status: "False", reason: render.reason, message: render.message });
     } else {
-      const render = await inputs.render(binding);
       const errors = render.problems.filter((p) => p.severity === "Error");
       conditions.push(
         errors.length > 0
@@ -56,34 +52,23 @@ export function createBindingReconciler(schema: DescMessage, references: readonl
           : { type: "Rendered", status: "True", reason: "Rendered", message: warningsOf(render.problems) },
       );
       if (render.problems.some((p) => withoutWorkload.has(p.reason))) {
-        conditions.push(releasedCondition(await findObject(client, ReleaseSchema, { namespace, name: request.name }), releaseState));
+        conditions.push(releasedCondition(await findObject(client, ReleaseSchema, request), releaseState));
       } else {
-        const owner = binding.spec?.owner;
-        const target = {
-          name: request.name,
-          namespace,
-          environment: environmentName,
-          project: owner?.projectName ?? "",
-          component: owner?.componentName ?? "",
-          planeKind: "DataPlane" as const,
-          planeName: inputs.dataPlane.metadata?.name ?? "",
-          owner: binding,
-        };
-        const release = await applyRelease(client, desiredRelease(target, render.manifests));
-        await syncEndpoints(client, binding, render.endpoints);
+        const release = await applyRelease(client, desiredRelease({ ...render.target, name: request.name, namespace: request.namespace, owner: object }, render.manifests));
+        await render.publish?.(client);
         conditions.push(
           release
             ? releasedCondition(release, releaseState)
             : { type: "Released", status: "False", reason: "ReleaseConflict", message: `Release "${request.name}" is controlled by another object` },
         );
       }
-      if (hasEndpoints) fields.endpoints = render.endpointStatuses;
+      fields = render.status ?? {};
     }
     const released = conditions.find((c) => c.type === "Released");
     const ready = readyFrom(conditions, released?.reason ?? "Released", released?.message ?? "released");
-    const before = findCondition(binding.status?.conditions, "Ready");
-    await writeStatus(client, schema, binding, [...conditions, ready], deps.clock.now(), fields);
-    await reportReadiness(deps.events, binding, before, ready);
+    const before = findCondition((object.status as { conditions?: [] } | undefined)?.conditions, "Ready");
+    await writeStatus(client, schema, object, [...conditions, ready], deps.clock.now(), fields);
+    await reportReadiness(deps.events, object, before, ready);
     return {};
   };
 }

@@ -1,4 +1,3 @@
-import { APIBindingSchema, type APIBinding } from "../../../gen/openchoreo/model/v1alpha1/api_binding_pb.js";
 import { APIClassSchema } from "../../../gen/openchoreo/model/v1alpha1/api_class_pb.js";
 import { APISchema, type API } from "../../../gen/openchoreo/model/v1alpha1/api_pb.js";
 import { BuildPlaneSchema } from "../../../gen/openchoreo/model/v1alpha1/build_plane_pb.js";
@@ -44,14 +43,6 @@ export const artifact: Reference = {
   type: "ArtifactResolved",
   schema: DeployableArtifactSchema,
   names: (o) => present(specOf<{ artifactName?: string }>(o).artifactName),
-};
-
-/** Kinds whose objects are stored and checked but delivered to no plane until rendering and agents land. */
-const notDelivered: ConditionInput = {
-  type: "Delivered",
-  status: "False",
-  reason: "DeliveryNotAvailable",
-  message: "data-plane rendering and delivery through plane agents are not available in this version",
 };
 
 /** A plane is Ready while its agent is connected (the plane sessions record it in status.agent). */
@@ -111,16 +102,7 @@ export const referenceDeclarations: readonly ReferenceDeclaration[] = [
   { schema: WebApplicationSchema, references: [project, component, classOf(WebApplicationClassSchema)] },
   { schema: ScheduledTaskSchema, references: [project, component, classOf(ScheduledTaskClassSchema)] },
   { schema: DeployableArtifactSchema, references: [project, component], readyReason: "Snapshot" },
-  { schema: APISchema, references: [project, component, environmentOf("environmentName"), { type: "ClassResolved", schema: APIClassSchema, names: (o) => present((o as API).spec?.className) }], notice: notDelivered },
-  {
-    schema: APIBindingSchema,
-    references: [
-      { type: "APIResolved", schema: APISchema, names: (o) => present((o as APIBinding).spec?.apiName) },
-      environmentOf("environmentName"),
-      { type: "ClassResolved", schema: APIClassSchema, names: (o) => present((o as APIBinding).spec?.apiClassName) },
-    ],
-    notice: notDelivered,
-  },
+  { schema: APISchema, references: [project, component, environmentOf("environmentName"), { type: "ClassResolved", schema: APIClassSchema, names: (o) => present((o as API).spec?.className) }] },
   {
     schema: BuildSchema,
     references: [project, component],
