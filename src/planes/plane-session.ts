@@ -100,7 +100,7 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
     });
   }
   /** Per Release: the uid and generation last sent in full (or found already held). */
-  const sent = new Map<string, string>();
+  const sent = new Map<string, { readonly uid: string; readonly generation: number }>();
   const pending = new Map<string, PendingGeneration>();
   let inFlight = 0;
   const failures = new Map<string, Map<string, { sha256: string; message: string }>>();
@@ -141,15 +141,16 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
       if (ended) return;
       const release = desired(releaseId);
       if (!release) {
-        const generation = held.get(releaseId)?.generation ?? 0;
+        const generation = sent.get(releaseId)?.generation ?? held.get(releaseId)?.generation ?? 0;
         if (held.has(releaseId) || sent.has(releaseId)) send({ case: "releaseDeletion", value: { releaseId, generation } });
         forget(releaseId);
         dirty.delete(releaseId);
         continue;
       }
       const generation = release.metadata?.generation ?? 0;
-      const version = `${release.metadata?.uid}/${generation}`;
-      if (sent.get(releaseId) === version) {
+      const uid = release.metadata?.uid ?? "";
+      const last = sent.get(releaseId);
+      if (last?.uid === uid && last.generation === generation) {
         dirty.delete(releaseId);
         continue;
       }
@@ -168,7 +169,7 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
       // whole window goes alone.
       if (inFlight > 0 && inFlight + plan.parts.length > settings.maxInFlight) return;
       dirty.delete(releaseId);
-      sent.set(releaseId, version);
+      sent.set(releaseId, { uid, generation });
       for (const o of plan.tooLarge) {
         mapOf(failures, releaseId).set(o.key, {
           sha256: o.sha256,
