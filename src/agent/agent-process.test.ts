@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ackOf, desiredRelease, outcomes, releaseObject, service, statusOf } from "./agent-fixtures.js";
+import { startScriptedControlPlane } from "./scripted-control-plane.js";
+
+const repo = resolve(import.meta.dirname, "../..");
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function runAgent(args: string[]): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/agent/main.ts", ...args], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  cleanups.push(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  return { child, stderr: () => stderr, exited };
+}
+
+describe("agent process", () => {
+  it("runs as a child process: says hello with its credential, applies and acks, reports health, and exits 0 on SIGTERM", async () => {
+    const cp = await startScriptedControlPlane();
+    cleanups.push(() => cp.close());
+    const dir = mkdtempSync(join(tmpdir(), "agent-process-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, "credential"), "plane-token-7\n");
+    const { child, stderr, exited } = runAgent([
+      "--plane", "default",
+      "--plane-kind", "DataPlane",
+      "--credential-file", join(dir, "credential"),
+      "--server", cp.url,
+      "--driver", "local",
+      "--dir", join(dir, "plane"),
+    ]);
+
+    const session = await cp.session(0, 30_000);
+    const hello = await session.waitFor("hello", (m) => (m.message.case === "hello" ? m.message.value : undefined));
+    expect(session.authorization).toBe("Bearer plane-token-7");
+    expect(hello).toMatchObject({ planeName: "default", planeKind: "DataPlane", driver: "local", agentVersion: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/p", generation: 1, objects: [releaseObject(service("p", "svc"))] }) });
+    expect(outcomes(await session.waitFor("ack", ackOf("org/p", 1)))).toEqual(["Service/svc=Applied"]);
+    await session.waitFor("status", statusOf("Service", "svc", "Healthy"));
+    expect(existsSync(join(dir, "plane/objects/p/v1/Service/svc.yaml"))).toBe(true);
+
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    await session.closed;
+    const logs = stderr().trim().split("\n").map((line) => JSON.parse(line) as { msg: string });
+    expect(logs.map((l) => l.msg)).toEqual(expect.arrayContaining(["agent started", "connected to the control plane", "stopping", "stopped"]));
+  });
+
+  it("killed with SIGKILL in the middle of an apply, leaves after a restart and a resync exactly the desired objects", async () => {
+    const cp = await startScriptedControlPlane();
+    cleanups.push(() => cp.close());
+    const dir = mkdtempSync(join(tmpdir(), "agent-crash-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, "credential"), "t");
+    const args = ["--plane", "default", "--credential-file", join(dir, "credential"), "--server", cp.url, "--dir", join(dir, "plane")];
+    const objectsDir = join(dir, "plane/objects/crash/v1/Service");
+    const names = Array.from({ length: 300 }, (_, i) => `svc-${i}`);
+    const release = desiredRelease({ releaseId: "org/crash", generation: 1, objects: names.map((n) => releaseObject(service("crash", n))) });
+
+    const first = runAgent(args);
+    const session = await cp.session(0, 30_000);
+    await session.waitFor("hello", (m) => m.message.case === "hello" || undefined);
+    session.send({ case: "release", value: release });
+    // Killed once the first object is on disk: the apply has started and its inventory is not written.
+    await waitUntil("the first object file", () => existsSync(objectsDir) && readdirSync(objectsDir).length > 0);
+    first.child.kill("SIGKILL");
+    await first.exited;
+    expect(session.received.some(ackOf("org/crash", 1))).toBe(false);
+
+    const second = runAgent(args);
+    const resync = await cp.session(1, 30_000);
+    const hello = await resync.waitFor("hello", (m) => (m.message.case === "hello" ? m.message.value : undefined));
+    expect(second.stderr()).toContain("removed an object no inventory holds");
+    // Nothing was recorded, so nothing may be left: what the hello does not name is not on disk.
+    const held = hello.inventory.flatMap((r) => r.objects.map((o) => `${o.ref?.name}.yaml`)).sort();
+    expect((existsSync(objectsDir) ? readdirSync(objectsDir) : []).sort()).toEqual(held);
+    resync.send({ case: "release", value: release });
+    const ack = await resync.waitFor("ack after resync", ackOf("org/crash", 1));
+    expect(ack.results.filter((r) => r.outcome === "Failed")).toEqual([]);
+    expect(readdirSync(objectsDir).sort()).toEqual(names.map((n) => `${n}.yaml`).sort());
+  });
+
+  it("exits 2 with a usage message naming the flag when the command line is wrong", async () => {
+    const { stderr, exited } = runAgent(["--plane", "default", "--server", "http://127.0.0.1:1", "--credential-file", "x", "--dir", "d", "--plane-kind", "Cluster"]);
+    expect(await exited).toBe(2);
+    expect(stderr()).toContain("--plane-kind: Cluster is neither DataPlane nor BuildPlane");
+    expect(stderr()).toContain("usage: npm run agent");
+  });
+
+  it("exits 2 when the credential file cannot be read", async () => {
+    const { stderr, exited } = runAgent(["--plane", "default", "--server", "http://127.0.0.1:1", "--credential-file", "/nonexistent/credential", "--dir", "d"]);
+    expect(await exited).toBe(2);
+    expect(stderr()).toContain("--credential-file: ENOENT");
+  });
+});
+
+async function waitUntil(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
