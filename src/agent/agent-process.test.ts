@@ -71,7 +71,7 @@ describe("agent process", () => {
     await session.waitFor("hello", (m) => m.message.case === "hello" || undefined);
     session.send({ case: "release", value: release });
     // Killed once the first object is on disk: the apply has started and its inventory is not written.
-    await waitUntil("the first object file", () => existsSync(objectsDir) && readdirSync(objectsDir).length > 0);
+    await waitUntil("the first object file", () => existsSync(objectsDir) && readdirSync(objectsDir).some((f) => f.endsWith(".yaml")));
     first.child.kill("SIGKILL");
     await first.exited;
     expect(session.received.some(ackOf("org/crash", 1))).toBe(false);
