@@ -1,5 +1,6 @@
 import type { CommandSpec } from "./command-spec.js";
 import type { FlagSpec } from "./parse-args.js";
+import { promotionCommandSpecs } from "./promotion-command-specs.js";
 
 /** Flags every command takes; set, they override the context for one call (scripts, CI). */
 export const globalFlags: readonly FlagSpec[] = [
@@ -10,6 +11,7 @@ export const globalFlags: readonly FlagSpec[] = [
   { name: "certificate-authority", value: "FILE", description: "PEM file of the CA that signed the server's certificate" },
   { name: "insecure-skip-tls-verify", description: "do not verify the server's certificate (testing only)" },
   { name: "verbose", description: "more detail in errors: the RPC, its code, the request id" },
+  { name: "as", value: "NAME", description: "who you are, sent as x-choreo-identity (else env CHOREO_IDENTITY); honoured only by a server run with CHOREO_INSECURE_IDENTITY=1" },
   { name: "help", short: "h", description: "show help" },
 ];
 
@@ -77,6 +79,7 @@ export const commandSpecs: readonly CommandSpec[] = [
     examples: ["choreoctl status", "choreoctl status acme"],
     load: () => import("./run-status.js").then((m) => m.runStatus),
   },
+  ...promotionCommandSpecs,
   {
     name: "api-resources",
     summary: "List the kinds, with their short names",

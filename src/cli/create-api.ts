@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { Health } from "../../gen/health/v1/health_pb.js";
+import { PromotionService } from "../../gen/openchoreo/api/v1alpha1/promotion_service_pb.js";
 import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
 import { CliError } from "./cli-error.js";
 import type { Target } from "./resolve-target.js";
@@ -10,6 +11,7 @@ import type { Target } from "./resolve-target.js";
 export interface Api {
   readonly resources: Client<typeof ResourceService>;
   readonly health: Client<typeof Health>;
+  readonly promotions: Client<typeof PromotionService>;
   /** Closes the connection, so the process can end. */
   close(): void;
 }
@@ -30,12 +32,14 @@ export async function createApi(target: Target, userAgent: string): Promise<Api>
   const headers: Interceptor = (next) => (req) => {
     req.header.set("user-agent", userAgent);
     if (target.token) req.header.set("authorization", `Bearer ${target.token}`);
+    if (target.identity) req.header.set("x-choreo-identity", target.identity);
     return next(req);
   };
   const transport = createGrpcTransport({ baseUrl: target.server, sessionManager, interceptors: [headers] });
   return {
     resources: createClient(ResourceService, transport),
     health: createClient(Health, transport),
+    promotions: createClient(PromotionService, transport),
     close: () => sessionManager.abort(),
   };
 }
