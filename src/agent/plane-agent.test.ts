@@ -265,6 +265,19 @@ describe("plane agent", () => {
     expect(ends[1]?.msg).toContain("replaced by a newer session");
   });
 
+  it("reconnects to a control plane restarted on the same address and says hello with what it holds", async () => {
+    const before = await startScriptedControlPlane();
+    const dir = tempDir();
+    await startAgent(before, dir);
+    const session = await before.session(0);
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/kept", generation: 2, objects: [releaseObject(service("k", "svc"))] }) });
+    await session.waitFor("applied", ackOf("org/kept", 2));
+    await before.close();
+    const after = await controlPlane({ port: Number(new URL(before.url).port) });
+    const hello = await (await after.session(0)).waitFor("hello", (m) => (m.message.case === "hello" ? m.message.value : undefined));
+    expect(hello.inventory.map((r) => [r.releaseId, r.generation, r.objects.length])).toEqual([["org/kept", 2, 1]]);
+  });
+
   it("logs a refused credential as an error on every attempt, keeps retrying, and connects once the credential is good", async () => {
     const cp = await controlPlane({
       authenticate: (authorization) => (authorization === "Bearer good" ? undefined : new ConnectError("credential revoked", Code.Unauthenticated)),
@@ -317,6 +330,14 @@ describe("plane agent", () => {
     const heartbeat = await session.waitFor("heartbeat", (m) => (m.message.case === "heartbeat" ? m.message.value : undefined), 5000);
     expect(heartbeat.sequence).toBe(1);
     expect(heartbeat.sentTime).toBeDefined();
+  });
+
+  it("drops a stream on which the control plane stays silent for three heartbeat intervals, and reconnects", async () => {
+    const cp = await controlPlane({ welcome: { sessionId: "quiet", heartbeatIntervalSeconds: 1, maxInFlight: 8, maxMessageBytes: 1 << 20 } });
+    const { lines } = await startAgent(cp, tempDir());
+    await (await cp.session(0)).waitFor("hello", (m) => m.message.case === "hello" || undefined);
+    await (await cp.session(1, 15_000)).waitFor("hello on a new stream", (m) => m.message.case === "hello" || undefined);
+    expect(lines.find((l) => String(l.msg).includes("went silent"))).toMatchObject({ level: 40 });
   });
 
   it("after a crash between writing an object and writing the inventory, removes the orphan on start and reports only what the inventory holds", async () => {

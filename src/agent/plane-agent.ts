@@ -92,7 +92,9 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
   const client = createClient(PlaneAgentService, createGrpcTransport({ baseUrl: options.server, sessionManager }));
   const rechecks = new Map<string, NodeJS.Timeout>();
   const reported = new Map<string, string>();
-  const changed = new Map<string, Map<string, ObjectStatus>>();
+  // Reports not sent yet, in order. An object changing twice before they go out starts a new report,
+  // so every change (Progressing, then Healthy) reaches the control plane, in order.
+  const unsent: { releaseId: string; objects: Map<string, ObjectStatus> }[] = [];
   let current: Session | undefined;
   let stopped = false;
   let wakeSleeper: (() => void) | undefined;
@@ -119,17 +121,21 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
     });
   }
 
-  /** Queues a status when it differs from what was last reported; sent after the acks being written. */
-  function noteHealth(ref: PlaneObjectRef, health: ObjectHealth): void {
+  /**
+   * Queues a status, sent after the acks being written. A change the driver announces is always sent
+   * (an object applied again needs its status for the new generation); a periodic re-check sends only
+   * what differs from the last report.
+   */
+  function noteHealth(ref: PlaneObjectRef, health: ObjectHealth, onlyIfChanged = false): void {
     const releaseId = applier.releaseOf(ref);
     if (!releaseId) return;
     const key = refKey(ref);
     const fingerprint = `${health.health}\n${health.message}\n${JSON.stringify(health.status)}`;
-    if (reported.get(key) === fingerprint) return;
+    if (onlyIfChanged && reported.get(key) === fingerprint) return;
     reported.set(key, fingerprint);
-    let batch = changed.get(releaseId);
-    if (!batch) changed.set(releaseId, (batch = new Map()));
-    batch.set(key, objectStatus(ref, health));
+    let batch = unsent.findLast((r) => r.releaseId === releaseId);
+    if (!batch || batch.objects.has(key)) unsent.push((batch = { releaseId, objects: new Map() }));
+    batch.objects.set(key, objectStatus(ref, health));
     if (!flushScheduled) {
       flushScheduled = true;
       setImmediate(flushStatus);
@@ -139,12 +145,11 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
   function flushStatus(): void {
     flushScheduled = false;
     if (statusHeld > 0) return;
-    for (const [releaseId, batch] of changed) {
-      for (const objects of chunkBySize([...batch.values()], (s) => s.status.length + 200, maxBytes())) {
-        send({ case: "status", value: { releaseId, generation: applier.generationOf(releaseId), objects } });
+    for (const { releaseId, objects } of unsent.splice(0)) {
+      for (const batch of chunkBySize([...objects.values()], (o) => o.status.length + 200, maxBytes())) {
+        send({ case: "status", value: { releaseId, generation: applier.generationOf(releaseId), objects: batch } });
       }
     }
-    changed.clear();
   }
 
   /** Every object's health, as after a (re)connect when the control plane knows nothing current. */
@@ -176,7 +181,7 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
       applier.correctDrift(releaseId).then(
         (report) => {
           sendReport(report);
-          for (const object of applier.inventory(releaseId)?.objects ?? []) noteHealth(object.ref, driver.health(object.ref));
+          for (const object of applier.inventory(releaseId)?.objects ?? []) noteHealth(object.ref, driver.health(object.ref), true);
           scheduleRecheck(releaseId);
         },
         (err: unknown) => {
@@ -330,7 +335,7 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
     async start() {
       await driver.start();
       await applier.load();
-      unsubscribe = driver.onHealthChange(noteHealth);
+      unsubscribe = driver.onHealthChange((ref, health) => noteHealth(ref, health));
       // Files changed while the agent was down are put back before the control plane hears of them.
       for (const record of applier.inventories()) {
         await applier.correctDrift(record.releaseId);

@@ -35,6 +35,8 @@ export interface ScriptedControlPlaneOptions {
   readonly authenticate?: (authorization: string | null) => ConnectError | undefined;
   /** Sent as soon as the Hello arrives; `null` sends none. */
   readonly welcome?: MessageInitShape<typeof WelcomeSchema> | null;
+  /** A fixed port, to stand in for a restarted control plane; any free port when absent. */
+  readonly port?: number;
 }
 
 export interface ScriptedControlPlane {
@@ -128,7 +130,7 @@ export async function startScriptedControlPlane(options: ScriptedControlPlaneOpt
     connections.add(s);
     s.on("close", () => connections.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
   return {
