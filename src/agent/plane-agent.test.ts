@@ -32,6 +32,7 @@ interface AgentOptions {
   simulate?: boolean;
   credential?: () => Promise<string>;
   random?: () => number;
+  stableSessionMs?: number;
 }
 
 async function startAgent(cp: ScriptedControlPlane, dir: string, options: AgentOptions = {}) {
@@ -45,7 +46,7 @@ async function startAgent(cp: ScriptedControlPlane, dir: string, options: AgentO
     credential: options.credential ?? (async () => "token-1"),
     driver,
     logger,
-    reconnect: { initialMs: 200, maxMs: 1000, random: options.random ?? (() => 0.5) },
+    reconnect: { initialMs: 200, maxMs: 1000, random: options.random ?? (() => 0.5), ...(options.stableSessionMs === undefined ? {} : { stableSessionMs: options.stableSessionMs }) },
   });
   let stopped = false;
   const stop = async () => {
@@ -263,6 +264,19 @@ describe("plane agent", () => {
       ["Aborted", 200],
     ]);
     expect(ends[1]?.msg).toContain("replaced by a newer session");
+  });
+
+  it("starts the backoff over after a session that lasted", async () => {
+    const cp = await controlPlane();
+    // Every welcomed session counts as lasting: the delay never grows.
+    const { lines } = await startAgent(cp, tempDir(), { stableSessionMs: 0 });
+    for (const index of [0, 1]) {
+      const session = await cp.session(index);
+      await session.waitFor("hello", (m) => m.message.case === "hello" || undefined);
+      session.end(new ConnectError("restarting", Code.Unavailable));
+    }
+    await cp.session(2);
+    expect(lines.filter((l) => typeof l.retryInMs === "number").map((l) => l.retryInMs)).toEqual([100, 100]);
   });
 
   it("reconnects to a control plane restarted on the same address and says hello with what it holds", async () => {
