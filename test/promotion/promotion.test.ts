@@ -49,11 +49,14 @@ async function codeOf(call: Promise<unknown>): Promise<{ code: Code; message: st
   throw new Error("expected the call to fail");
 }
 
-/** The Deployment's containers in a Release: what runs, whatever the environment's names. */
+/**
+ * The Deployment's pod spec in a Release, as JSON text: what runs (images, env, ports, probes,
+ * resources), which holds nothing environment-specific, so it compares byte for byte across them.
+ */
 function containersOf(resourcesText: string): string {
   const resources = JSON.parse(resourcesText) as { object: JsonObject }[];
   const deployment = resources.find((r) => r.object.kind === "Deployment")!.object;
-  return JSON.stringify(((deployment.spec as JsonObject).template as { spec: { containers: unknown } }).spec.containers);
+  return JSON.stringify(((deployment.spec as JsonObject).template as { spec: unknown }).spec);
 }
 
 describe("promotion along the pipeline", () => {
@@ -190,6 +193,7 @@ describe("approvals", () => {
     await readyBinding("greeter", "production", stagingArtifact);
     const production = await releaseText("greeter", "production");
     expect(containersOf(production)).toBe(containersOf(stagingAtRequest));
+    expect(containersOf(production)).toContain('"image":"ghcr.io/acme/greeter:1.0.0"');
     expect(production).not.toContain("greeter:2.0.0");
   });
 });
