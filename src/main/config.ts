@@ -199,8 +199,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
 
 /** `CHOREO_*` variables that are set but unknown: most likely typos, worth a warning. */
 export function unknownConfigVariables(env: Readonly<Record<string, string | undefined>>): string[] {
-  // CHOREO_TOKEN belongs to choreoctl: a shell that exports it for the CLI also starts the server.
-  const known: ReadonlySet<string> = new Set([...Object.keys(schema.shape), "CHOREO_TOKEN"]);
+  // CHOREO_TOKEN and CHOREO_IDENTITY belong to choreoctl: a shell that exports them for the CLI also starts the server.
+  const known: ReadonlySet<string> = new Set([...Object.keys(schema.shape), "CHOREO_TOKEN", "CHOREO_IDENTITY"]);
   return Object.keys(env).filter((k) => k.startsWith("CHOREO_") && !known.has(k));
 }
 
