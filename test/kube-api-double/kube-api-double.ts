@@ -1,0 +1,144 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { KubeConfig } from "@kubernetes/client-node";
+import { stringify } from "yaml";
+import type { JsonObject } from "../../src/model/json.js";
+import { parseLabelSelector } from "../../src/model/label-selector.js";
+import { KubeStatusError } from "./kube-status.js";
+import { createObjectStore, type ObjectStore } from "./object-store.js";
+import { createOtherControllers, type ObjectKey, type OtherControllers } from "./other-controllers.js";
+import { createPodLogs } from "./pod-logs.js";
+import { createResourceCatalog, defaultResourceTypes, type ResourceType } from "./resource-catalog.js";
+import { createRouter, type RequestRecord } from "./router.js";
+import { createWatchHub } from "./watch-hub.js";
+
+export interface KubeApiDoubleOptions {
+  /** The bearer token every request must carry; "double-token" when not given. */
+  readonly token?: string;
+  readonly resourceTypes?: readonly ResourceType[];
+  readonly now?: () => Date;
+}
+
+/**
+ * A Kubernetes API server for tests: real HTTP on a loopback port, the REST protocol of the kinds the
+ * agent applies and watches, and a test API that acts as the cluster's other controllers.
+ */
+export interface KubeApiDouble {
+  readonly url: string;
+  readonly token: string;
+  /** A client-node KubeConfig for this server (context "double", namespace "default"). */
+  kubeConfig(): KubeConfig;
+  /** The same as a kubeconfig file's YAML. */
+  kubeconfigYaml(): string;
+  /** Every request received, in order. */
+  readonly requests: readonly RequestRecord[];
+  readonly controllers: OtherControllers;
+  find(key: ObjectKey): JsonObject | undefined;
+  list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): JsonObject[];
+  /** Refuses (422 Invalid, with `message`) every write of an object `match` picks; returns an undo. */
+  reject(match: (object: JsonObject) => boolean, message: string): () => void;
+  /** Answers the next `count` requests `match` picks with `code` (500 unless given). */
+  failRequests(match: (request: RequestRecord) => boolean, count: number, code?: number): void;
+  /** Forgets the watch history: resuming from an older resourceVersion is 410 Gone. */
+  compact(): void;
+  /** Sends a BOOKMARK to every watch that allows them. */
+  bookmark(): void;
+  /** Ends every open watch stream. */
+  closeWatches(): void;
+  readonly openWatches: number;
+  /** The store behind the server, for the double's own tests. */
+  readonly store: ObjectStore;
+  close(): Promise<void>;
+}
+
+export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Promise<KubeApiDouble> {
+  const token = options.token ?? "double-token";
+  const now = options.now ?? (() => new Date());
+  const catalog = createResourceCatalog(options.resourceTypes ?? defaultResourceTypes);
+  const hub = createWatchHub();
+  const rejections = new Set<{ match: (object: JsonObject) => boolean; message: string }>();
+  const failures: { match: (request: RequestRecord) => boolean; left: number; code: number }[] = [];
+  const requests: RequestRecord[] = [];
+  const store = createObjectStore({
+    catalog,
+    hub,
+    now,
+    admit: (_resource, object) => [...rejections].find((r) => r.match(object))?.message,
+  });
+  const logs = createPodLogs();
+  const router = createRouter({
+    catalog,
+    store,
+    logs,
+    hub,
+    token,
+    intercept(request) {
+      requests.push(request);
+      const failure = failures.find((f) => f.left > 0 && f.match(request));
+      if (!failure) return undefined;
+      failure.left--;
+      return new KubeStatusError(failure.code, failure.code === 500 ? "InternalError" : "ServiceUnavailable", "injected failure");
+    },
+  });
+
+  const server: Server = createServer(router);
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const config = {
+    apiVersion: "v1",
+    kind: "Config",
+    // client-node refuses plain HTTP unless TLS verification is off; the double serves loopback HTTP.
+    clusters: [{ name: "double", cluster: { server: url, "insecure-skip-tls-verify": true } }],
+    users: [{ name: "double", user: { token } }],
+    contexts: [{ name: "double", context: { cluster: "double", user: "double", namespace: "default" } }],
+    "current-context": "double",
+  };
+
+  const resourceOf = (apiVersion: string, kind: string) => {
+    const resource = catalog.byKind(apiVersion, kind);
+    if (!resource) throw new Error(`the double serves no ${apiVersion} ${kind}`);
+    return resource;
+  };
+
+  return {
+    url,
+    token,
+    kubeConfig() {
+      const kc = new KubeConfig();
+      kc.loadFromString(JSON.stringify(config));
+      return kc;
+    },
+    kubeconfigYaml: () => stringify(config),
+    requests,
+    controllers: createOtherControllers(catalog, store, logs, now),
+    find: (key) => store.find(resourceOf(key.apiVersion, key.kind), key.namespace ?? "", key.name),
+    list: (apiVersion, kind, namespace, labelSelector) => store.list(resourceOf(apiVersion, kind), namespace, parseLabelSelector(labelSelector)).items,
+    reject(match, message) {
+      const rejection = { match, message };
+      rejections.add(rejection);
+      return () => void rejections.delete(rejection);
+    },
+    failRequests(match, count, code = 500) {
+      failures.push({ match, left: count, code });
+    },
+    compact: () => hub.compact(store.revision),
+    bookmark: () => hub.bookmark(store.revision),
+    closeWatches: () => hub.closeAll(),
+    get openWatches() {
+      return hub.openWatches;
+    },
+    store,
+    async close() {
+      hub.closeAll();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,348 @@
+import { randomUUID } from "node:crypto";
+import { isJsonObject, jsonEqual, type JsonObject } from "../../src/model/json.js";
+import type { LabelSelector } from "../../src/model/label-selector.js";
+import {
+  alreadyExists,
+  badRequest,
+  invalid,
+  KubeStatusError,
+  notFound,
+  qualifiedResource,
+  staleResourceVersion,
+  type StatusCause,
+} from "./kube-status.js";
+import { recordUpdate, serverSideApply } from "./managed-fields.js";
+import { jsonPatch, mergePatch } from "./patch-documents.js";
+import { apiVersionOf, type ResourceCatalog, type ResourceType } from "./resource-catalog.js";
+import type { WatchHub } from "./watch-hub.js";
+
+/** Where a write lands: the main resource ("") or its status subresource. */
+export type Subresource = "" | "status";
+
+export type PatchType = "merge" | "json" | "apply";
+
+/** Refuses an object with a message (422 Invalid), or lets it through with undefined. */
+export type Admission = (resource: ResourceType, object: JsonObject) => string | undefined;
+
+export interface ListResult {
+  readonly items: JsonObject[];
+  readonly resourceVersion: string;
+  readonly continue?: string;
+}
+
+/**
+ * The double's etcd and registry: objects per resource with Kubernetes write semantics (resourceVersion,
+ * optimistic concurrency, generation, uid, managedFields, status subresource, finalizers, namespaces).
+ */
+export interface ObjectStore {
+  readonly revision: number;
+  find(resource: ResourceType, namespace: string, name: string): JsonObject | undefined;
+  get(resource: ResourceType, namespace: string, name: string): JsonObject;
+  list(resource: ResourceType, namespace: string | undefined, selector: LabelSelector, page?: { limit?: number; continue?: string }): ListResult;
+  create(resource: ResourceType, namespace: string, body: JsonObject, manager: string): JsonObject;
+  update(resource: ResourceType, namespace: string, name: string, body: JsonObject, manager: string, subresource: Subresource): JsonObject;
+  patch(
+    resource: ResourceType,
+    namespace: string,
+    name: string,
+    type: PatchType,
+    body: unknown,
+    options: { manager: string; force: boolean; subresource: Subresource },
+  ): { object: JsonObject; created: boolean };
+  /** The object as it stays (finalizers pending), or undefined when it is gone. */
+  delete(resource: ResourceType, namespace: string, name: string, preconditions?: { resourceVersion?: string; uid?: string }): JsonObject | undefined;
+}
+
+export interface ObjectStoreOptions {
+  readonly catalog: ResourceCatalog;
+  readonly hub: WatchHub;
+  readonly admit: Admission;
+  readonly now?: () => Date;
+}
+
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const meta = (object: JsonObject) => object.metadata as JsonObject;
+const str = (value: unknown) => (typeof value === "string" ? value : undefined);
+
+export function createObjectStore({ catalog, hub, admit, now = () => new Date() }: ObjectStoreOptions): ObjectStore {
+  const tables = new Map<ResourceType, Map<string, JsonObject>>(catalog.types.map((t) => [t, new Map()]));
+  const namespaceType = catalog.byKind("v1", "Namespace")!;
+  let revision = 0;
+
+  const timestamp = () => now().toISOString().replace(/\.\d+Z$/, "Z");
+  const key = (namespace: string, name: string) => `${namespace}/${name}`;
+  const table = (resource: ResourceType) => tables.get(resource)!;
+
+  function find(resource: ResourceType, namespace: string, name: string): JsonObject | undefined {
+    return table(resource).get(key(resource.namespaced ? namespace : "", name));
+  }
+
+  function get(resource: ResourceType, namespace: string, name: string): JsonObject {
+    const object = find(resource, namespace, name);
+    if (!object) throw notFound(resource.plural, resource.group, name);
+    return structuredClone(object);
+  }
+
+  /** Checks that apiVersion, kind, name and namespace of a body agree with the request. */
+  function identity(resource: ResourceType, namespace: string, name: string | undefined, body: unknown): JsonObject {
+    if (!isJsonObject(body)) throw badRequest("the request body is not an object");
+    const object = structuredClone(body);
+    if (object.apiVersion !== undefined && object.apiVersion !== apiVersionOf(resource)) {
+      throw badRequest(`the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${apiVersionOf(resource)})`);
+    }
+    if (object.kind !== undefined && object.kind !== resource.kind) {
+      throw badRequest(`the kind in the data (${String(object.kind)}) does not match the expected kind (${resource.kind})`);
+    }
+    object.apiVersion = apiVersionOf(resource);
+    object.kind = resource.kind;
+    if (object.metadata !== undefined && !isJsonObject(object.metadata)) throw badRequest("metadata: not an object");
+    const metadata: JsonObject = (object.metadata as JsonObject | undefined) ?? {};
+    object.metadata = metadata;
+    if (name !== undefined && metadata.name !== undefined && metadata.name !== name) {
+      throw badRequest(`the name of the object (${String(metadata.name)}) does not match the name on the URL (${name})`);
+    }
+    if (name !== undefined) metadata.name = name;
+    if (resource.namespaced) {
+      if (metadata.namespace !== undefined && metadata.namespace !== namespace) {
+        throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      }
+      metadata.namespace = namespace;
+    } else delete metadata.namespace;
+    return object;
+  }
+
+  function validate(resource: ResourceType, object: JsonObject, before: JsonObject | undefined): void {
+    const metadata = meta(object);
+    const name = str(metadata.name) ?? "";
+    const causes: StatusCause[] = [];
+    if (!name) causes.push({ type: "FieldValueRequired", field: "metadata.name", message: "Required value: name or generateName is required" });
+    else if (!dnsSubdomain.test(name)) {
+      causes.push({ type: "FieldValueInvalid", field: "metadata.name", message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'` });
+    }
+    if (resource.namespaced && !str(metadata.namespace)) causes.push({ type: "FieldValueRequired", field: "metadata.namespace", message: "Required value" });
+    if (before && meta(before).deletionTimestamp !== undefined) {
+      const had = new Set((meta(before).finalizers as string[] | undefined) ?? []);
+      const added = ((metadata.finalizers as string[] | undefined) ?? []).filter((f) => !had.has(f));
+      if (added.length > 0) causes.push({ type: "FieldValueForbidden", field: "metadata.finalizers", message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}` });
+    }
+    if (causes.length === 0) {
+      const refusal = admit(resource, object);
+      if (refusal) causes.push({ type: "FieldValueInvalid", message: refusal });
+    }
+    if (causes.length > 0) throw invalid(resource.kind, resource.group, name, causes);
+  }
+
+  function requireNamespace(resource: ResourceType, namespace: string, name: string): void {
+    if (!resource.namespaced) return;
+    const ns = find(namespaceType, "", namespace);
+    if (!ns) throw notFound("namespaces", "", namespace);
+    if (meta(ns).deletionTimestamp !== undefined) {
+      throw new KubeStatusError(
+        403,
+        "Forbidden",
+        `${qualifiedResource(resource.plural, resource.group)} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        { name, group: resource.group, kind: resource.plural },
+      );
+    }
+  }
+
+  /** Keeps what a client cannot write: system metadata, and status or everything but status per subresource. */
+  function carryOver(resource: ResourceType, before: JsonObject | undefined, candidate: JsonObject, subresource: Subresource): JsonObject {
+    let object = candidate;
+    if (subresource === "status") {
+      object = structuredClone(before!);
+      if (candidate.status === undefined) delete object.status;
+      else object.status = structuredClone(candidate.status);
+      return object;
+    }
+    if (resource.statusSubresource) {
+      if (before?.status === undefined) delete object.status;
+      else object.status = structuredClone(before.status);
+    }
+    const metadata = meta(object);
+    for (const field of ["uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds", "resourceVersion", "managedFields"]) {
+      const value = before ? meta(before)[field] : undefined;
+      if (value === undefined) delete metadata[field];
+      else metadata[field] = structuredClone(value);
+    }
+    return object;
+  }
+
+  /** Everything but metadata (and status, when a subresource holds it) counts for `generation`. */
+  function specOf(resource: ResourceType, object: JsonObject): JsonObject {
+    const { metadata: _m, status, ...rest } = object;
+    return resource.statusSubresource || resource.kind === "Namespace" ? rest : { ...rest, ...(status === undefined ? {} : { status }) };
+  }
+
+  function publish(resource: ResourceType, type: "ADDED" | "MODIFIED" | "DELETED", object: JsonObject, previous?: JsonObject): void {
+    hub.publish({ resource, type, object: structuredClone(object), ...(previous ? { previous } : {}), revision });
+  }
+
+  function remove(resource: ResourceType, object: JsonObject): void {
+    const metadata = meta(object);
+    table(resource).delete(key(str(metadata.namespace) ?? "", str(metadata.name)!));
+    revision++;
+    const gone = structuredClone(object);
+    meta(gone).resourceVersion = String(revision);
+    publish(resource, "DELETED", gone, object);
+    const namespace = str(metadata.namespace);
+    if (namespace) finishNamespace(namespace);
+    if (resource === namespaceType) finishNamespace(str(metadata.name)!);
+  }
+
+  /** A terminating namespace goes once nothing lives in it and its finalizers are done. */
+  function finishNamespace(name: string): void {
+    const ns = find(namespaceType, "", name);
+    if (!ns || meta(ns).deletionTimestamp === undefined || ((meta(ns).finalizers as string[] | undefined) ?? []).length > 0) return;
+    for (const [resource, objects] of tables) {
+      if (!resource.namespaced) continue;
+      for (const object of objects.values()) if (meta(object).namespace === name) return;
+    }
+    remove(namespaceType, ns);
+  }
+
+  /** Stores a write; a write that changes nothing keeps the resourceVersion and notifies no one. */
+  function commit(resource: ResourceType, before: JsonObject | undefined, after: JsonObject): JsonObject {
+    validate(resource, after, before);
+    const metadata = meta(after);
+    const name = str(metadata.name)!;
+    const namespace = str(metadata.namespace) ?? "";
+    if (before) {
+      if (jsonEqual(before, after)) return structuredClone(before);
+      const finalizers = (metadata.finalizers as string[] | undefined) ?? [];
+      if (metadata.deletionTimestamp !== undefined && finalizers.length === 0) {
+        remove(resource, after);
+        return after;
+      }
+      if (!jsonEqual(specOf(resource, before), specOf(resource, after))) metadata.generation = Number(meta(before).generation ?? 0) + 1;
+    } else {
+      requireNamespace(resource, namespace, name);
+      metadata.uid = randomUUID();
+      metadata.creationTimestamp = timestamp();
+      metadata.generation = 1;
+      if (resource === namespaceType) after.status = { phase: "Active" };
+    }
+    revision++;
+    metadata.resourceVersion = String(revision);
+    table(resource).set(key(namespace, name), after);
+    publish(resource, before ? "MODIFIED" : "ADDED", after, before);
+    return structuredClone(after);
+  }
+
+  function update(resource: ResourceType, namespace: string, name: string, body: JsonObject, manager: string, subresource: Subresource): JsonObject {
+    const before = find(resource, namespace, name);
+    if (!before) throw notFound(resource.plural, resource.group, name);
+    const candidate = identity(resource, namespace, name, body);
+    const expected = meta(candidate).resourceVersion;
+    if (expected !== undefined && expected !== meta(before).resourceVersion) throw staleResourceVersion(resource.plural, resource.group, name);
+    const after = carryOver(resource, before, candidate, subresource);
+    return commit(resource, before, recordUpdate({ before, after, manager, subresource, now: timestamp() }));
+  }
+
+  return {
+    get revision() {
+      return revision;
+    },
+    find: (resource, namespace, name) => {
+      const object = find(resource, namespace, name);
+      return object && structuredClone(object);
+    },
+    get,
+
+    list(resource, namespace, selector, page) {
+      const items = [...table(resource).values()]
+        .filter((o) => namespace === undefined || !resource.namespaced || meta(o).namespace === namespace)
+        .filter((o) => selector.matches(meta(o).labels as Record<string, string> | undefined))
+        .map((o) => [key(str(meta(o).namespace) ?? "", str(meta(o).name)!), o] as const)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const after = page?.continue ? Buffer.from(page.continue, "base64url").toString("utf8") : undefined;
+      const rest = after === undefined ? items : items.filter(([k]) => k > after);
+      const limit = page?.limit && page.limit > 0 ? page.limit : rest.length;
+      const chosen = rest.slice(0, limit);
+      const more = rest.length > chosen.length;
+      return {
+        items: chosen.map(([, o]) => structuredClone(o)),
+        resourceVersion: String(revision),
+        ...(more ? { continue: Buffer.from(chosen.at(-1)![0], "utf8").toString("base64url") } : {}),
+      };
+    },
+
+    create(resource, namespace, body, manager) {
+      const candidate = identity(resource, namespace, undefined, body);
+      const name = str(meta(candidate).name) ?? "";
+      if (name && find(resource, namespace, name)) throw alreadyExists(resource.plural, resource.group, name);
+      const after = carryOver(resource, undefined, candidate, "");
+      return commit(resource, undefined, recordUpdate({ before: undefined, after, manager, subresource: "", now: timestamp() }));
+    },
+
+    update,
+
+    patch(resource, namespace, name, type, body, { manager, force, subresource }) {
+      const before = find(resource, namespace, name);
+      if (type === "apply") {
+        if (!manager) throw badRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
+        if (subresource === "status") throw badRequest("the double does not serve apply on the status subresource");
+        const applied = identity(resource, namespace, name, body);
+        if (!str(applied.apiVersion) || !str(applied.kind)) throw badRequest("apiVersion and kind are required");
+        if (resource.statusSubresource) delete applied.status;
+        const merged = serverSideApply({ live: before, applied, manager, force, now: timestamp() });
+        // serverSideApply computed the ownership that carryOver would put back to what it was.
+        const ownership = meta(merged).managedFields;
+        const after = carryOver(resource, before, merged, "");
+        if (ownership === undefined) delete meta(after).managedFields;
+        else meta(after).managedFields = ownership;
+        return { object: commit(resource, before, after), created: !before };
+      }
+      if (!before) throw notFound(resource.plural, resource.group, name);
+      const patched = type === "json" ? jsonPatch(structuredClone(before), body as never) : mergePatch(structuredClone(before), body as never);
+      if (!isJsonObject(patched)) throw badRequest("the patch does not leave an object");
+      // A patch that names a resourceVersion is a precondition, as in the API server.
+      const patchVersion = isJsonObject(body) && isJsonObject(body.metadata) ? body.metadata.resourceVersion : undefined;
+      if (patchVersion === undefined) meta(patched).resourceVersion = meta(before).resourceVersion!;
+      return { object: update(resource, namespace, name, patched, manager, subresource), created: false };
+    },
+
+    delete(resource, namespace, name, preconditions) {
+      const before = find(resource, namespace, name);
+      if (!before) throw notFound(resource.plural, resource.group, name);
+      if (
+        (preconditions?.resourceVersion !== undefined && preconditions.resourceVersion !== meta(before).resourceVersion) ||
+        (preconditions?.uid !== undefined && preconditions.uid !== meta(before).uid)
+      ) {
+        throw new KubeStatusError(409, "Conflict", `Operation cannot be fulfilled on ${qualifiedResource(resource.plural, resource.group)} "${name}": Precondition failed`);
+      }
+      const finalizers = (meta(before).finalizers as string[] | undefined) ?? [];
+      if (resource === namespaceType) {
+        if (meta(before).deletionTimestamp === undefined) {
+          const terminating = structuredClone(before);
+          meta(terminating).deletionTimestamp = timestamp();
+          terminating.status = { phase: "Terminating" };
+          revision++;
+          meta(terminating).resourceVersion = String(revision);
+          table(resource).set(key("", name), terminating);
+          publish(resource, "MODIFIED", terminating, before);
+          // The namespace controller's work: everything in it is deleted (finalizers still hold what they hold).
+          for (const [type, objects] of tables) {
+            if (!type.namespaced) continue;
+            for (const object of [...objects.values()]) if (meta(object).namespace === name) this.delete(type, name, str(meta(object).name)!);
+          }
+        }
+        finishNamespace(name);
+        return find(resource, "", name) && structuredClone(find(resource, "", name)!);
+      }
+      if (finalizers.length === 0) {
+        remove(resource, before);
+        return undefined;
+      }
+      if (meta(before).deletionTimestamp !== undefined) return structuredClone(before);
+      const marked = structuredClone(before);
+      meta(marked).deletionTimestamp = timestamp();
+      meta(marked).deletionGracePeriodSeconds = 0;
+      revision++;
+      meta(marked).resourceVersion = String(revision);
+      table(resource).set(key(namespace, name), marked);
+      publish(resource, "MODIFIED", marked, before);
+      return structuredClone(marked);
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/** One REST resource the double serves, with the facts discovery publishes about it. */
+export interface ResourceType {
+  /** "" for the core group. */
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+  /** Whether `status` is written only through `/status` (and ignored on the main resource). */
+  readonly statusSubresource: boolean;
+  /** Extra subresources served besides status, e.g. "log" for pods. */
+  readonly subresources?: readonly string[];
+}
+
+export const allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] as const;
+
+const core = (kind: string, plural: string, namespaced: boolean, statusSubresource: boolean, subresources?: string[]): ResourceType => ({
+  group: "",
+  version: "v1",
+  kind,
+  plural,
+  namespaced,
+  statusSubresource,
+  ...(subresources ? { subresources } : {}),
+});
+
+const grouped = (group: string, version: string, kind: string, plural: string, statusSubresource: boolean, namespaced = true): ResourceType => ({
+  group,
+  version,
+  kind,
+  plural,
+  namespaced,
+  statusSubresource,
+});
+
+/**
+ * What the agent applies and watches. Argo's Workflow CRD has no status subresource (its controller
+ * writes the whole object), unlike the Gateway API and Envoy Gateway kinds.
+ */
+export const defaultResourceTypes: readonly ResourceType[] = [
+  core("Namespace", "namespaces", false, true),
+  core("Service", "services", true, true),
+  core("ConfigMap", "configmaps", true, false),
+  core("Secret", "secrets", true, false),
+  core("Pod", "pods", true, true, ["log"]),
+  core("ServiceAccount", "serviceaccounts", true, false),
+  grouped("apps", "v1", "Deployment", "deployments", true),
+  grouped("batch", "v1", "CronJob", "cronjobs", true),
+  grouped("batch", "v1", "Job", "jobs", true),
+  grouped("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", false),
+  grouped("cilium.io", "v2", "CiliumNetworkPolicy", "ciliumnetworkpolicies", true),
+  grouped("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes", true),
+  grouped("gateway.networking.k8s.io", "v1", "GRPCRoute", "grpcroutes", true),
+  grouped("gateway.envoyproxy.io", "v1alpha1", "SecurityPolicy", "securitypolicies", true),
+  grouped("gateway.envoyproxy.io", "v1alpha1", "BackendTrafficPolicy", "backendtrafficpolicies", true),
+  grouped("gateway.envoyproxy.io", "v1alpha1", "ClientTrafficPolicy", "clienttrafficpolicies", true),
+  grouped("gateway.envoyproxy.io", "v1alpha1", "HTTPRouteFilter", "httproutefilters", false),
+  grouped("secrets-store.csi.x-k8s.io", "v1", "SecretProviderClass", "secretproviderclasses", true),
+  grouped("argoproj.io", "v1alpha1", "Workflow", "workflows", false),
+  grouped("argoproj.io", "v1alpha1", "ClusterWorkflowTemplate", "clusterworkflowtemplates", false, false),
+  grouped("rbac.authorization.k8s.io", "v1", "Role", "roles", false),
+  grouped("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", false),
+];
+
+export function apiVersionOf(type: ResourceType): string {
+  return type.group ? `${type.group}/${type.version}` : type.version;
+}
+
+/** The resource types, looked up the ways requests name them. */
+export interface ResourceCatalog {
+  readonly types: readonly ResourceType[];
+  byPlural(group: string, version: string, plural: string): ResourceType | undefined;
+  byKind(apiVersion: string, kind: string): ResourceType | undefined;
+}
+
+export function createResourceCatalog(types: readonly ResourceType[] = defaultResourceTypes): ResourceCatalog {
+  return {
+    types,
+    byPlural: (group, version, plural) => types.find((t) => t.group === group && t.version === version && t.plural === plural),
+    byKind: (apiVersion, kind) => types.find((t) => apiVersionOf(t) === apiVersion && t.kind === kind),
+  };
+}

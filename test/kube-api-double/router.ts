@@ -1,0 +1,270 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { parse as parseYaml } from "yaml";
+import { isJsonObject, type JsonObject } from "../../src/model/json.js";
+import { parseLabelSelector, type LabelSelector } from "../../src/model/label-selector.js";
+import { discoveryDocument } from "./discovery.js";
+import { badRequest, isKubeStatusError, KubeStatusError } from "./kube-status.js";
+import type { ObjectStore, PatchType, Subresource } from "./object-store.js";
+import type { PodLogs } from "./pod-logs.js";
+import { apiVersionOf, type ResourceCatalog, type ResourceType } from "./resource-catalog.js";
+import type { WatchHub } from "./watch-hub.js";
+
+/** What a request asked for, as the double logs it (tests assert on writes, e.g. none on a no-change resync). */
+export interface RequestRecord {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+  readonly contentType: string;
+}
+
+export interface RouterDeps {
+  readonly catalog: ResourceCatalog;
+  readonly store: ObjectStore;
+  readonly hub: WatchHub;
+  readonly logs: PodLogs;
+  /** When set, every request needs `Authorization: Bearer <token>`. */
+  readonly token?: string;
+  /** Called first; an error it returns is the response (fault injection). */
+  readonly intercept: (request: RequestRecord) => KubeStatusError | undefined;
+}
+
+interface Target {
+  readonly resource: ResourceType;
+  /** Undefined for a cluster-wide collection of a namespaced resource. */
+  readonly namespace: string | undefined;
+  readonly name?: string;
+  readonly subresource?: string;
+}
+
+const patchTypes: Record<string, PatchType> = {
+  "application/apply-patch+yaml": "apply",
+  "application/merge-patch+json": "merge",
+  "application/strategic-merge-patch+json": "merge",
+  "application/json-patch+json": "json",
+};
+
+/** The Kubernetes REST protocol over the store: paths, verbs, query parameters, bodies, Status errors, watch streams. */
+export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { catalog, store, logs } = deps;
+
+  function target(segments: readonly string[]): Target | undefined {
+    let group: string;
+    let version: string;
+    let rest: readonly string[];
+    if (segments[0] === "api" && segments.length >= 3) [group, version, rest] = ["", segments[1]!, segments.slice(2)];
+    else if (segments[0] === "apis" && segments.length >= 4) [group, version, rest] = [segments[1]!, segments[2]!, segments.slice(3)];
+    else return undefined;
+    const lookup = (plural: string) => {
+      const resource = catalog.byPlural(group, version, plural);
+      if (!resource) throw new KubeStatusError(404, "NotFound", `the server could not find the requested resource (${plural}${group ? `.${group}` : ""})`);
+      return resource;
+    };
+    const namespacedPath = rest[0] === "namespaces" && rest.length >= 3 && !(group === "" && ["status", "finalize"].includes(rest[2]!) && rest.length === 3);
+    if (namespacedPath) {
+      const resource = lookup(rest[2]!);
+      if (!resource.namespaced) throw new KubeStatusError(404, "NotFound", `${resource.plural} is not namespaced`);
+      return { resource, namespace: rest[1]!, ...(rest[3] ? { name: rest[3] } : {}), ...(rest[4] ? { subresource: rest[4] } : {}) };
+    }
+    const resource = lookup(rest[0]!);
+    return { resource, namespace: resource.namespaced ? undefined : "", ...(rest[1] ? { name: rest[1] } : {}), ...(rest[2] ? { subresource: rest[2] } : {}) };
+  }
+
+  function send(res: ServerResponse, code: number, body: JsonObject): void {
+    const text = JSON.stringify(body);
+    res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  async function readBody(req: IncomingMessage, contentType: string): Promise<unknown> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString("utf8");
+    if (!text.trim()) return undefined;
+    try {
+      return contentType === "application/apply-patch+yaml" ? parseYaml(text) : JSON.parse(text);
+    } catch (err) {
+      throw badRequest(`the request body is not ${contentType === "application/apply-patch+yaml" ? "YAML" : "JSON"}: ${(err as Error).message}`);
+    }
+  }
+
+  function selectorOf(query: URLSearchParams): LabelSelector {
+    try {
+      return parseLabelSelector(query.get("labelSelector") ?? undefined);
+    } catch (err) {
+      throw badRequest(`unable to parse requirement: ${(err as Error).message}`);
+    }
+  }
+
+  function listOf(t: Target, query: URLSearchParams): JsonObject {
+    const limit = query.get("limit");
+    const page = { ...(limit ? { limit: Number(limit) } : {}), ...(query.get("continue") ? { continue: query.get("continue")! } : {}) };
+    const result = store.list(t.resource, t.namespace, selectorOf(query), page);
+    return {
+      apiVersion: apiVersionOf(t.resource),
+      kind: `${t.resource.kind}List`,
+      metadata: { resourceVersion: result.resourceVersion, ...(result.continue ? { continue: result.continue } : {}) },
+      items: result.items,
+    };
+  }
+
+  function watch(req: IncomingMessage, res: ServerResponse, t: Target, query: URLSearchParams): void {
+    const selector = selectorOf(query);
+    const version = query.get("resourceVersion") ?? "";
+    const fromRevision = version === "" || version === "0" ? undefined : Number(version);
+    if (fromRevision !== undefined && !Number.isInteger(fromRevision)) throw badRequest(`resourceVersion: Invalid value: "${version}"`);
+    res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
+    // A client's request resolves on the headers; a quiet watch must not hold them back.
+    res.flushHeaders();
+    let open = true;
+    let handle: { cancel(): void } | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const write = (event: JsonObject) => {
+      if (open) res.write(`${JSON.stringify(event)}\n`);
+    };
+    const end = () => {
+      if (!open) return;
+      open = false;
+      clearTimeout(timer);
+      handle?.cancel();
+      res.end();
+    };
+    // No resourceVersion: the current state first, as synthetic ADDED events.
+    if (fromRevision === undefined) for (const object of store.list(t.resource, t.namespace, selector).items) write({ type: "ADDED", object });
+    try {
+      handle = deps.hub.watch({
+        resource: t.resource,
+        ...(t.namespace !== undefined ? { namespace: t.namespace } : {}),
+        selector,
+        fromRevision: fromRevision ?? store.revision,
+        allowBookmarks: query.get("allowWatchBookmarks") === "true" || query.get("allowWatchBookmarks") === "1",
+        write,
+        end,
+      });
+    } catch (err) {
+      // As the API server does: a watch that cannot resume is a 200 stream with one ERROR event.
+      if (!isKubeStatusError(err)) throw err;
+      write({ type: "ERROR", object: err.toStatus() });
+      end();
+      return;
+    }
+    const timeoutSeconds = Number(query.get("timeoutSeconds") ?? 0);
+    if (timeoutSeconds > 0) timer = setTimeout(end, timeoutSeconds * 1000);
+    req.on("close", end);
+    res.on("close", end);
+  }
+
+  function podLog(req: IncomingMessage, res: ServerResponse, t: Target, query: URLSearchParams): void {
+    const pod = store.get(t.resource, t.namespace!, t.name!);
+    const containers = ((pod.spec as { containers?: { name?: string }[] } | undefined)?.containers ?? []).map((c) => c.name ?? "");
+    const container = query.get("container") ?? (containers.length === 1 ? containers[0]! : "");
+    if (!container) throw badRequest(`a container name must be specified for pod ${t.name}, choose one of: [${containers.join(" ")}]`);
+    if (!containers.includes(container)) throw badRequest(`container ${container} is not valid for pod ${t.name}`);
+    res.writeHead(200, { "content-type": "text/plain", "transfer-encoding": "chunked" });
+    res.flushHeaders();
+    if (query.get("follow") !== "true") {
+      res.end(logs.read(t.namespace!, t.name!, container));
+      return;
+    }
+    const cancel = logs.follow(t.namespace!, t.name!, container, (text) => res.write(text), () => res.end());
+    req.on("close", cancel);
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://double");
+    const query = url.searchParams;
+    const method = req.method ?? "GET";
+    const contentType = (req.headers["content-type"] ?? "").split(";")[0]!.trim();
+    const refused = deps.intercept({ method, path: url.pathname, query: Object.fromEntries(query), contentType });
+    if (refused) throw refused;
+    if (deps.token !== undefined && req.headers.authorization !== `Bearer ${deps.token}`) throw new KubeStatusError(401, "Unauthorized", "Unauthorized");
+    const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    if (method === "GET" && segments.length === 1 && segments[0] === "version") {
+      return send(res, 200, { major: "1", minor: "31", gitVersion: "v1.31.0-kube-api-double", platform: "linux/amd64" });
+    }
+    const discovery = method === "GET" ? discoveryDocument(catalog, segments) : undefined;
+    if (discovery) return send(res, 200, discovery);
+    const t = target(segments);
+    if (!t) throw new KubeStatusError(404, "NotFound", "the server could not find the requested resource");
+    const manager = query.get("fieldManager") ?? (req.headers["user-agent"] ?? "unknown").split("/")[0]!;
+    const subresource = t.subresource ?? "";
+    const served = subresource === "status" ? t.resource.statusSubresource : (t.resource.subresources ?? []).includes(subresource);
+    if (subresource && !served) {
+      throw new KubeStatusError(404, "NotFound", `the server could not find the requested resource (${t.resource.plural}/${subresource})`);
+    }
+
+    if (t.name === undefined) {
+      if (method === "GET") {
+        const watching = query.get("watch") === "true" || query.get("watch") === "1";
+        if (watching) return watch(req, res, t, query);
+        return send(res, 200, listOf(t, query));
+      }
+      if (method === "POST") {
+        if (t.namespace === undefined) throw new KubeStatusError(405, "MethodNotAllowed", "create needs a namespace in the path");
+        const body = await readBody(req, contentType);
+        if (!isJsonObject(body)) throw badRequest("the request body is not an object");
+        return send(res, 201, store.create(t.resource, t.namespace, body, manager));
+      }
+      if (method === "DELETE") {
+        for (const item of store.list(t.resource, t.namespace, selectorOf(query)).items) {
+          const meta = item.metadata as { namespace?: string; name: string };
+          store.delete(t.resource, meta.namespace ?? "", meta.name);
+        }
+        return send(res, 200, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success" });
+      }
+      throw new KubeStatusError(405, "MethodNotAllowed", `${method} is not allowed on a collection`);
+    }
+
+    const namespace = t.namespace ?? "";
+    if (subresource === "log") {
+      if (method !== "GET") throw new KubeStatusError(405, "MethodNotAllowed", "logs are read-only");
+      return podLog(req, res, t, query);
+    }
+    const sub = subresource as Subresource;
+    switch (method) {
+      case "GET":
+        return send(res, 200, store.get(t.resource, namespace, t.name));
+      case "PUT": {
+        const body = await readBody(req, contentType);
+        if (!isJsonObject(body)) throw badRequest("the request body is not an object");
+        return send(res, 200, store.update(t.resource, namespace, t.name, body, manager, sub));
+      }
+      case "PATCH": {
+        const type = patchTypes[contentType];
+        if (!type) throw new KubeStatusError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${Object.keys(patchTypes).join(", ")}`);
+        const body = await readBody(req, contentType);
+        if (type === "apply" && !query.get("fieldManager")) {
+          throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+        }
+        const { object, created } = store.patch(t.resource, namespace, t.name, type, body, { manager, force: query.get("force") === "true", subresource: sub });
+        return send(res, created ? 201 : 200, object);
+      }
+      case "DELETE": {
+        const body = await readBody(req, contentType);
+        const preconditions = isJsonObject(body) && isJsonObject(body.preconditions) ? (body.preconditions as { resourceVersion?: string; uid?: string }) : undefined;
+        const left = store.delete(t.resource, namespace, t.name, preconditions);
+        if (left) return send(res, 200, left);
+        return send(res, 200, {
+          kind: "Status",
+          apiVersion: "v1",
+          metadata: {},
+          status: "Success",
+          details: { name: t.name, group: t.resource.group, kind: t.resource.plural },
+        });
+      }
+      default:
+        throw new KubeStatusError(405, "MethodNotAllowed", `${method} is not allowed`);
+    }
+  }
+
+  return (req, res) => {
+    serve(req, res).catch((err: unknown) => {
+      const status = isKubeStatusError(err) ? err : new KubeStatusError(500, "InternalError", `Internal error occurred: ${(err as Error).message}`);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      send(res, status.code, status.toStatus());
+    });
+  };
+}
+

@@ -1,0 +1,127 @@
+import type { JsonObject } from "../../src/model/json.js";
+import type { LabelSelector } from "../../src/model/label-selector.js";
+import { gone } from "./kube-status.js";
+import { apiVersionOf, type ResourceType } from "./resource-catalog.js";
+
+export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
+
+/** A change the store made, at the revision it made it. */
+export interface StoredEvent {
+  readonly resource: ResourceType;
+  readonly type: WatchEventType;
+  readonly object: JsonObject;
+  /** The object before the change (MODIFIED and DELETED), to tell selector transitions. */
+  readonly previous?: JsonObject;
+  readonly revision: number;
+}
+
+export interface WatchRequest {
+  readonly resource: ResourceType;
+  /** Undefined watches every namespace. */
+  readonly namespace?: string;
+  readonly selector: LabelSelector;
+  /** Replays the changes after this revision; undefined starts now. */
+  readonly fromRevision?: number;
+  readonly allowBookmarks: boolean;
+  /** One watch event, `{type, object}`. */
+  write(event: JsonObject): void;
+  end(): void;
+}
+
+export interface Watch {
+  cancel(): void;
+}
+
+/**
+ * Fans the store's changes out to open watches, keeps the history a watch can resume from, and
+ * forgets it on `compact` (after which resuming from an older revision is 410 Gone, as after etcd
+ * compaction).
+ */
+export interface WatchHub {
+  publish(event: StoredEvent): void;
+  /** Throws 410 Gone when `fromRevision` is older than the retained history. */
+  watch(request: WatchRequest): Watch;
+  /** Drops the history up to `revision`. */
+  compact(revision: number): void;
+  /** Sends a BOOKMARK at `revision` to every watch that allows them. */
+  bookmark(revision: number): void;
+  /** Ends every open watch, as an API server restart would. */
+  closeAll(): void;
+  readonly openWatches: number;
+}
+
+const labelsOf = (object: JsonObject | undefined) =>
+  (object?.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {};
+const namespaceOf = (object: JsonObject) => (object.metadata as { namespace?: string }).namespace ?? "";
+
+export function createWatchHub(): WatchHub {
+  const history: StoredEvent[] = [];
+  const watches = new Set<WatchRequest>();
+  let compactedThrough = 0;
+
+  /** What a watch sees of an event: selector transitions become ADDED or DELETED, as in the API server. */
+  function eventFor(request: WatchRequest, event: StoredEvent): JsonObject | undefined {
+    if (event.resource !== request.resource) return undefined;
+    if (request.namespace !== undefined && namespaceOf(event.object) !== request.namespace) return undefined;
+    const now = request.selector.matches(labelsOf(event.object));
+    const before = event.previous !== undefined && request.selector.matches(labelsOf(event.previous));
+    if (event.type === "MODIFIED") {
+      if (now && !before) return { type: "ADDED", object: event.object };
+      if (!now && before) return { type: "DELETED", object: event.object };
+      return now ? { type: "MODIFIED", object: event.object } : undefined;
+    }
+    return now ? { type: event.type, object: event.object } : undefined;
+  }
+
+  return {
+    publish(event) {
+      history.push(event);
+      for (const request of watches) {
+        const out = eventFor(request, event);
+        if (out) request.write(out);
+      }
+    },
+
+    watch(request) {
+      if (request.fromRevision !== undefined) {
+        if (request.fromRevision < compactedThrough) {
+          throw gone(`too old resource version: ${request.fromRevision} (${compactedThrough})`);
+        }
+        for (const event of history) {
+          if (event.revision <= request.fromRevision) continue;
+          const out = eventFor(request, event);
+          if (out) request.write(out);
+        }
+      }
+      watches.add(request);
+      return { cancel: () => void watches.delete(request) };
+    },
+
+    compact(revision) {
+      compactedThrough = revision;
+      const firstKept = history.findIndex((e) => e.revision > revision);
+      history.splice(0, firstKept < 0 ? history.length : firstKept);
+    },
+
+    bookmark(revision) {
+      for (const request of watches) {
+        if (!request.allowBookmarks) continue;
+        request.write({
+          type: "BOOKMARK",
+          object: { apiVersion: apiVersionOf(request.resource), kind: request.resource.kind, metadata: { resourceVersion: String(revision) } },
+        });
+      }
+    },
+
+    closeAll() {
+      for (const request of [...watches]) {
+        watches.delete(request);
+        request.end();
+      }
+    },
+
+    get openWatches() {
+      return watches.size;
+    },
+  };
+}
