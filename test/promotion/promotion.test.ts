@@ -106,6 +106,21 @@ spec:
     const failed = await phaseOf("sneaky", "Failed");
     expect(failed.status?.conditions.find((c) => c.type === "Failed")).toMatchObject({ status: "True", reason: "PathNotAllowed", message: expect.stringContaining("allowed targets from \"development\": staging") });
     expect(await bindingIn("greeter", "production")).toBeUndefined();
+
+    // Nor can a promotion written past the service name an artifact its source does not run.
+    await platform.apply(`apiVersion: openchoreo.dev/v1alpha1
+kind: Promotion
+metadata:
+  name: untested
+spec:
+  owner: {projectName: default, componentName: greeter}
+  sourceEnvironment: development
+  targetEnvironment: staging
+  artifactName: greeter-00000000
+`);
+    const untested = await phaseOf("untested", "Failed");
+    expect(untested.status?.conditions.find((c) => c.type === "Failed")?.reason).toBe("ArtifactNotInSource");
+    expect(await bindingIn("greeter", "staging")).toBeUndefined();
   });
 
   it("answers InvalidArgument naming missing fields, and writes nothing", async () => {

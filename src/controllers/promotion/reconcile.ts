@@ -200,7 +200,12 @@ async function pin(client: Client, schema: DescMessage, promotion: Promotion, co
     if (!isReady(sourceBinding as { status?: { conditions?: [] } })) {
       return { reason: "SourceNotReady", message: `binding "${sourceBinding.metadata?.name}" of environment "${spec.sourceEnvironment}" is not Ready: only a tested artifact is promoted` };
     }
-    artifactName ||= (sourceBinding.spec as { artifactName?: string } | undefined)?.artifactName ?? "";
+    const tested = (sourceBinding.spec as { artifactName?: string } | undefined)?.artifactName ?? "";
+    // Only what the source runs was tested there: a named artifact must be that one.
+    if (artifactName && artifactName !== tested) {
+      return { reason: "ArtifactNotInSource", message: `environment "${spec.sourceEnvironment}" runs artifact "${tested}", not "${artifactName}": only a tested artifact is promoted` };
+    }
+    artifactName = tested;
   } else {
     const promotions = await client.list(PromotionSchema, { namespace });
     const targetBinding = await findBinding(client, schema, namespace, componentName, spec.targetEnvironment ?? "");
