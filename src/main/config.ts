@@ -30,6 +30,10 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** The plane agents' streams (PlaneAgentService). */
   readonly agent: AgentConfig;
+  /** Run the agents of the `local`-driver planes (the embedded `default` planes) as child processes. */
+  readonly embeddedAgents: boolean;
+  /** Whether those agents simulate workloads (available shortly after apply, marked Simulated). */
+  readonly agentSimulation: boolean;
 }
 
 /** What the control plane tells plane agents in its Welcome, and how long it waits on a silent one. */
@@ -92,6 +96,16 @@ function wholeNumber(min: number, max: number, fallback: number) {
 
 const optionalString = z.preprocess(unsetIfEmpty, z.string().optional());
 
+/** A switch that is on unless set to 0. */
+const onOff = (what: string) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z
+      .enum(["0", "1"], { error: `must be 1 (${what}, the default) or 0` })
+      .optional()
+      .transform((v) => v !== "0"),
+  );
+
 const schema = z.object({
   CHOREO_HOST: optionalString.transform((v) => v ?? "127.0.0.1"),
   CHOREO_PORT: wholeNumber(0, 65535, 8080),
@@ -113,6 +127,8 @@ const schema = z.object({
       .transform((v) => v === "1"),
   ),
   CHOREO_ROLES_FILE: optionalString,
+  CHOREO_EMBEDDED_AGENTS: onOff("run the embedded planes' agents"),
+  CHOREO_AGENT_SIMULATION: onOff("simulate workloads in the embedded planes"),
   CHOREO_PROMOTION_TTL: optionalString.transform((raw, ctx) => {
     if (raw === undefined) return 24 * 3_600_000;
     const ms = parseDuration(raw);
@@ -183,6 +199,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
         : undefined,
     logLevel: v.CHOREO_LOG_LEVEL,
     insecureIdentity: v.CHOREO_INSECURE_IDENTITY,
+    embeddedAgents: v.CHOREO_EMBEDDED_AGENTS,
+    agentSimulation: v.CHOREO_AGENT_SIMULATION,
     roles: v.CHOREO_ROLES_FILE === undefined ? {} : readRoles(path.resolve(cwd, v.CHOREO_ROLES_FILE)),
     promotionTtlMs: v.CHOREO_PROMOTION_TTL,
     maxMessageBytes: v.CHOREO_MAX_MESSAGE_BYTES,

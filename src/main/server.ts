@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   // under tsx, and a typo in a variable should be reported at once.
   const { startServer } = await import("./start-server.js");
   const { startControlPlane } = await import("./control-plane.js");
+  const { startEmbeddedAgents, loopbackUrl } = await import("./embedded-agents.js");
   // The store first: it takes the data-directory lock, so a second server fails before it binds a port.
   const plane = await startControlPlane(config, { logger, metrics });
   const server = await startServer(config, { logger, metrics, resources: plane }).catch(async (err: unknown) => {
@@ -42,6 +43,14 @@ async function main(): Promise<void> {
     if (isConfigError(err)) failConfig(err);
     throw err;
   });
+
+  // The embedded planes' agents dial this server like any remote agent would, once it listens.
+  const agents = config.embeddedAgents
+    ? await startEmbeddedAgents(
+        { dataDir: config.dataDir, serverUrl: loopbackUrl(server.url, config), simulate: config.agentSimulation, trustedCertFile: config.tls?.certFile },
+        { store: plane.store, credentials: plane.planes.credentials, logger },
+      )
+    : undefined;
 
   // Installed before the banner, so that whoever waits for it can signal the server at once.
   let stopping = false;
@@ -56,7 +65,7 @@ async function main(): Promise<void> {
       logger.error("shutdown did not finish in time");
       process.exit(1);
     }, config.shutdownGraceMs + 1000).unref();
-    server.close().then(() => plane.close()).then(
+    (agents?.stop() ?? Promise.resolve()).then(() => server.close()).then(() => plane.close()).then(
       () => {
         logger.info("stopped");
         process.exit(0);
@@ -77,6 +86,9 @@ async function main(): Promise<void> {
       "choreo: serving the resource model: ResourceService and the Organization, Project, Environment, DataPlane, BuildPlane, DeploymentPipeline and Component services; PromotionService",
       "choreo: serving PlaneAgentService (plane agents' streams) and plane registration; not implemented yet (it answers Unimplemented): BuildService",
       `choreo: data directory ${config.dataDir} (SQLite)${plane.created.length ? `; created ${plane.created.join(", ")}` : ""}`,
+      agents?.planes.length
+        ? `choreo: started the agents of ${agents.planes.map((p) => `${p.kind} ${p.namespace}/${p.name}`).join(", ")} (local driver${config.agentSimulation ? ", simulated workloads" : ""})`
+        : "choreo: no embedded plane agents (CHOREO_EMBEDDED_AGENTS=0 or no local-driver plane)",
       "",
     ].join("\n"),
   );

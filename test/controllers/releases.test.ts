@@ -189,11 +189,8 @@ spec: {apiName: orders-api, apiClassName: default, environmentName: development}
     const binding = await until("APIBinding", "orders-api-development", (c) => c?.status === "True", "Ready");
     expect(condition(binding, "Rendered")?.status).toBe("True");
     expect(kinds(await get("Release", "orders-api-development"))).toContain("HTTPRoute");
-    const api = await eventually(async () => {
-      const a = await get("API", "orders-api");
-      return (a?.status as JsonObject | undefined)?.address && a;
-    }, "the API's address");
-    expect((api.status as JsonObject).address).toMatch(/^https:\/\/dev\.choreoapps\.localhost\//);
+    const address = await eventually(async () => ((await get("API", "orders-api"))?.status as JsonObject | undefined)?.address, "the API's address");
+    expect(address).toMatch(/^https:\/\/dev\.choreoapps\.localhost\//);
 
     // Its backend undeployed, the managed API has nothing to front: it says so.
     const backend = (await get("ServiceBinding", "orders-development"))!;
