@@ -84,7 +84,8 @@ export function createPromotionReconciler(deps: PromotionReconcilerDeps): Reconc
       ];
       if (failedPhases.has(decision.phase)) conditions.push({ type: "Failed", status: "True", reason: decision.reason, message: decision.message });
       if (decision.approval) conditions.push(decision.approval);
-      const done = finished.has(decision.phase) && !finished.has(phase);
+      // Ending, or ending differently (a project member that succeeded, then moved back).
+      const done = finished.has(decision.phase) && decision.phase !== phase;
       const fields = { ...decision.fields, phase: decision.phase, ...(done ? { completionTime: timestampFromMs(clock.now()) } : {}) };
       await writeStatus(client, PromotionSchema, promotion, conditions, clock.now(), fields);
       if (done) await events.record(promotion, decision.phase === "Succeeded" ? "Normal" : "Warning", decision.reason, decision.message);
