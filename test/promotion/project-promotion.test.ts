@@ -98,27 +98,29 @@ describe("deadlines (fake clock)", () => {
 
   it("moves back the components already promoted when a later one fails midway", async () => {
     const clock = createFakeClock();
-    // alpha's staging objects stay Progressing until released: alpha has moved, beta waits its turn.
-    let holdAlpha = true;
+    // beta's staging objects stay Progressing: alpha has succeeded, beta has moved, gamma waits its turn.
+    let holdBeta = true;
     platform = await startPromotionPlatform({
       fakeClock: clock,
       ttlMs: hour,
-      fakePlane: { health: (_object, release) => (holdAlpha && labelOf(release, "component") === "alpha" && labelOf(release, "environment") === "staging" ? "Progressing" : "Healthy") },
+      fakePlane: { health: (_object, release) => (holdBeta && labelOf(release, "component") === "beta" && labelOf(release, "environment") === "staging" ? "Progressing" : "Healthy") },
     });
-    await platform.apply(serviceComponent("alpha", "ghcr.io/acme/alpha:1.0.0") + "---\n" + serviceComponent("beta", "ghcr.io/acme/beta:1.0.0"));
-    await readyIn(platform, "alpha", "development", clock);
-    await readyIn(platform, "beta", "development", clock);
+    const names = ["alpha", "beta", "gamma"];
+    await platform.apply(names.map((n) => serviceComponent(n, `ghcr.io/acme/${n}:1.0.0`)).join("---\n"));
+    for (const name of names) await readyIn(platform, name, "development", clock);
     const { promotions } = await platform.promotions("dave").promoteProject({ projectName: "default", sourceEnvironment: "development", targetEnvironment: "staging" });
-    const midway = await phases(platform, promotions, { alpha: "Promoting", beta: "Pending" }, clock);
-    expect(readyReason(midway.get("beta"))).toBe("WaitingForGroup");
-    expect(await bindingsIn(platform, "staging")).toEqual(["alpha"]);
+    const midway = await phases(platform, promotions, { alpha: "Succeeded", beta: "Promoting", gamma: "Pending" }, clock);
+    expect(readyReason(midway.get("gamma"))).toBe("WaitingForGroup");
+    expect(await bindingsIn(platform, "staging")).toEqual(["alpha", "beta"]);
 
-    // beta's deadline passes while it waits: the group fails after alpha moved.
+    // gamma's deadline passes while it waits: the group fails after alpha and beta moved.
     clock.advance(hour);
-    holdAlpha = false;
-    const ended = await phases(platform, promotions, { alpha: "Failed", beta: "Expired" }, clock);
-    expect(readyReason(ended.get("alpha"))).toBe("GroupFailed");
-    expect(ended.get("alpha")?.status?.conditions.find((c) => c.type === "Ready")?.message).toMatch(/moved environment "staging" back to no deployment/);
+    holdBeta = false;
+    const ended = await phases(platform, promotions, { alpha: "Failed", beta: "Failed", gamma: "Expired" }, clock);
+    for (const name of ["alpha", "beta"]) {
+      expect(readyReason(ended.get(name))).toBe("GroupFailed");
+      expect(ended.get(name)?.status?.conditions.find((c) => c.type === "Ready")?.message).toMatch(/component "gamma" .* ended Expired; moved environment "staging" back to no deployment/);
+    }
     await eventually(async () => (await bindingsIn(platform!, "staging")).length === 0, "staging back to what it was");
   });
 });
