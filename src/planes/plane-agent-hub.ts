@@ -88,10 +88,29 @@ export function createPlaneAgentHub(deps: PlaneAgentHubDeps): PlaneAgentHub {
     }
   };
 
+  const verifying = new WeakSet<PlaneSession>();
+  /**
+   * Ends a session whose credential no longer accepts its token. A cache or event that says so may be
+   * older than the token (a registration a moment ago), so the store has the last word.
+   */
   const checkCredential = (session: PlaneSession, credential: PlaneCredential | undefined) => {
     if (credential && credentialAccepts(credential, session.auth.tokenSha256, clock.now())) return;
-    const reason = !credential ? "credential deleted" : credential.spec?.revoked ? "credential revoked" : "credential replaced or expired";
-    session.end(new UnauthenticatedError(`the plane credential is no longer valid (${reason})`), reason);
+    if (verifying.has(session)) return;
+    verifying.add(session);
+    const key = { namespace: session.plane.namespace, name: session.auth.credentialName };
+    void store
+      .get(PlaneCredentialSchema, key)
+      .catch((err: unknown) => {
+        if (isNotFoundError(err)) return undefined;
+        throw err;
+      })
+      .then((current) => {
+        if (current && credentialAccepts(current, session.auth.tokenSha256, clock.now())) return;
+        const reason = !current ? "credential deleted" : current.spec?.revoked ? "credential revoked" : "credential replaced or expired";
+        session.end(new UnauthenticatedError(`the plane credential is no longer valid (${reason})`), reason);
+      })
+      .catch((err: unknown) => logger.warn({ err, plane: session.plane }, "checking a plane credential failed"))
+      .finally(() => verifying.delete(session));
   };
 
   const onCredential = (event: ResourceEvent) => {
