@@ -15,7 +15,11 @@ npx choreoctl version
 # embedded organization "default".
 npx choreoctl apply -R -f ../shared/openchoreo-v0.3/samples/platform-config
 
-# A service from a pre-built image: apply it and wait until every object is Ready.
+# The configuration the greeter sample reads (a repository URL, and a token kept in a vault).
+npx choreoctl apply -f docs/samples/github-configuration-group.yaml
+
+# A service from a pre-built image: apply it and wait until every object is Ready, delivered to the
+# embedded data plane by its agent.
 npx choreoctl apply -f ../shared/openchoreo-v0.3/samples/from-image/go-greeter-service --wait --timeout 2m
 
 # Inspect it: the component, its binding per environment and its events; then the organization at a glance.

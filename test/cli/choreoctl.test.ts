@@ -113,6 +113,8 @@ describe.skipIf(!referencePresent)("choreoctl against a real server", () => {
   });
 
   it("waits for Ready with plain progress lines when not on a terminal", async () => {
+    // The sample reads a ConfigurationGroup it does not ship; the quick start applies it first too.
+    expect((await cli().run(["apply", "-f", "docs/samples/github-configuration-group.yaml"])).code).toBe(0);
     const result = await cli().run(["apply", "-f", sample("from-image/go-greeter-service"), "--wait", "--timeout", "30s"]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^component\.openchoreo\.dev\/greeter-service: Ready$/m);

@@ -31,7 +31,8 @@ describe.skipIf(!referencePresent)("the quick start", () => {
     const output = (prefix: string) => outputs[commands.findIndex((c) => c.startsWith(prefix))]!;
     expect(output("npx choreoctl version")).toMatch(/^Server: .* reachable, health SERVING/m);
     expect(output("npx choreoctl apply -R")).toMatch(/^environment\.openchoreo\.dev\/qa created$/m);
-    expect(output("npx choreoctl apply -f")).toBe(
+    expect(output("npx choreoctl apply -f docs/")).toBe("configurationgroup.openchoreo.dev/github created\n");
+    expect(output("npx choreoctl apply -f ../shared")).toBe(
       "component.openchoreo.dev/greeter-service created\nworkload.openchoreo.dev/greeter-service created\nservice.openchoreo.dev/greeter-service created\n",
     );
     expect(output("npx choreoctl get components")).toMatch(/^greeter-service\s+default\s+Service\s+True\s/m);
