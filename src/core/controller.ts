@@ -11,6 +11,7 @@ import type { Informer } from "./informer.js";
 import { requestKey, type ReconcileRequest } from "./reconcile-request.js";
 import type { Result } from "./reconciler.js";
 import type { ReconcileResult, RuntimeMetrics } from "./runtime-metrics.js";
+import { isConflictError } from "../errors/index.js";
 import { isTerminalError } from "./terminal-error.js";
 import { createWorkQueue } from "./work-queue.js";
 
@@ -77,7 +78,10 @@ export function createController(definition: ControllerDefinition, deps: Control
       } else {
         queue.addRateLimited(request);
         outcome = "error";
-        log.error({ err, retries: queue.numRequeues(request) }, "reconcile failed: retrying with backoff");
+        // A write from a stale read is routine when several writers share an object (a plane's
+        // agent session and a controller both write a Release's status): the retry reads again.
+        const level = isConflictError(err) ? "debug" : "error";
+        log[level]({ err, retries: queue.numRequeues(request) }, "reconcile failed: retrying with backoff");
       }
     } finally {
       metrics.activeWorkers(name, -1);
