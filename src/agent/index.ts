@@ -10,6 +10,8 @@ export {
   type HealthListener,
 } from "./driver.js";
 export { createLocalDriver, type LocalDriverOptions } from "./local-driver.js";
+export { createKubernetesDriver, managedKinds, releaseFieldManager, type KubernetesDriverOptions } from "./kubernetes-driver.js";
+export { loadKubeConfig } from "./kubernetes-config.js";
 export { createPlaneAgent, type PlaneAgent, type PlaneAgentOptions, type PlaneKind } from "./plane-agent.js";
 export { parseAgentArgs, agentUsage, AgentArgsError, isAgentArgsError, type AgentArgs } from "./parse-agent-args.js";
 export { createBackoff, type Backoff, type BackoffOptions } from "./backoff.js";

@@ -2,6 +2,9 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pino } from "pino";
+import { startHealthEndpoint } from "./health-endpoint.js";
+import { loadKubeConfig } from "./kubernetes-config.js";
+import { createKubernetesDriver } from "./kubernetes-driver.js";
 import { createLocalDriver } from "./local-driver.js";
 import { agentUsage, isAgentArgsError, parseAgentArgs, type AgentArgs } from "./parse-agent-args.js";
 import { createPlaneAgent } from "./plane-agent.js";
@@ -40,7 +43,16 @@ async function main(): Promise<void> {
 
   // Synchronous writes to stderr: nothing is lost at exit, and stdout stays free.
   const logger = pino({ level: args.logLevel }, pino.destination({ dest: 2, sync: true }));
-  const driver = createLocalDriver({ dir: resolve(args.dir), simulate: args.simulate, readyDelayMs: args.simulateDelayMs, logger });
+  const driver =
+    args.driver === "kubernetes"
+      ? createKubernetesDriver({
+          kubeConfig: loadKubeConfig(args.kubeconfig && resolve(args.kubeconfig)),
+          agentId: `${args.planeKind.toLowerCase()}.${args.plane}`,
+          namespace: args.inventoryNamespace ?? "openchoreo-agent",
+          logger,
+        })
+      : createLocalDriver({ dir: resolve(args.dir), simulate: args.simulate, readyDelayMs: args.simulateDelayMs, logger });
+  const health = args.healthPort === undefined ? undefined : await startHealthEndpoint(args.healthPort);
   const agent = createPlaneAgent({
     server: args.server,
     planeName: args.plane,
@@ -75,6 +87,7 @@ async function main(): Promise<void> {
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
   await agent.start();
+  health?.markReady();
 }
 
 main().catch((err: unknown) => {

@@ -24,12 +24,24 @@ describe("agent command line", () => {
     expect(parseAgentArgs([...base, "--help"])).toBe("help");
   });
 
+  it("parses the kubernetes driver's flags: no --dir needed, kubeconfig optional (in-cluster), inventory namespace defaulted", () => {
+    const kubernetes = ["--plane", "p", "--credential-file", "c", "--server", "http://x:1", "--driver", "kubernetes"];
+    expect(parseAgentArgs(kubernetes)).toMatchObject({ driver: "kubernetes", dir: "", inventoryNamespace: "openchoreo-agent" });
+    expect(parseAgentArgs(kubernetes)).not.toHaveProperty("kubeconfig");
+    expect(parseAgentArgs([...kubernetes, "--kubeconfig", "/k/config", "--inventory-namespace", "agents", "--health-port", "8081"])).toMatchObject({
+      kubeconfig: "/k/config",
+      inventoryNamespace: "agents",
+      healthPort: 8081,
+    });
+  });
+
   it.each([
     [["--plane", "p", "--credential-file", "c", "--dir", "d"], "--server: required"],
     [[...base, "--plane-kind", "ControlPlane"], "--plane-kind: ControlPlane is neither DataPlane nor BuildPlane"],
     [[...base.slice(0, 4), "--server", "ftp://x", "--dir", "d"], "--server: ftp://x is neither http:// nor https://"],
     [[...base.slice(0, 4), "--server", "not a url", "--dir", "d"], "--server: not a url is not a URL"],
-    [[...base, "--driver", "kubernetes"], "--driver: kubernetes is not available yet"],
+    [[...base, "--driver", "kubernetes", "--inventory-namespace", "Bad_NS"], "--inventory-namespace: Bad_NS is not a namespace name"],
+    [[...base, "--health-port", "http"], "--health-port: http is not a port"],
     [[...base, "--driver", "docker"], "--driver: docker is not a driver"],
     [[...base, "--simulate-delay", "soon"], "--simulate-delay: soon is not a duration"],
     [[...base, "--verbose"], "--verbose: unknown flag"],

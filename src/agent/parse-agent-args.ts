@@ -7,8 +7,15 @@ export interface AgentArgs {
   readonly planeKind: PlaneKind;
   readonly credentialFile: string;
   readonly server: string;
-  readonly driver: "local";
+  readonly driver: "local" | "kubernetes";
+  /** The local driver's directory; "" for the kubernetes driver. */
   readonly dir: string;
+  /** kubernetes driver: a kubeconfig file; without one, the pod's service account (in-cluster). */
+  readonly kubeconfig?: string;
+  /** kubernetes driver: the namespace holding the inventory ConfigMaps. */
+  readonly inventoryNamespace?: string;
+  /** Serves /healthz and /readyz on this port (probes) when given. */
+  readonly healthPort?: number;
   readonly simulate: boolean;
   readonly simulateDelayMs: number;
   readonly logLevel: string;
@@ -20,8 +27,11 @@ export const agentUsage = `usage: npm run agent -- --plane NAME --credential-fil
   --plane-kind KIND        DataPlane (default) or BuildPlane
   --credential-file FILE   file holding the plane credential (re-read on every connection)
   --server URL             the control plane, http://host:port (h2c) or https://host:port
-  --driver local           where objects go; only "local" for now (kubernetes comes next)
+  --driver local|kubernetes  where objects go: files (local, the default) or a cluster
   --dir DIR                the local driver's directory (objects and inventory)
+  --kubeconfig FILE        kubernetes: the cluster's kubeconfig (default: the pod's service account)
+  --inventory-namespace NS kubernetes: where inventory ConfigMaps live (default openchoreo-agent)
+  --health-port PORT       serve /healthz and /readyz on this port (for probes)
   --no-simulate            do not simulate workloads: their health stays Unknown (NoRuntime)
   --simulate-delay D       how long a simulated Deployment progresses (default 1s)
   --log-level LEVEL        trace, debug, info (default), warn, error
@@ -36,7 +46,7 @@ export function isAgentArgsError(err: unknown): err is AgentArgsError {
   return err instanceof Error && err.name === "AgentArgsError";
 }
 
-const valued = ["--plane", "--plane-kind", "--credential-file", "--server", "--driver", "--dir", "--simulate-delay", "--log-level"];
+const valued = ["--plane", "--plane-kind", "--credential-file", "--server", "--driver", "--dir", "--simulate-delay", "--log-level", "--kubeconfig", "--inventory-namespace", "--health-port"];
 const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
 /** Parses argv (without node and the script); "help" when help was asked for. */
@@ -76,8 +86,12 @@ export function parseAgentArgs(argv: readonly string[]): AgentArgs | "help" {
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new AgentArgsError(`--server: ${server} is neither http:// nor https://`);
   const driver = values.get("--driver") ?? "local";
-  if (driver === "kubernetes") throw new AgentArgsError("--driver: kubernetes is not available yet; use local");
-  if (driver !== "local") throw new AgentArgsError(`--driver: ${driver} is not a driver (local)`);
+  if (driver !== "local" && driver !== "kubernetes") throw new AgentArgsError(`--driver: ${driver} is not a driver (local, kubernetes)`);
+  const inventoryNamespace = values.get("--inventory-namespace") ?? "openchoreo-agent";
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(inventoryNamespace)) throw new AgentArgsError(`--inventory-namespace: ${inventoryNamespace} is not a namespace name`);
+  const healthPortText = values.get("--health-port");
+  const healthPort = healthPortText === undefined ? undefined : Number(healthPortText);
+  if (healthPort !== undefined && !(Number.isInteger(healthPort) && healthPort >= 0 && healthPort <= 65535)) throw new AgentArgsError(`--health-port: ${healthPortText} is not a port`);
   const delay = values.get("--simulate-delay") ?? "1s";
   const simulateDelayMs = parseInterval(delay);
   if (simulateDelayMs === undefined) throw new AgentArgsError(`--simulate-delay: ${delay} is not a duration such as 1s or 500ms`);
@@ -89,9 +103,11 @@ export function parseAgentArgs(argv: readonly string[]): AgentArgs | "help" {
     credentialFile: required("--credential-file"),
     server: server.replace(/\/+$/, ""),
     driver,
-    dir: required("--dir"),
+    dir: driver === "local" ? required("--dir") : "",
     simulate,
     simulateDelayMs,
     logLevel,
+    ...(driver === "kubernetes" ? { inventoryNamespace, ...(values.has("--kubeconfig") ? { kubeconfig: values.get("--kubeconfig")! } : {}) } : {}),
+    ...(healthPort === undefined ? {} : { healthPort }),
   };
 }
