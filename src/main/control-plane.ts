@@ -9,7 +9,7 @@ import { createManager, createSystemClock, type Clock, type Manager } from "../c
 import { createRoleTable, type RoleTable } from "../controllers/promotion/index.js";
 import { parseConfig, type Config } from "./config.js";
 import { createCodec, createKindRegistry, type Codec } from "../model/index.js";
-import { createPlaneAgentHub, type PlaneAgentHub } from "../planes/index.js";
+import { createPlaneAgentHub, createPlaneAgentMetrics, type PlaneAgentHub } from "../planes/index.js";
 import { createSqliteLogStore, createSqliteStore, type LogStore, type ResourceStore } from "../store/index.js";
 
 /** Everything behind the API: the store, the controllers that drive it, and the API's access to it. */
@@ -62,6 +62,7 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
       // Callers that pass no agent settings (tests, tools) get the documented defaults.
       settings: config.agent ?? parseConfig({}, config.dataDir).agent,
       serverId: `${hostname()}/${process.pid}`,
+      metrics: createPlaneAgentMetrics(deps.metrics),
     });
     await planes.start();
     return {

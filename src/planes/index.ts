@@ -1,5 +1,6 @@
 export { createPlaneAgentHub, type PlaneAgentHub, type PlaneAgentHubDeps, type LiveObjectView } from "./plane-agent-hub.js";
 export type { PlaneAgentSettings } from "./plane-agent-settings.js";
+export { createPlaneAgentMetrics, type PlaneAgentMetrics } from "./plane-agent-metrics.js";
 export {
   createPlaneCredentials,
   credentialName,

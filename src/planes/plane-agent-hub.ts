@@ -1,7 +1,8 @@
+import { create } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Logger } from "pino";
-import type { ConnectRequest, ConnectResponse, Hello } from "../../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
-import { PlaneCredentialSchema, type PlaneCredential } from "../../gen/openchoreo/model/v1alpha1/plane_credential_pb.js";
+import { ConnectRequestSchema, type ConnectRequest, type ConnectResponse, type Hello } from "../../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
+import { PlaneCredentialSchema, PlaneCredentialStatusSchema, type PlaneCredential } from "../../gen/openchoreo/model/v1alpha1/plane_credential_pb.js";
 import { ReleaseSchema, type Release } from "../../gen/openchoreo/model/v1alpha1/release_pb.js";
 import type { EventRecorder } from "../controllers/index.js";
 import type { Clock, Informer, ResourceEvent, TimerHandle } from "../core/index.js";
@@ -9,6 +10,7 @@ import { FailedPreconditionError, InvalidSpecError, isNotFoundError, NotFoundErr
 import type { JsonObject } from "../model/index.js";
 import type { LogStore, ResourceObject, ResourceStore } from "../store/index.js";
 import { desiredObjects } from "./desired-objects.js";
+import type { PlaneAgentMetrics } from "./plane-agent-metrics.js";
 import type { PlaneAgentSettings } from "./plane-agent-settings.js";
 import { createPlaneCredentials, credentialAccepts, type AuthenticatedPlane, type PlaneCredentials } from "./plane-credentials.js";
 import { HeartbeatTimeoutError, SessionReplacedError, UnauthenticatedError } from "./plane-errors.js";
@@ -27,6 +29,7 @@ export interface PlaneAgentHubDeps {
   readonly settings: PlaneAgentSettings;
   /** Names this replica in plane status. */
   readonly serverId: string;
+  readonly metrics: PlaneAgentMetrics;
 }
 
 /** An object live in a plane, as its agent reported it (or, without an agent, as last known). */
@@ -75,7 +78,7 @@ export function createPlaneAgentHub(deps: PlaneAgentHubDeps): PlaneAgentHub {
     get: (namespace: string, name: string) => releaseInformer.cache.get(namespace, name),
     list: (plane: PlaneRef) => releaseInformer.cache.list({ namespace: plane.namespace, selector: planeReleaseSelector(plane) }),
   };
-  const sessionDeps = { store, clock, logger: deps.logger, events: deps.events, logStore: deps.logStore, settings, serverId: deps.serverId, releases };
+  const sessionDeps = { store, clock, logger: deps.logger, events: deps.events, logStore: deps.logStore, settings, serverId: deps.serverId, metrics: deps.metrics, releases };
 
   const onRelease = (event: ResourceEvent) => {
     const objects = event.type === "update" ? [event.object, event.old] : [event.object];
@@ -194,6 +197,19 @@ export function createPlaneAgentHub(deps: PlaneAgentHubDeps): PlaneAgentHub {
     }
   };
 
+  /**
+   * The credential's lastUsedTime, once per session (not per heartbeat: a credential is "used" when
+   * it opens a stream). Not awaited: the session does not wait for a bookkeeping write.
+   */
+  const recordUse = (auth: AuthenticatedPlane) => {
+    const at = timestampFromMs(clock.now());
+    updateStatus(store, PlaneCredentialSchema, { namespace: auth.plane.namespace, name: auth.credentialName }, (credential) => {
+      credential.status ??= create(PlaneCredentialStatusSchema);
+      credential.status.lastUsedTime = at;
+      return true;
+    }).catch((err: unknown) => logger.warn({ err, plane: auth.plane }, "recording the credential's last use failed"));
+  };
+
   /** Opens a session after any earlier connect of the same plane on this replica, so the newest wins. */
   const open = (auth: AuthenticatedPlane, hello: Hello): Promise<PlaneSession> => {
     const key = planeKey(auth.plane);
@@ -204,6 +220,7 @@ export function createPlaneAgentHub(deps: PlaneAgentHubDeps): PlaneAgentHub {
       const older = sessions.get(key);
       sessions.set(key, session);
       if (older) replace(older);
+      recordUse(auth);
       void session.finished.then(() => {
         if (sessions.get(key) === session) sessions.delete(key);
       });
@@ -221,6 +238,7 @@ export function createPlaneAgentHub(deps: PlaneAgentHubDeps): PlaneAgentHub {
     const auth = await credentials.authenticate(token);
     const iterator = requests[Symbol.asyncIterator]();
     const hello = await firstMessage(iterator, signal);
+    deps.metrics.received(auth.plane, create(ConnectRequestSchema, { message: { case: "hello", value: hello } }));
     if (hello.planeKind !== auth.plane.kind || hello.planeName !== auth.plane.name) {
       throw new PermissionDeniedError(
         `the credential is for ${auth.plane.kind} ${auth.plane.name}; the Hello names ${hello.planeKind || "no kind"} ${hello.planeName || "no name"}`,

@@ -22,6 +22,7 @@ import { isJsonObject, type JsonObject } from "../model/index.js";
 import type { LogStore, ResourceObject, ResourceStore } from "../store/index.js";
 import { desiredObjects, refKey } from "./desired-objects.js";
 import { createMessageChannel } from "./message-channel.js";
+import type { PlaneAgentMetrics } from "./plane-agent-metrics.js";
 import type { PlaneAgentSettings } from "./plane-agent-settings.js";
 import type { AuthenticatedPlane } from "./plane-credentials.js";
 import { isSessionReplacedError } from "./plane-errors.js";
@@ -38,6 +39,7 @@ export interface PlaneSessionDeps {
   readonly logStore: LogStore;
   readonly settings: PlaneAgentSettings;
   readonly serverId: string;
+  readonly metrics: PlaneAgentMetrics;
   /** The Release informer's cache: what the plane should hold, as last seen. */
   readonly releases: { get(namespace: string, name: string): ResourceObject | undefined; list(plane: PlaneRef): ResourceObject[] };
 }
@@ -69,6 +71,7 @@ interface PendingGeneration {
   readonly generation: number;
   readonly partCount: number;
   readonly acked: Set<number>;
+  readonly sentMs: number;
 }
 
 const applied = new Set(["Applied", "Unchanged"]);
@@ -87,6 +90,7 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
   let lastBeatWriteMs = startedMs;
   let sequence = 0;
   let ended = false;
+  let opened = false;
   let heartbeatTimer: TimerHandle | undefined;
   let resolveFinished!: () => void;
   const finished = new Promise<void>((resolve) => (resolveFinished = resolve));
@@ -111,7 +115,11 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
   let statusFlush: Promise<void> | undefined;
   const queries = new Map<string, (objects: LiveObject[] | undefined) => void>();
 
-  const send = (message: MessageInitShape<typeof ConnectResponseSchema>["message"]) => out.push(create(ConnectResponseSchema, { message }));
+  const send = (message: MessageInitShape<typeof ConnectResponseSchema>["message"]) => {
+    const response = create(ConnectResponseSchema, { message });
+    deps.metrics.sent(plane, response);
+    out.push(response);
+  };
 
   const desired = (releaseId: string): Release | undefined => {
     const key = parseReleaseId(releaseId);
@@ -177,7 +185,7 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
         });
       }
       if (plan.parts.length > 0) {
-        pending.set(`${releaseId}#${generation}`, { id: releaseId, generation, partCount: plan.parts.length, acked: new Set() });
+        pending.set(`${releaseId}#${generation}`, { id: releaseId, generation, partCount: plan.parts.length, acked: new Set(), sentMs: clock.now() });
         inFlight += plan.parts.length;
         for (const part of plan.parts) send({ case: "release", value: part });
       }
@@ -256,6 +264,7 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
       }
       if (p && p.acked.size === p.partCount) {
         pending.delete(key);
+        deps.metrics.acked(plane.kind, (clock.now() - p.sentMs) / 1000);
         h.generation = p.generation;
         // An older generation still in flight was superseded: the agent need not answer for it.
         for (const [otherKey, other] of pending) {
@@ -392,6 +401,8 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
         return true;
       });
       if (!written) throw new NotFoundError(`${plane.kind} ${plane.namespace}/${plane.name} not found`);
+      opened = true;
+      deps.metrics.sessionOpened(plane);
       logger.info({ agentVersion: hello.agentVersion, driver: hello.driver, inventory: hello.inventory.length }, "plane agent connected");
     },
 
@@ -414,6 +425,7 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
           for (;;) {
             const next = await requests.next();
             if (next.done) break;
+            deps.metrics.received(plane, next.value);
             beat();
             await handle(next.value);
           }
@@ -434,6 +446,7 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
     end(error, reason) {
       if (ended) return;
       ended = true;
+      if (opened) deps.metrics.sessionClosed(plane);
       if (heartbeatTimer) clock.cancelTimer(heartbeatTimer);
       for (const answer of queries.values()) answer(undefined);
       queries.clear();

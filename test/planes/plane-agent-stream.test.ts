@@ -13,10 +13,11 @@ import { labels } from "../../src/model/index.js";
 import { eventually } from "../controllers/harness.js";
 import { connectAgent, type FakeAgent } from "./support/fake-agent.js";
 import { configMap, startPlaneHarness, testAgentSettings, type PlaneHarness } from "./support/plane-harness.js";
+import { readMetrics } from "./support/read-metrics.js";
 
 let h: PlaneHarness;
 const tokens: Record<string, string> = {};
-const planes = ["east", "west", "north", "south", "silent", "acks", "big", "window", "resync", "moves", "live"];
+const planes = ["east", "west", "north", "south", "silent", "acks", "big", "window", "resync", "moves", "live", "metered"];
 
 beforeAll(async () => {
   h = await startPlaneHarness({ maxMessageBytes: 16 * 1024, maxInFlight: 2 });
@@ -126,6 +127,36 @@ describe("resync", () => {
     await changed.waitFor("heartbeat");
     expect(changed.all("release")).toHaveLength(1);
     await closed(changed);
+  });
+});
+
+describe("metrics", () => {
+  it("/metrics counts per plane the messages and bytes each way, the object bodies sent, open sessions and ack latency", async () => {
+    await h.putRelease("metered-app", "metered", [configMap("m1"), configMap("m2"), configMap("m3")]);
+    const plane = { plane_kind: "DataPlane", plane: "default/metered" };
+    const first = open("metered");
+    const release = await first.waitFor("release");
+    first.ack(release);
+    await eventually(async () => (await h.getRelease("metered-app")).status?.appliedGeneration === 1, "metered-app applied");
+    const open1 = await readMetrics(h.url);
+    expect(open1.sum("choreo_plane_agent_sessions", { plane_kind: "DataPlane" })).toBeGreaterThanOrEqual(1);
+    expect(open1.sum("choreo_plane_agent_sent_objects_total", plane)).toBe(3);
+    expect(open1.sum("choreo_plane_agent_received_messages_total", { ...plane, message: "hello" })).toBe(1);
+    expect(open1.sum("choreo_plane_agent_received_messages_total", { ...plane, message: "ack" })).toBe(1);
+    expect(open1.sum("choreo_plane_agent_ack_seconds_count", { plane_kind: "DataPlane" })).toBeGreaterThanOrEqual(1);
+    await closed(first);
+
+    // The same inventory again: a second session, and not one more object body.
+    const again = open("metered", inventoryOf([release]));
+    await again.waitFor("heartbeat");
+    await closed(again);
+    const after = await readMetrics(h.url);
+    expect(after.sum("choreo_plane_agent_sent_objects_total", plane)).toBe(3);
+    expect(after.sum("choreo_plane_agent_sent_messages_total", { ...plane, message: "welcome" })).toBe(2);
+    expect(after.sum("choreo_plane_agent_sent_messages_total", { ...plane, message: "release" })).toBe(1);
+    // Every byte counted is a byte the agents received, message by message.
+    const receivedBytes = [...first.received, ...again.received].reduce((sum, r) => sum + r.bytes, 0);
+    expect(after.sum("choreo_plane_agent_sent_bytes_total", plane)).toBe(receivedBytes);
   });
 });
 

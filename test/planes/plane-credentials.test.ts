@@ -12,7 +12,7 @@ import { startPlaneHarness, type PlaneHarness } from "./support/plane-harness.js
 let h: PlaneHarness;
 beforeAll(async () => {
   h = await startPlaneHarness();
-  for (const name of ["alpha", "beta", "gamma", "delta", "epsilon"]) await h.createDataPlane(name);
+  for (const name of ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]) await h.createDataPlane(name);
 });
 afterAll(async () => h?.stop());
 
@@ -55,6 +55,33 @@ describe("plane registration", () => {
     expect((await agent.ended).code).toBe(Code.Unauthenticated);
     const again = connectAgent(h.url, first, hello("beta"));
     expect((await again.ended).code).toBe(Code.Unauthenticated);
+  });
+});
+
+describe("last use", () => {
+  it("records when a session opened with the credential, not every heartbeat", async () => {
+    const token = await h.register("DataPlane", "zeta");
+    const credential = () => h.plane.store.get(PlaneCredentialSchema, { namespace: "default", name: "dataplane-zeta-agent" });
+    expect((await credential()).status?.lastUsedTime).toBeUndefined();
+    const before = Date.now();
+    const first = connectAgent(h.url, token, hello("zeta"));
+    await first.waitFor("welcome");
+    const used = await eventually(async () => (await credential()).status?.lastUsedTime, "lastUsedTime recorded");
+    expect(timestampMs(used)).toBeGreaterThanOrEqual(before - 1000);
+
+    // Heartbeats reach the plane's status; the credential's last use stays that of the session.
+    const plane = async () => (await h.plane.store.get(DataPlaneSchema, { namespace: "default", name: "zeta" })).status?.agent;
+    const connected = timestampMs((await plane())!.connectedTime!);
+    await eventually(async () => timestampMs((await plane())!.lastHeartbeatTime!) > connected, "a heartbeat written", 5000);
+    expect((await credential()).status?.lastUsedTime).toEqual(used);
+    first.close();
+    await first.ended;
+
+    const second = connectAgent(h.url, token, hello("zeta"));
+    await second.waitFor("welcome");
+    await eventually(async () => timestampMs((await credential()).status!.lastUsedTime!) > timestampMs(used), "the next session recorded");
+    second.close();
+    await second.ended;
   });
 });
 
