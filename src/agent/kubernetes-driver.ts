@@ -13,7 +13,6 @@ export const managedKinds: readonly { readonly apiVersion: string; readonly kind
   { apiVersion: "v1", kind: "Namespace" },
   { apiVersion: "v1", kind: "Service" },
   { apiVersion: "v1", kind: "ConfigMap" },
-  { apiVersion: "v1", kind: "Secret" },
   { apiVersion: "apps/v1", kind: "Deployment" },
   { apiVersion: "batch/v1", kind: "CronJob" },
   { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy" },
