@@ -300,7 +300,9 @@ export type Welcome = Message<"openchoreo.agent.v1alpha1.Welcome"> & {
   heartbeatIntervalSeconds: number;
 
   /**
-   * At most this many DesiredRelease parts are sent before the agent acknowledges them.
+   * At most this many DesiredRelease parts are sent before the agent acknowledges them. The parts of one
+   * Release are always sent together (the agent acks only a complete generation): a Release starts only
+   * when all its parts fit in the window, and one with more parts than the window is sent alone.
    *
    * @generated from field: int32 max_in_flight = 3;
    */
@@ -340,7 +342,8 @@ export type DesiredRelease = Message<"openchoreo.agent.v1alpha1.DesiredRelease">
   generation: number;
 
   /**
-   * Parts of one generation share the generation; the agent applies and prunes once it has them all.
+   * Parts of one generation share the generation and are numbered from 0 to part_count - 1; the agent
+   * applies and prunes once it has them all.
    *
    * @generated from field: int32 part = 3;
    */
@@ -421,7 +424,8 @@ export const ReleaseObjectSchema: GenMessage<ReleaseObject> = /*@__PURE__*/
   messageDesc(file_openchoreo_agent_v1alpha1_plane_agent_service, 8);
 
 /**
- * A Release is gone: prune everything it applied.
+ * A Release is gone: prune everything it applied. The agent acknowledges with a ReleaseAck of part 0
+ * whose results say Pruned per object; the control plane needs no reply to move on.
  *
  * @generated from message openchoreo.agent.v1alpha1.ReleaseDeletion
  */
