@@ -39,6 +39,12 @@ const additiveFields = new Set([
   "Release:status.resources.syncStatus",
   "Release:status.resources.message",
   "Release:status.resources.sha256",
+  "Build:status.phase",
+  "Build:status.commit",
+  "Build:status.steps",
+  "Build:status.startTime",
+  "Build:status.completionTime",
+  "Build:status.workloadName",
 ]);
 
 describe.skipIf(!referencePresent)("codec against the OpenChoreo v0.3 CRDs", () => {

@@ -7,6 +7,8 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Condition } from "../../meta/v1alpha1/condition_pb.js";
 import { file_openchoreo_meta_v1alpha1_condition } from "../../meta/v1alpha1/condition_pb.js";
 import type { ObjectMeta } from "../../meta/v1alpha1/object_meta_pb.js";
@@ -20,7 +22,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openchoreo/model/v1alpha1/build.proto.
  */
 export const file_openchoreo_model_v1alpha1_build: GenFile = /*@__PURE__*/
-  fileDesc("CiVvcGVuY2hvcmVvL21vZGVsL3YxYWxwaGExL2J1aWxkLnByb3RvEhlvcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExIsUECgVCdWlsZBITCgthcGlfdmVyc2lvbhgBIAEoCRIMCgRraW5kGAIgASgJEjYKCG1ldGFkYXRhGAMgASgLMiQub3BlbmNob3Jlby5tZXRhLnYxYWxwaGExLk9iamVjdE1ldGESMgoEc3BlYxgEIAEoCzIkLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuQnVpbGRTcGVjEjYKBnN0YXR1cxgFIAEoCzImLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuQnVpbGRTdGF0dXM69ALC8xjvAgoOb3BlbmNob3Jlby5kZXYSCHYxYWxwaGExGgVCdWlsZCIGYnVpbGRzKgVidWlsZDgBQioKB1Byb2plY3QSBnN0cmluZxoXLnNwZWMub3duZXIucHJvamVjdE5hbWVCLgoJQ29tcG9uZW50EgZzdHJpbmcaGS5zcGVjLm93bmVyLmNvbXBvbmVudE5hbWVCKgoFSW1hZ2USBnN0cmluZxoZLnN0YXR1cy5pbWFnZVN0YXR1cy5pbWFnZUI+CgVSZWFkeRIGc3RyaW5nGi0uc3RhdHVzLmNvbmRpdGlvbnNbPyhALnR5cGU9PSdSZWFkeScpXS5zdGF0dXNCQQoGUmVhc29uEgZzdHJpbmcaLS5zdGF0dXMuY29uZGl0aW9uc1s/KEAudHlwZT09J1JlYWR5JyldLnJlYXNvbiABQigKA0FnZRIEZGF0ZRobLm1ldGFkYXRhLmNyZWF0aW9uVGltZXN0YW1wSgRzcGVjYAEiSgoIUmV2aXNpb24SEwoGYnJhbmNoGAEgASgJSACIAQESEwoGY29tbWl0GAIgASgJSAGIAQFCCQoHX2JyYW5jaEIJCgdfY29tbWl0IpkBCgpSZXBvc2l0b3J5Eh0KCGFwcF9wYXRoGAEgASgJQgbC8xgCCAFIAIgBARI9CghyZXZpc2lvbhgCIAEoCzIjLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuUmV2aXNpb25CBsLzGAIIARIYCgN1cmwYAyABKAlCBsLzGAIIAUgBiAEBQgsKCV9hcHBfcGF0aEIGCgRfdXJsIs0BCglCdWlsZFNwZWMSNwoFb3duZXIYASABKAsyIC5vcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExLk93bmVyQgbC8xgCCAESQQoKcmVwb3NpdG9yeRgCIAEoCzIlLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuUmVwb3NpdG9yeUIGwvMYAggBEkQKDHRlbXBsYXRlX3JlZhgDIAEoCzImLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuVGVtcGxhdGVSZWZCBsLzGAIIASIzCgtJbWFnZVN0YXR1cxIaCgVpbWFnZRgBIAEoCUIGwvMYAggBSACIAQFCCAoGX2ltYWdlIr4BCgtCdWlsZFN0YXR1cxI3Cgpjb25kaXRpb25zGAEgAygLMiMub3BlbmNob3Jlby5tZXRhLnYxYWxwaGExLkNvbmRpdGlvbhI8CgxpbWFnZV9zdGF0dXMYAiABKAsyJi5vcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExLkltYWdlU3RhdHVzEiAKE29ic2VydmVkX2dlbmVyYXRpb24YAyABKAVIAIgBAUIWChRfb2JzZXJ2ZWRfZ2VuZXJhdGlvbmIGcHJvdG8z", [file_openchoreo_meta_v1alpha1_condition, file_openchoreo_meta_v1alpha1_object_meta, file_openchoreo_meta_v1alpha1_registry, file_openchoreo_model_v1alpha1_common]);
+  fileDesc("CiVvcGVuY2hvcmVvL21vZGVsL3YxYWxwaGExL2J1aWxkLnByb3RvEhlvcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExIsUECgVCdWlsZBITCgthcGlfdmVyc2lvbhgBIAEoCRIMCgRraW5kGAIgASgJEjYKCG1ldGFkYXRhGAMgASgLMiQub3BlbmNob3Jlby5tZXRhLnYxYWxwaGExLk9iamVjdE1ldGESMgoEc3BlYxgEIAEoCzIkLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuQnVpbGRTcGVjEjYKBnN0YXR1cxgFIAEoCzImLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuQnVpbGRTdGF0dXM69ALC8xjvAgoOb3BlbmNob3Jlby5kZXYSCHYxYWxwaGExGgVCdWlsZCIGYnVpbGRzKgVidWlsZDgBQioKB1Byb2plY3QSBnN0cmluZxoXLnNwZWMub3duZXIucHJvamVjdE5hbWVCLgoJQ29tcG9uZW50EgZzdHJpbmcaGS5zcGVjLm93bmVyLmNvbXBvbmVudE5hbWVCKgoFSW1hZ2USBnN0cmluZxoZLnN0YXR1cy5pbWFnZVN0YXR1cy5pbWFnZUI+CgVSZWFkeRIGc3RyaW5nGi0uc3RhdHVzLmNvbmRpdGlvbnNbPyhALnR5cGU9PSdSZWFkeScpXS5zdGF0dXNCQQoGUmVhc29uEgZzdHJpbmcaLS5zdGF0dXMuY29uZGl0aW9uc1s/KEAudHlwZT09J1JlYWR5JyldLnJlYXNvbiABQigKA0FnZRIEZGF0ZRobLm1ldGFkYXRhLmNyZWF0aW9uVGltZXN0YW1wSgRzcGVjYAEiSgoIUmV2aXNpb24SEwoGYnJhbmNoGAEgASgJSACIAQESEwoGY29tbWl0GAIgASgJSAGIAQFCCQoHX2JyYW5jaEIJCgdfY29tbWl0IpkBCgpSZXBvc2l0b3J5Eh0KCGFwcF9wYXRoGAEgASgJQgbC8xgCCAFIAIgBARI9CghyZXZpc2lvbhgCIAEoCzIjLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuUmV2aXNpb25CBsLzGAIIARIYCgN1cmwYAyABKAlCBsLzGAIIAUgBiAEBQgsKCV9hcHBfcGF0aEIGCgRfdXJsIs0BCglCdWlsZFNwZWMSNwoFb3duZXIYASABKAsyIC5vcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExLk93bmVyQgbC8xgCCAESQQoKcmVwb3NpdG9yeRgCIAEoCzIlLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuUmVwb3NpdG9yeUIGwvMYAggBEkQKDHRlbXBsYXRlX3JlZhgDIAEoCzImLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuVGVtcGxhdGVSZWZCBsLzGAIIASIzCgtJbWFnZVN0YXR1cxIaCgVpbWFnZRgBIAEoCUIGwvMYAggBSACIAQFCCAoGX2ltYWdlIsQDCgtCdWlsZFN0YXR1cxI3Cgpjb25kaXRpb25zGAEgAygLMiMub3BlbmNob3Jlby5tZXRhLnYxYWxwaGExLkNvbmRpdGlvbhI8CgxpbWFnZV9zdGF0dXMYAiABKAsyJi5vcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExLkltYWdlU3RhdHVzEiAKE29ic2VydmVkX2dlbmVyYXRpb24YAyABKAVIAIgBARISCgVwaGFzZRgEIAEoCUgBiAEBEhMKBmNvbW1pdBgFIAEoCUgCiAEBEjMKBXN0ZXBzGAYgAygLMiQub3BlbmNob3Jlby5tb2RlbC52MWFscGhhMS5CdWlsZFN0ZXASLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPY29tcGxldGlvbl90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaCg13b3JrbG9hZF9uYW1lGAkgASgJSAOIAQFCFgoUX29ic2VydmVkX2dlbmVyYXRpb25CCAoGX3BoYXNlQgkKB19jb21taXRCEAoOX3dvcmtsb2FkX25hbWUizAEKCUJ1aWxkU3RlcBIRCgRuYW1lGAEgASgJSACIAQESEgoFcGhhc2UYAiABKAlIAYgBARIwCgxzdGFydGVkX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDWZpbmlzaGVkX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKB21lc3NhZ2UYBSABKAlIAogBAUIHCgVfbmFtZUIICgZfcGhhc2VCCgoIX21lc3NhZ2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_openchoreo_meta_v1alpha1_condition, file_openchoreo_meta_v1alpha1_object_meta, file_openchoreo_meta_v1alpha1_registry, file_openchoreo_model_v1alpha1_common]);
 
 /**
  * One build of a component from source into an image.
@@ -182,6 +184,48 @@ export type BuildStatus = Message<"openchoreo.model.v1alpha1.BuildStatus"> & {
    * @generated from field: optional int32 observed_generation = 3;
    */
   observedGeneration?: number | undefined;
+
+  /**
+   * Added: Pending, Running, Succeeded, Failed or Cancelled.
+   *
+   * @generated from field: optional string phase = 4;
+   */
+  phase?: string | undefined;
+
+  /**
+   * Added: the commit the clone step checked out.
+   *
+   * @generated from field: optional string commit = 5;
+   */
+  commit?: string | undefined;
+
+  /**
+   * Added: the workflow's steps in order (clone-step, build-step, push-step, workload-create-step).
+   *
+   * @generated from field: repeated openchoreo.model.v1alpha1.BuildStep steps = 6;
+   */
+  steps: BuildStep[];
+
+  /**
+   * Added: when the build plane started the workflow.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 7;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * Added: when the build finished (succeeded, failed, cancelled or timed out).
+   *
+   * @generated from field: google.protobuf.Timestamp completion_time = 8;
+   */
+  completionTime?: Timestamp | undefined;
+
+  /**
+   * Added: the Workload the build created or updated.
+   *
+   * @generated from field: optional string workload_name = 9;
+   */
+  workloadName?: string | undefined;
 };
 
 /**
@@ -190,4 +234,45 @@ export type BuildStatus = Message<"openchoreo.model.v1alpha1.BuildStatus"> & {
  */
 export const BuildStatusSchema: GenMessage<BuildStatus> = /*@__PURE__*/
   messageDesc(file_openchoreo_model_v1alpha1_build, 5);
+
+/**
+ * Added: at status.steps[] of Build: one step of its workflow.
+ *
+ * @generated from message openchoreo.model.v1alpha1.BuildStep
+ */
+export type BuildStep = Message<"openchoreo.model.v1alpha1.BuildStep"> & {
+  /**
+   * @generated from field: optional string name = 1;
+   */
+  name?: string | undefined;
+
+  /**
+   * Pending, Running, Succeeded, Failed, Error, Skipped or Omitted, as Argo reports the node.
+   *
+   * @generated from field: optional string phase = 2;
+   */
+  phase?: string | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp started_time = 3;
+   */
+  startedTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp finished_time = 4;
+   */
+  finishedTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: optional string message = 5;
+   */
+  message?: string | undefined;
+};
+
+/**
+ * Describes the message openchoreo.model.v1alpha1.BuildStep.
+ * Use `create(BuildStepSchema)` to create a new message.
+ */
+export const BuildStepSchema: GenMessage<BuildStep> = /*@__PURE__*/
+  messageDesc(file_openchoreo_model_v1alpha1_build, 6);
 
