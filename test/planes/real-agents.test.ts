@@ -1,19 +1,17 @@
 // The control plane with real agent processes (`src/agent/main.ts`, local driver) on loopback: what
 // reaches each plane's directory, what comes back to the Releases and planes, and how a killed or
 // refused agent is seen.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DataPlaneSchema } from "../../gen/openchoreo/model/v1alpha1/data_plane_pb.js";
 import { eventually } from "../controllers/harness.js";
-import { repoRoot } from "../serving/support/repo-root.js";
+import { killAgentProcesses, planeFiles as files, startAgentProcess, type AgentProcess } from "./support/agent-process.js";
 import { configMap, startPlaneHarness, testAgentSettings, type PlaneHarness } from "./support/plane-harness.js";
 
 let h: PlaneHarness;
 let work: string;
-const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   h = await startPlaneHarness();
@@ -21,39 +19,12 @@ beforeAll(async () => {
   for (const name of ["plane-a", "plane-b", "plane-c"]) await h.createDataPlane(name);
 }, 60_000);
 afterAll(async () => {
-  for (const child of children) child.kill("SIGKILL");
+  await killAgentProcesses();
   await h?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
-interface AgentProcess {
-  readonly child: ChildProcess;
-  readonly dir: string;
-  stderr(): string;
-  readonly exited: Promise<void>;
-}
-
-function startAgent(plane: string, token: string): AgentProcess {
-  const credentialFile = join(work, `${plane}.token`);
-  writeFileSync(credentialFile, `${token}\n`);
-  const dir = join(work, plane);
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "src/agent/main.ts", "--plane", plane, "--plane-kind", "DataPlane", "--credential-file", credentialFile, "--server", h.url, "--driver", "local", "--dir", dir, "--simulate-delay", "100ms"],
-    { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  children.add(child);
-  let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  void exited.then(() => children.delete(child));
-  return { child, dir, stderr: () => stderr, exited };
-}
-
-const files = (dir: string): string[] => {
-  const root = join(dir, "objects");
-  return existsSync(root) ? (readdirSync(root, { recursive: true, withFileTypes: true }) as { isFile(): boolean; name: string }[]).filter((e) => e.isFile()).map((e) => e.name).sort() : [];
-};
+const startAgent = (plane: string, token: string): AgentProcess => startAgentProcess({ plane, token, serverUrl: h.url, work });
 const planeAgent = async (name: string) => (await h.plane.store.get(DataPlaneSchema, { namespace: "default", name })).status?.agent;
 const deployment = (name: string) => ({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: "shop-dev" }, spec: { replicas: 1 } });
 
