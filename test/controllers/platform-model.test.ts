@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "../../src/model/index.js";
+import { serviceComponent } from "../support/service-component.js";
 import { condition, eventually, startPlatform, type Platform } from "./harness.js";
 
 let platform: Platform;
@@ -25,53 +26,7 @@ spec:
   registry: {prefix: registry.example.com}
 `;
 
-const greeter = (ns: string) => `${dataPlane(ns)}---
-apiVersion: openchoreo.dev/v1alpha1
-kind: Component
-metadata:
-  name: greeter
-  namespace: ${ns}
-spec:
-  owner:
-    projectName: default
-  type: Service
----
-apiVersion: openchoreo.dev/v1alpha1
-kind: Workload
-metadata:
-  name: greeter
-  namespace: ${ns}
-spec:
-  owner:
-    projectName: default
-    componentName: greeter
-  containers:
-    main:
-      image: ghcr.io/acme/greeter:1.0.0
-  endpoints:
-    api:
-      type: REST
-      port: 9090
----
-apiVersion: openchoreo.dev/v1alpha1
-kind: Service
-metadata:
-  name: greeter
-  namespace: ${ns}
-spec:
-  owner:
-    projectName: default
-    componentName: greeter
-  workloadName: greeter
-  apis:
-    api:
-      type: REST
-      rest:
-        backend:
-          port: 9090
-          basePath: /greeter
-        exposeLevels: [Public]
-`;
+const greeter = (ns: string) => `${dataPlane(ns)}---\n${serviceComponent("greeter", { namespace: ns })}`;
 
 describe("the platform model", () => {
   it("gives a new organization its namespace, project, pipeline, environments and classes", async () => {

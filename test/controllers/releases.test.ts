@@ -1,44 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "../../src/model/index.js";
 import type { FakePlaneOptions } from "../support/fake-plane.js";
+import { serviceComponent } from "../support/service-component.js";
 import { condition, eventually, startPlatform, type Platform } from "./harness.js";
 
-/** A Service component of the default project; `calls` makes it connect to another one's endpoint. */
-const service = (name: string, calls?: string) => `apiVersion: openchoreo.dev/v1alpha1
-kind: Component
-metadata: {name: ${name}, namespace: default}
-spec: {owner: {projectName: default}, type: Service}
----
-apiVersion: openchoreo.dev/v1alpha1
-kind: Workload
-metadata: {name: ${name}, namespace: default}
-spec:
-  owner: {projectName: default, componentName: ${name}}
-  containers:
-    main: {image: "ghcr.io/acme/${name}:1.0.0"}
-  endpoints:
-    http: {type: REST, port: 8080}
-${calls ? `  connections:
-    upstream:
-      type: api
-      params: {projectName: default, componentName: ${calls}, endpoint: http}
-      inject:
-        env:
-        - {name: UPSTREAM_URL, value: "{{ .url }}"}
-` : ""}---
-apiVersion: openchoreo.dev/v1alpha1
-kind: Service
-metadata: {name: ${name}, namespace: default}
-spec:
-  owner: {projectName: default, componentName: ${name}}
-  workloadName: ${name}
-  apis:
-    http:
-      type: REST
-      rest:
-        backend: {port: 8080, basePath: /${name}}
-        exposeLevels: [Public]
-`;
+const service = (name: string, calls?: string) => serviceComponent(name, { calls });
 
 let platform: Platform | undefined;
 afterEach(async () => platform?.stop());
@@ -92,7 +58,7 @@ describe("releases", () => {
       return condition(e, "Ready")?.status === "True" && e;
     }, "endpoint Ready");
     expect((endpoint.status as JsonObject).address).toBe("https://dev.choreoapps.localhost/default/web/web");
-    expect((binding.status as JsonObject).endpoints).toEqual([expect.objectContaining({ name: "http", type: "REST" })]);
+    expect((binding.status as JsonObject).endpoints).toEqual([expect.objectContaining({ name: "api", type: "REST" })]);
   });
 
   it("prune only what left: deleting a component removes its Release and leaves its siblings' untouched", async () => {
@@ -178,7 +144,7 @@ spec:
   owner: {projectName: default, componentName: orders}
   type: REST
   rest:
-    backend: {port: 8080, basePath: /orders}
+    backend: {port: 9090, basePath: /orders}
     exposeLevels: [Public]
 ---
 apiVersion: openchoreo.dev/v1alpha1

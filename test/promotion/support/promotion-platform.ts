@@ -14,6 +14,7 @@ import { startServer, type RunningServer } from "../../../src/main/index.js";
 import { createCodec, createKindRegistry, type JsonObject } from "../../../src/model/index.js";
 import { createMemoryStore, type ResourceStore } from "../../../src/store/index.js";
 import { fakePlaneControllers, type FakePlaneOptions } from "../../support/fake-plane.js";
+import { serviceComponent as sharedServiceComponent } from "../../support/service-component.js";
 
 /** Who holds which role in the embedded `default` organization, in every promotion test. */
 export const testRoles: RoleAssignments = {
@@ -111,52 +112,7 @@ export { createFakeClock };
 
 /** A Service component with a Workload running `image`, in the default project. */
 export function serviceComponent(name: string, image: string): string {
-  return `apiVersion: openchoreo.dev/v1alpha1
-kind: Component
-metadata:
-  name: ${name}
-spec:
-  owner:
-    projectName: default
-  type: Service
----
-apiVersion: openchoreo.dev/v1alpha1
-kind: Workload
-metadata:
-  name: ${name}
-spec:
-  owner:
-    projectName: default
-    componentName: ${name}
-  containers:
-    main:
-      image: ${image}
-      env:
-        - key: GREETING
-          value: hello
-  endpoints:
-    api:
-      type: REST
-      port: 9090
----
-apiVersion: openchoreo.dev/v1alpha1
-kind: Service
-metadata:
-  name: ${name}
-spec:
-  owner:
-    projectName: default
-    componentName: ${name}
-  workloadName: ${name}
-  apis:
-    api:
-      type: REST
-      rest:
-        backend:
-          port: 9090
-          basePath: /${name}
-        exposeLevels: [Public]
-`;
+  return sharedServiceComponent(name, { image, env: { GREETING: "hello" } });
 }
 
 /** A new build of a component: its Workload with another image. */
