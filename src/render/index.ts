@@ -23,3 +23,13 @@ export { renderBinding, type BindingRender, type BindingRenderInput, type Compon
 export { renderCell, type CellRender, type CellRenderInput } from "./render-cell.js";
 export { renderApiBinding, type ApiBindingRender, type ApiBindingRenderInput } from "./render-api-binding.js";
 export type { RenderProblem, RenderProblemReason } from "./render-problem.js";
+export {
+  renderBuildWorkflow,
+  buildNamespace,
+  buildImageName,
+  buildLabel,
+  buildSteps,
+  defaultRegistryPrefix,
+  workflowServiceAccount,
+  type BuildWorkflowInput,
+} from "./build-workflow.js";
