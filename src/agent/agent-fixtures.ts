@@ -92,3 +92,32 @@ export const statusOf =
     m.message.case === "status" ? m.message.value.objects.find((o) => o.ref?.kind === kind && o.ref.name === name && o.health === health) : undefined;
 
 export const statusJson = (status: ObjectStatus): JsonObject => JSON.parse(new TextDecoder().decode(status.status)) as JsonObject;
+
+/** A Workflow as the build controller renders it (the build contract), with its parameters. */
+export function buildWorkflow(init: { organization: string; build: string; commit?: string; branch?: string; shutdown?: boolean; labels?: boolean }): JsonObject {
+  const parameters: Record<string, string> = {
+    "project-name": "shop",
+    "component-name": "api",
+    "git-repo": "https://github.com/example/shop",
+    branch: init.branch ?? "main",
+    commit: init.commit ?? "",
+    "app-path": "/service",
+    "image-name": "registry.localhost/shop-api",
+    "build-name": init.build,
+  };
+  return {
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "Workflow",
+    metadata: {
+      name: init.build,
+      namespace: `openchoreo-ci-${init.organization}`,
+      ...(init.labels === false ? {} : { labels: { "openchoreo.dev/build": init.build, "openchoreo.dev/organization": init.organization } }),
+    },
+    spec: {
+      serviceAccountName: "workflow-sa",
+      workflowTemplateRef: { name: "docker", clusterScope: true },
+      arguments: { parameters: Object.entries(parameters).map(([name, value]) => ({ name, value })) },
+      ...(init.shutdown ? { shutdown: "Terminate" } : {}),
+    },
+  };
+}

@@ -53,6 +53,20 @@ export interface LiveObjectRecord {
 
 export type HealthListener = (ref: PlaneObjectRef, health: ObjectHealth) => void;
 
+/** A piece of a build's log: one log per build, its steps appended in order. */
+export interface BuildLogChunk {
+  /** "<organization>/<build name>", from the Workflow's labels. */
+  readonly buildId: string;
+  readonly step: string;
+  /** Byte offset of data in the build's whole log. */
+  readonly offset: number;
+  readonly data: Uint8Array;
+  /** The build finished: nothing follows. */
+  readonly eof: boolean;
+}
+
+export type LogListener = (chunk: BuildLogChunk) => void;
+
 /**
  * Where an agent's desired state lands: files (`local`) or a cluster (`kubernetes`). The agent owns the
  * protocol, ordering and pruning decisions; a driver only applies, deletes, remembers and observes.
@@ -78,6 +92,11 @@ export interface PlaneDriver {
   health(ref: PlaneObjectRef): ObjectHealth;
   /** Called whenever an object's health changes, including right after apply; returns an unsubscribe. */
   onHealthChange(listener: HealthListener): () => void;
+  /**
+   * Called with the logs of the builds the plane runs, in order per build. A driver may repeat bytes
+   * (from offset 0 after its own restart); it never skips any it still has.
+   */
+  onLog(listener: LogListener): () => void;
   /** Objects live in the plane; empty kind or namespace match all. */
   listLive(filter: { kind: string; namespace: string }): Promise<LiveObjectRecord[]>;
   /** Stops timers and watches. */

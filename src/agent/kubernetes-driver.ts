@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { ApiException, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { JsonObject } from "../model/json.js";
-import type { ApplyOutcome, HealthListener, InventoryObject, LiveObjectRecord, ObjectHealth, PlaneDriver, PlaneObjectRef, ReleaseInventoryRecord } from "./driver.js";
+import type { ApplyOutcome, HealthListener, InventoryObject, LiveObjectRecord, LogListener, ObjectHealth, PlaneDriver, PlaneObjectRef, ReleaseInventoryRecord } from "./driver.js";
 import { kubernetesHealth, missingHealth, rfc3339, statusKinds } from "./kubernetes-health.js";
 import { startKindWatch, type KindWatch } from "./kubernetes-kind-watch.js";
 import { agentLabel, inventoryLabel, inventoryName, labelSafe, releaseAnnotation, releaseLabel, withOwnership } from "./kubernetes-ownership.js";
@@ -98,6 +98,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): PlaneD
   /** Which Release each object belongs to, from the inventories: it names the Release in the object's labels. */
   const owners = new Map<string, string>();
   const listeners = new Set<HealthListener>();
+  const logListeners = new Set<LogListener>();
   const watches: KindWatch[] = [];
   const ownershipSelector = `${agentLabel}=${agentId}`;
   // Applied objects: the agent's, minus its inventories (which no inventory holds, yet are no orphans).
@@ -309,6 +310,11 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): PlaneD
     onHealthChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+
+    onLog(listener) {
+      logListeners.add(listener);
+      return () => logListeners.delete(listener);
     },
 
     async listLive({ kind, namespace: ns }) {

@@ -1,5 +1,6 @@
 import { getPath, isJsonObject, type JsonObject, type JsonValue } from "../model/json.js";
 import type { HealthState, ObjectHealth, PlaneObjectRef } from "./driver.js";
+import { workflowHealth } from "./workflow-health.js";
 
 type Assessor = (object: JsonObject, now: number) => ObjectHealth;
 
@@ -104,36 +105,6 @@ function routeHealth(object: JsonObject, now: number): ObjectHealth {
   if (refused) return health("Degraded", refused.reason || "NotAccepted", `gateway ${refused.parent}: ${refused.message || refused.reason || "not accepted"}`, status, now);
   if (compact.every((p) => p.accepted === "True")) return health("Healthy", "Accepted", `accepted by ${compact.map((p) => p.parent).join(", ")}`, status, now);
   return health("Progressing", "Pending", "waiting for the gateways to accept the route", status, now);
-}
-
-function workflowHealth(object: JsonObject, now: number): ObjectHealth {
-  const phase = String(getPath(object, "status.phase") ?? "");
-  const nodes = getPath(object, "status.nodes");
-  const steps = isJsonObject(nodes)
-    ? Object.values(nodes)
-        .filter(isJsonObject)
-        .filter((n) => n.type === undefined || n.type === "Pod")
-        .map((n) => ({ name: String(n.displayName ?? n.name ?? ""), phase: String(n.phase ?? ""), ...optional("message", n.message), ...optional("startedAt", n.startedAt), ...optional("finishedAt", n.finishedAt) }))
-        .sort((a, b) => a.name.localeCompare(b.name))
-    : [];
-  const status: JsonObject = {
-    phase: phase || "Pending",
-    ...optional("startedAt", getPath(object, "status.startedAt")),
-    ...optional("finishedAt", getPath(object, "status.finishedAt")),
-    ...optional("message", getPath(object, "status.message")),
-    nodes: steps,
-  };
-  const message = String(getPath(object, "status.message") ?? "");
-  const failed = steps.find((s) => s.phase === "Failed" || s.phase === "Error");
-  switch (phase) {
-    case "Succeeded":
-      return health("Healthy", "Succeeded", "the workflow succeeded", status, now);
-    case "Failed":
-    case "Error":
-      return health("Degraded", phase, message || (failed ? `step ${failed.name} ${failed.phase.toLowerCase()}` : `the workflow ended with ${phase}`), status, now);
-    default:
-      return health("Progressing", phase || "Pending", phase === "Running" ? `running (${steps.filter((s) => s.phase === "Succeeded").length}/${steps.length} steps done)` : "waiting for the workflow controller", status, now);
-  }
 }
 
 function optional(key: string, value: unknown): JsonObject {

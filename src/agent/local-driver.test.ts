@@ -119,13 +119,13 @@ describe("local driver", () => {
     expect(driver.health(ref(deployment("s", "web")))).toMatchObject({ health: "Suspended", message: expect.stringContaining("Simulated") });
   });
 
-  it("simulates CronJobs, leaves Workflows Unknown until builds are simulated, and reports objects without a runtime Healthy", async () => {
+  it("simulates CronJobs and Workflows (simulated-workflow.test.ts), and reports objects without a runtime Healthy", async () => {
     const { driver } = await driverIn(tempDir());
     const workflow = { apiVersion: "argoproj.io/v1alpha1", kind: "Workflow", metadata: { name: "build-1", namespace: "ci" }, spec: {} };
     for (const m of [cronJob("s", "on", false), cronJob("s", "off", true), workflow, service("s", "svc")]) await driver.apply(m);
     expect(driver.health(ref(cronJob("s", "on", false)))).toMatchObject({ health: "Healthy", reason: "Simulated" });
     expect(driver.health(ref(cronJob("s", "off", true)))).toMatchObject({ health: "Suspended", reason: "Simulated" });
-    expect(driver.health(ref(workflow))).toMatchObject({ health: "Unknown" });
+    expect(driver.health(ref(workflow))).toMatchObject({ health: "Progressing", reason: "Simulated", status: { phase: "Running" } });
     expect(driver.health(ref(service("s", "svc")))).toMatchObject({ health: "Healthy", message: "applied locally" });
   });
 

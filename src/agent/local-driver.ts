@@ -6,8 +6,10 @@ import { isJsonObject, type JsonObject } from "../model/json.js";
 import { canonicalJson } from "../model/object-checksum.js";
 import type {
   ApplyOutcome,
+  BuildLogChunk,
   HealthListener,
   LiveObjectRecord,
+  LogListener,
   ObjectHealth,
   PlaneDriver,
   PlaneObjectRef,
@@ -15,6 +17,7 @@ import type {
 } from "./driver.js";
 import { formatRef, refKey, refOfManifest } from "./object-ref.js";
 import { planHealth } from "./simulated-health.js";
+import { createWorkflowSimulation } from "./simulated-workflow.js";
 import { partialFileSuffix, writeFileAtomic } from "./write-file-atomic.js";
 
 export interface LocalDriverOptions {
@@ -22,7 +25,7 @@ export interface LocalDriverOptions {
   readonly dir: string;
   /** Workloads become available shortly after apply, the way KWOK simulates kubelets. */
   readonly simulate: boolean;
-  /** How long a simulated Deployment progresses; 1 s when not given. */
+  /** How long a simulated Deployment progresses, and each step of a simulated build; 1 s when not given. */
   readonly readyDelayMs?: number;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -36,7 +39,8 @@ interface Tracked {
 /**
  * The embedded plane: one YAML file per object, `<dir>/objects/<namespace or _cluster>/<apiVersion with
  * / as _>/<Kind>/<name>.yaml`, and one JSON inventory per Release in `<dir>/inventory/`. Every file is
- * written atomically, so a crash leaves whole files; `start` removes objects no inventory holds.
+ * written atomically, so a crash leaves whole files; `start` removes objects no inventory holds. With
+ * simulation on, Workflows run as builds (simulated-workflow.ts), their states in `<dir>/workflow-runs/`.
  */
 export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
   const { dir, simulate, logger } = options;
@@ -44,8 +48,14 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
   const now = options.now ?? Date.now;
   const objectsDir = join(dir, "objects");
   const inventoryDir = join(dir, "inventory");
+  const runsDir = join(dir, "workflow-runs");
   const tracked = new Map<string, Tracked>();
   const listeners = new Set<HealthListener>();
+  const logListeners = new Set<LogListener>();
+  const workflows = simulate
+    ? createWorkflowSimulation({ dir: runsDir, stepDelayMs: readyDelayMs, logger, now, onHealth: emit, onLog: emitLog })
+    : undefined;
+  const isWorkflow = (ref: PlaneObjectRef) => ref.apiVersion.startsWith("argoproj.io/") && ref.kind === "Workflow";
 
   const objectFile = (ref: PlaneObjectRef) =>
     join(objectsDir, ref.namespace || "_cluster", ref.apiVersion.replace("/", "_"), ref.kind, `${ref.name}.yaml`);
@@ -72,6 +82,16 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
         emit(ref, entry.health);
       }, later.afterMs);
       entry.timer.unref();
+    }
+  }
+
+  function emitLog(chunk: BuildLogChunk): void {
+    for (const listener of logListeners) {
+      try {
+        listener(chunk);
+      } catch (err) {
+        logger.error({ err, build: chunk.buildId }, "log listener failed");
+      }
     }
   }
 
@@ -129,10 +149,11 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
 
   return {
     name: "local",
-    capabilities: simulate ? ["live-objects", "simulation"] : ["live-objects"],
+    // Logs come from builds, which only the simulation runs here.
+    capabilities: simulate ? ["live-objects", "simulation", "logs"] : ["live-objects"],
 
     async start() {
-      for (const file of [...(await listFiles(objectsDir)), ...(await listFiles(inventoryDir))]) {
+      for (const file of [...(await listFiles(objectsDir)), ...(await listFiles(inventoryDir)), ...(await listFiles(runsDir))]) {
         if (file.endsWith(partialFileSuffix)) await rm(file, { force: true });
       }
       const held = new Map<string, PlaneObjectRef>();
@@ -147,7 +168,8 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
           continue;
         }
         const manifest = await readObject(file);
-        if (manifest) setHealth(ref, manifest, true);
+        if (manifest && workflows && isWorkflow(ref)) await workflows.resume(ref, manifest);
+        else if (manifest) setHealth(ref, manifest, true);
       }
     },
 
@@ -156,19 +178,20 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
       if (typeof ref === "string") throw new Error(ref);
       const file = objectFile(ref);
       const existing = await readObject(file);
-      if (existing && canonicalJson(existing) === canonicalJson(manifest)) {
-        if (!tracked.has(refKey(ref))) setHealth(ref, manifest, false);
-        return "Unchanged";
+      const unchanged = existing !== undefined && canonicalJson(existing) === canonicalJson(manifest);
+      if (!unchanged) await writeFileAtomic(file, stringify(manifest));
+      if (workflows && isWorkflow(ref)) {
+        if (!unchanged || !workflows.health(ref)) await workflows.apply(ref, manifest);
       }
-      await writeFileAtomic(file, stringify(manifest));
-      setHealth(ref, manifest, false);
-      return "Applied";
+      else if (!unchanged || !tracked.has(refKey(ref))) setHealth(ref, manifest, false);
+      return unchanged ? "Unchanged" : "Applied";
     },
 
     async delete(ref) {
       const key = refKey(ref);
       clearTimeout(tracked.get(key)?.timer);
       tracked.delete(key);
+      await workflows?.remove(ref);
       const file = objectFile(ref);
       const existed = (await readObject(file)) !== undefined;
       await rm(file, { force: true });
@@ -186,12 +209,17 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
     },
 
     health(ref) {
-      return tracked.get(refKey(ref))?.health ?? { health: "Unknown", reason: "NotFound", message: "not applied", status: {}, observedTime: now() };
+      return workflows?.health(ref) ?? tracked.get(refKey(ref))?.health ?? { health: "Unknown", reason: "NotFound", message: "not applied", status: {}, observedTime: now() };
     },
 
     onHealthChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+
+    onLog(listener) {
+      logListeners.add(listener);
+      return () => logListeners.delete(listener);
     },
 
     async listLive({ kind, namespace }) {
@@ -210,7 +238,9 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
 
     async close() {
       for (const entry of tracked.values()) clearTimeout(entry.timer);
+      await workflows?.close();
       listeners.clear();
+      logListeners.clear();
     },
   };
 }

@@ -1,5 +1,7 @@
 import { getPath, type JsonObject } from "../model/json.js";
 import type { ObjectHealth, PlaneObjectRef } from "./driver.js";
+import { objectHealth as health } from "./object-health.js";
+import { workflowHealth } from "./workflow-health.js";
 
 /** Health right after apply, and optionally the health it reaches `afterMs` later. */
 export interface HealthPlan {
@@ -18,15 +20,13 @@ export interface HealthPlanOptions {
 type Simulator = (manifest: JsonObject, options: HealthPlanOptions) => HealthPlan;
 
 /**
- * Workload kinds need something that runs them; each has a simulator. Builds (Argo Workflows) come in
- * a later issue: their simulator is the place to add workflow phases and steps.
+ * Workload kinds need something that runs them; each has a simulator. A Workflow's plan is only where it
+ * starts (waiting for the controller): its run, step by step, is simulated-workflow.ts.
  */
 const simulators: Record<string, Simulator> = {
   "apps/Deployment": simulateDeployment,
   "batch/CronJob": simulateCronJob,
-  "argoproj.io/Workflow": (_manifest, { now }) => ({
-    initial: health("Unknown", "Simulated", "Simulated: builds are not simulated yet", {}, now),
-  }),
+  "argoproj.io/Workflow": (manifest, { now }) => ({ initial: workflowHealth(manifest, now, { simulated: true }) }),
 };
 
 export function isWorkload(ref: PlaneObjectRef): boolean {
@@ -81,10 +81,6 @@ function simulateCronJob(manifest: JsonObject, { now }: HealthPlanOptions): Heal
     return { initial: health("Suspended", "Simulated", "Simulated: suspended", { ...scheduleStatus, suspend: true }, now) };
   }
   return { initial: health("Healthy", "Simulated", "Simulated: scheduled", { ...scheduleStatus, suspend: false }, now) };
-}
-
-function health(state: ObjectHealth["health"], reason: string, message: string, status: JsonObject, observedTime: number): ObjectHealth {
-  return { health: state, reason, message, status: { reason, ...status }, observedTime };
 }
 
 function groupKind(ref: PlaneObjectRef): string {
