@@ -1,4 +1,4 @@
-import { parseInterval } from "./parse-interval.js";
+import { parseDuration } from "../model/parse-duration.js";
 import type { PlaneKind } from "./plane-agent.js";
 
 /** The agent's command line, parsed. */
@@ -33,7 +33,7 @@ export const agentUsage = `usage: npm run agent -- --plane NAME --credential-fil
   --inventory-namespace NS kubernetes: where inventory ConfigMaps live (default openchoreo-agent)
   --health-port PORT       serve /healthz and /readyz on this port (for probes)
   --no-simulate            do not simulate workloads: their health stays Unknown (NoRuntime)
-  --simulate-delay D       how long a simulated Deployment progresses (default 1s)
+  --simulate-delay D       how long a simulated Deployment progresses, and each simulated build step (default 1s)
   --log-level LEVEL        trace, debug, info (default), warn, error
 `;
 
@@ -93,7 +93,7 @@ export function parseAgentArgs(argv: readonly string[]): AgentArgs | "help" {
   const healthPort = healthPortText === undefined ? undefined : Number(healthPortText);
   if (healthPort !== undefined && !(Number.isInteger(healthPort) && healthPort >= 0 && healthPort <= 65535)) throw new AgentArgsError(`--health-port: ${healthPortText} is not a port`);
   const delay = values.get("--simulate-delay") ?? "1s";
-  const simulateDelayMs = parseInterval(delay);
+  const simulateDelayMs = parseDuration(delay);
   if (simulateDelayMs === undefined) throw new AgentArgsError(`--simulate-delay: ${delay} is not a duration such as 1s or 500ms`);
   const logLevel = values.get("--log-level") ?? "info";
   if (!logLevels.includes(logLevel)) throw new AgentArgsError(`--log-level: ${logLevel} is not one of ${logLevels.join(", ")}`);

@@ -16,11 +16,12 @@ import {
   type Welcome,
 } from "../../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
 import { createBackoff } from "./backoff.js";
-import type { ObjectHealth, PlaneDriver, PlaneObjectRef } from "./driver.js";
+import { createBuildLogBuffer } from "./build-log-buffer.js";
+import type { BuildLogChunk, ObjectHealth, PlaneDriver, PlaneObjectRef } from "./driver.js";
 import { chunkBySize } from "./chunk-by-size.js";
 import { refKey } from "./object-ref.js";
 import { createOutbox, type Outbox } from "./outbox.js";
-import { parseInterval } from "./parse-interval.js";
+import { parseDuration } from "../model/parse-duration.js";
 import { toProtoRef } from "./proto-ref.js";
 import { createReleaseApplier, type ApplyReport } from "./release-applier.js";
 
@@ -44,6 +45,8 @@ export interface PlaneAgentOptions {
     readonly stableSessionMs?: number;
     readonly random?: () => number;
   };
+  /** Build logs kept for resending after a reconnect: 8 MiB per build, finished builds for an hour. */
+  readonly buildLogs?: { readonly maxBytesPerBuild?: number; readonly retainMs?: number };
   readonly now?: () => number;
 }
 
@@ -90,6 +93,11 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
   const applier = createReleaseApplier({ driver, logger, now });
   const sessionManager = new Http2SessionManager(options.server);
   const client = createClient(PlaneAgentService, createGrpcTransport({ baseUrl: options.server, sessionManager }));
+  const buildLogs = createBuildLogBuffer({
+    maxBytesPerBuild: options.buildLogs?.maxBytesPerBuild ?? 8 * 1024 * 1024,
+    retainMs: options.buildLogs?.retainMs ?? 60 * 60_000,
+    now,
+  });
   const rechecks = new Map<string, NodeJS.Timeout>();
   const reported = new Map<string, string>();
   // Reports not sent yet, in order. An object changing twice before they go out starts a new report,
@@ -100,6 +108,7 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
   let wakeSleeper: (() => void) | undefined;
   let loop: Promise<void> | undefined;
   let unsubscribe: (() => void) | undefined;
+  let unsubscribeLogs: (() => void) | undefined;
   let statusHeld = 0;
   let flushScheduled = false;
 
@@ -158,6 +167,17 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
     for (const record of applier.inventories()) for (const object of record.objects) noteHealth(object.ref, driver.health(object.ref));
   }
 
+  /** Sends a piece of a build's log in messages under the size limit; eof goes on the last one. */
+  function sendLog(chunk: BuildLogChunk): void {
+    const size = Math.max(1, maxBytes() - chunk.buildId.length - chunk.step.length);
+    for (let start = 0; start < chunk.data.length || (start === 0 && chunk.eof); start += size) {
+      const data = chunk.data.subarray(start, start + size);
+      const eof = chunk.eof && start + size >= chunk.data.length;
+      send({ case: "log", value: { buildId: chunk.buildId, step: chunk.step, offset: chunk.offset + start, data, eof } });
+      if (eof) return;
+    }
+  }
+
   function sendReport(report: ApplyReport): void {
     for (const ack of report.acks) send({ case: "ack", value: ack });
     sendEvents(report.events);
@@ -174,8 +194,8 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
     if (!record || stopped) return;
     const progressing = record.objects.some((o) => driver.health(o.ref).health === "Progressing");
     const ms = progressing
-      ? (parseInterval(record.progressingInterval) ?? defaultProgressingIntervalMs)
-      : (parseInterval(record.interval) ?? defaultIntervalMs);
+      ? (parseDuration(record.progressingInterval) ?? defaultProgressingIntervalMs)
+      : (parseDuration(record.interval) ?? defaultIntervalMs);
     const timer = setTimeout(() => {
       rechecks.delete(releaseId);
       applier.correctDrift(releaseId).then(
@@ -226,6 +246,8 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
           send({ case: "heartbeat", value: { sentTime: timestampFromMs(now()), sequence: ++session.sequence } });
         }, intervalMs);
         reportAllHealth();
+        // What the control plane may have missed while disconnected; it drops the bytes it holds.
+        for (const chunk of buildLogs.replay()) sendLog(chunk);
         return;
       }
       case "release": {
@@ -268,7 +290,8 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
         return;
       }
       case "buildCancellation":
-        logger.info({ build: message.value.buildId }, "build cancellation ignored: this agent runs no builds yet");
+        // The build contract cancels through desired state (the Workflow's spec.shutdown), never a command.
+        logger.info({ build: message.value.buildId }, "build cancellation ignored: builds stop through their Workflow's spec.shutdown");
         return;
       case "heartbeat":
       case undefined:
@@ -333,6 +356,11 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
 
   return {
     async start() {
+      // Before the driver starts: it replays the logs of the builds it finds.
+      unsubscribeLogs = driver.onLog((chunk) => {
+        const fresh = buildLogs.add(chunk);
+        if (fresh) sendLog(fresh);
+      });
       await driver.start();
       await applier.load();
       unsubscribe = driver.onHealthChange((ref, health) => noteHealth(ref, health));
@@ -353,6 +381,7 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
       for (const timer of rechecks.values()) clearTimeout(timer);
       rechecks.clear();
       unsubscribe?.();
+      unsubscribeLogs?.();
       sessionManager.abort();
       await driver.close();
     },

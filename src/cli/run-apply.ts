@@ -4,7 +4,7 @@ import { CliError, usageError } from "./cli-error.js";
 import type { CommandContext } from "./command-spec.js";
 import { fieldViolationsOf } from "./format-error.js";
 import { objectMeta, objectRef } from "./object-meta.js";
-import { parseDuration } from "./parse-duration.js";
+import { parseDuration } from "../model/parse-duration.js";
 import { documentLabel, readManifests, type Manifests } from "./read-manifests.js";
 import { waitWithProgress } from "./wait-with-progress.js";
 import type { WaitTarget } from "./wait-for-ready.js";

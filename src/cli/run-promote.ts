@@ -1,7 +1,7 @@
 import { usageError } from "./cli-error.js";
 import type { CommandContext } from "./command-spec.js";
 import { followPromotions } from "./follow-promotions.js";
-import { parseDuration } from "./parse-duration.js";
+import { parseDuration } from "../model/parse-duration.js";
 
 /**
  * `promote COMPONENT --from ENV --to ENV` and `promote project NAME --from ENV --to ENV`: asks the

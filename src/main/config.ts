@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { roleNames, type RoleAssignments } from "../controllers/promotion/index.js";
+import { parseDuration } from "../model/parse-duration.js";
 
 /** The control plane's settings, read once from `CHOREO_*` environment variables. */
 export interface Config {
@@ -220,15 +221,6 @@ export function unknownConfigVariables(env: Readonly<Record<string, string | und
   // CHOREO_TOKEN and CHOREO_IDENTITY belong to choreoctl: a shell that exports them for the CLI also starts the server.
   const known: ReadonlySet<string> = new Set([...Object.keys(schema.shape), "CHOREO_TOKEN", "CHOREO_IDENTITY"]);
   return Object.keys(env).filter((k) => k.startsWith("CHOREO_") && !known.has(k));
-}
-
-const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A Go-style duration ("90s", "30m", "1h30m") in milliseconds; undefined when malformed. */
-function parseDuration(text: string): number | undefined {
-  const parts = [...text.matchAll(/(\d+)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) return undefined;
-  return parts.reduce((total, [, amount, unit]) => total + Number(amount) * durationUnits[unit!]!, 0);
 }
 
 const principals = z.array(z.string().min(1, "a principal is a non-empty name"));

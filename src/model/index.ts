@@ -11,4 +11,5 @@ export { crdFromKind } from "./crd-from-kind.js";
 export { labels } from "./labels.js";
 export { copyMessage } from "./copy-message.js";
 export { canonicalJson, objectChecksum } from "./object-checksum.js";
+export { parseDuration } from "./parse-duration.js";
 export { parseLabelSelector, type LabelSelector, type LabelRequirement, type LabelOperator } from "./label-selector.js";
