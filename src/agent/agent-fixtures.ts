@@ -94,11 +94,11 @@ export const statusOf =
 export const statusJson = (status: ObjectStatus): JsonObject => JSON.parse(new TextDecoder().decode(status.status)) as JsonObject;
 
 /** A Workflow as the build controller renders it (the build contract), with its parameters. */
-export function buildWorkflow(init: { organization: string; build: string; commit?: string; branch?: string; shutdown?: boolean; labels?: boolean }): JsonObject {
+export function buildWorkflow(init: { organization: string; build: string; gitRepo?: string; commit?: string; branch?: string; shutdown?: boolean; labels?: boolean }): JsonObject {
   const parameters: Record<string, string> = {
     "project-name": "shop",
     "component-name": "api",
-    "git-repo": "https://github.com/example/shop",
+    "git-repo": init.gitRepo ?? "https://github.com/example/shop",
     branch: init.branch ?? "main",
     commit: init.commit ?? "",
     "app-path": "/service",
