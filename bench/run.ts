@@ -2,6 +2,7 @@
 // they were measured on; no test asserts them.
 import { cpus } from "node:os";
 import { benchModel } from "./model.js";
+import { benchPlanes, printPlanesBench } from "./planes.js";
 import { benchRuntime, printRuntimeBench } from "./runtime.js";
 import { benchStore } from "./store.js";
 
@@ -12,3 +13,5 @@ console.log("\n## Store");
 await benchStore();
 console.log("\n## Reconcile runtime (no-op controller, memory store)");
 printRuntimeBench(await benchRuntime({ objects: 10_000, workers: 1 }));
+console.log("\n## Plane agents (simulated agents over HTTP/2, SQLite)");
+printPlanesBench(await benchPlanes({ agents: 200, objects: 50 }));
