@@ -2,6 +2,7 @@ import type { Clock, ControllerDefinition } from "../core/index.js";
 import type { KindRegistry } from "../model/index.js";
 import type { ResourceStore } from "../store/index.js";
 import { bindingControllers } from "./binding/controller.js";
+import { buildControllers } from "./build/index.js";
 import { cellController } from "./cell/controller.js";
 import { componentController } from "./component/controller.js";
 import { endpointController } from "./endpoint/controller.js";
@@ -15,6 +16,7 @@ import { releaseController } from "./release/controller.js";
 export { createEventRecorder, type EventRecorder, type EventType } from "./event-recorder.js";
 export { organizationDefaults } from "./organization/defaults.js";
 export { autoDeployAnnotation } from "./component/reconcile.js";
+export { buildReleaseName, buildTemplatesReleaseName, cancelRequestedAnnotation, defaultBuildTimeoutMs, organizationBuildPlane } from "./build/index.js";
 
 export interface PlatformControllerDeps {
   readonly store: ResourceStore;
@@ -24,6 +26,8 @@ export interface PlatformControllerDeps {
   /** Who may approve promotions; nobody when absent. */
   readonly roles?: RoleTable;
   readonly promotionTtlMs?: number;
+  /** How long a build may go without news from its build plane; 1 h when absent. */
+  readonly buildTimeoutMs?: number;
 }
 
 /** Every controller of the platform and application model, for a manager to run. */
@@ -36,6 +40,7 @@ export function platformControllers(deps: PlatformControllerDeps): ControllerDef
     cellController(),
     releaseController(deps),
     endpointController(deps),
+    ...buildControllers(deps),
     ...referenceDeclarations.map((declaration) => referenceController(declaration, deps)),
   ];
 }

@@ -23,6 +23,8 @@ export interface Config {
   readonly roles: RoleAssignments;
   /** How long a promotion may wait (for approval, for its project) before it expires. */
   readonly promotionTtlMs: number;
+  /** How long a build may go without news from its build plane before it fails (TimedOut). */
+  readonly buildTimeoutMs: number;
   /** Largest single message, in either direction; larger ones fail with resource_exhausted. */
   readonly maxMessageBytes: number;
   /** How long shutdown waits for open calls before cutting connections. */
@@ -107,6 +109,18 @@ const onOff = (what: string) =>
       .transform((v) => v !== "0"),
   );
 
+/** A duration such as 30m, 24h or 1h30m, at least a second. */
+const durationOf = (fallbackMs: number) =>
+  optionalString.transform((raw, ctx) => {
+    if (raw === undefined) return fallbackMs;
+    const ms = parseDuration(raw);
+    if (ms === undefined || ms < 1000) {
+      ctx.addIssue({ code: "custom", message: `must be a duration of at least 1s, like 30m, 24h or 1h30m (got ${JSON.stringify(raw)})` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
 const schema = z.object({
   CHOREO_HOST: optionalString.transform((v) => v ?? "127.0.0.1"),
   CHOREO_PORT: wholeNumber(0, 65535, 8080),
@@ -130,15 +144,8 @@ const schema = z.object({
   CHOREO_ROLES_FILE: optionalString,
   CHOREO_EMBEDDED_AGENTS: onOff("run the embedded planes' agents"),
   CHOREO_AGENT_SIMULATION: onOff("simulate workloads in the embedded planes"),
-  CHOREO_PROMOTION_TTL: optionalString.transform((raw, ctx) => {
-    if (raw === undefined) return 24 * 3_600_000;
-    const ms = parseDuration(raw);
-    if (ms === undefined || ms < 1000) {
-      ctx.addIssue({ code: "custom", message: `must be a duration of at least 1s, like 30m, 24h or 1h30m (got ${JSON.stringify(raw)})` });
-      return z.NEVER;
-    }
-    return ms;
-  }),
+  CHOREO_PROMOTION_TTL: durationOf(24 * 3_600_000),
+  CHOREO_BUILD_TIMEOUT: durationOf(3_600_000),
   // 4 GiB - 1 is the largest length a gRPC or Connect envelope can state.
   CHOREO_MAX_MESSAGE_BYTES: wholeNumber(1024, 0xffffffff, 4 * 1024 * 1024),
   // Kept under 5 s by default so that the whole shutdown, grace included, ends within 5 s.
@@ -204,6 +211,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     agentSimulation: v.CHOREO_AGENT_SIMULATION,
     roles: v.CHOREO_ROLES_FILE === undefined ? {} : readRoles(path.resolve(cwd, v.CHOREO_ROLES_FILE)),
     promotionTtlMs: v.CHOREO_PROMOTION_TTL,
+    buildTimeoutMs: v.CHOREO_BUILD_TIMEOUT,
     maxMessageBytes: v.CHOREO_MAX_MESSAGE_BYTES,
     shutdownGraceMs: v.CHOREO_SHUTDOWN_GRACE_MS,
     corsOrigins: v.CHOREO_CORS_ORIGINS,

@@ -39,7 +39,7 @@ export interface ControlPlaneDeps {
  * The embedded control plane: SQLite in the data directory (one server per directory: a second
  * fails at once), every controller of the platform model, and the embedded defaults on first start.
  */
-export async function startControlPlane(config: { readonly dataDir: string } & Partial<Pick<Config, "roles" | "promotionTtlMs" | "agent">>, deps: ControlPlaneDeps): Promise<ControlPlane> {
+export async function startControlPlane(config: { readonly dataDir: string } & Partial<Pick<Config, "roles" | "promotionTtlMs" | "buildTimeoutMs" | "agent">>, deps: ControlPlaneDeps): Promise<ControlPlane> {
   const registry = createKindRegistry(allFiles);
   const codec = createCodec(registry);
   const clock = createSystemClock();
@@ -48,7 +48,7 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
   const manager = createManager({ store, registry, clock, logger: deps.logger, metrics: deps.metrics });
   const events = createEventRecorder({ store, clock, source: "control-plane" });
   const roles = createRoleTable(config.roles ?? {});
-  for (const controller of platformControllers({ store, registry, clock, events, roles, ...(config.promotionTtlMs ? { promotionTtlMs: config.promotionTtlMs } : {}) })) manager.add(controller);
+  for (const controller of platformControllers({ store, registry, clock, events, roles, ...(config.promotionTtlMs ? { promotionTtlMs: config.promotionTtlMs } : {}), ...(config.buildTimeoutMs ? { buildTimeoutMs: config.buildTimeoutMs } : {}) })) manager.add(controller);
   try {
     const created = await ensureEmbeddedDefaults(store);
     await manager.start();

@@ -27,6 +27,8 @@ export interface PlatformOptions {
   readonly controllers?: boolean;
   /** Act as every plane's agent in-process (test/support/fake-plane.ts): Releases get applied and healthy. */
   readonly fakePlanes?: boolean | FakePlaneOptions;
+  /** How long a build may go without news from its build plane (the controllers' default when absent). */
+  readonly buildTimeoutMs?: number;
 }
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
@@ -38,7 +40,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const manager = createManager({ store, registry, clock, logger, metrics: new Registry() });
   const events = createEventRecorder({ store, clock, source: "test" });
   if (options.controllers !== false) {
-    for (const controller of platformControllers({ store, registry, clock, events })) manager.add(controller);
+    for (const controller of platformControllers({ store, registry, clock, events, ...(options.buildTimeoutMs ? { buildTimeoutMs: options.buildTimeoutMs } : {}) })) manager.add(controller);
   }
   if (options.fakePlanes) {
     for (const controller of fakePlaneControllers(clock, options.fakePlanes === true ? {} : options.fakePlanes)) manager.add(controller);

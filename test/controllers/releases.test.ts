@@ -24,7 +24,8 @@ const until = (kind: string, name: string, check: (c: ReturnType<typeof conditio
   }, `${kind} ${name}: ${what}`);
 const resources = (release: JsonObject | undefined) => (((release?.spec as JsonObject | undefined)?.resources ?? []) as JsonObject[]).map((r) => r.object as JsonObject);
 const kinds = (release: JsonObject | undefined) => resources(release).map((o) => o.kind).sort();
-const releasesOf = async (p: Platform) => (await p.access.list(p.kind("Release"), { namespace: "default" })).items;
+/** The data plane's Releases (the build plane holds the build templates' Release besides). */
+const releasesOf = async (p: Platform) => (await p.access.list(p.kind("Release"), { namespace: "default", labelSelector: "openchoreo.dev/plane-kind=DataPlane" })).items;
 
 describe("releases", () => {
   it("deliver each binding as its own Release and the project's cell as another, and Ready flows up to the project", async () => {

@@ -1,7 +1,6 @@
 import { APIClassSchema } from "../../../gen/openchoreo/model/v1alpha1/api_class_pb.js";
 import { APISchema, type API } from "../../../gen/openchoreo/model/v1alpha1/api_pb.js";
 import { BuildPlaneSchema } from "../../../gen/openchoreo/model/v1alpha1/build_plane_pb.js";
-import { BuildSchema } from "../../../gen/openchoreo/model/v1alpha1/build_pb.js";
 import { ComponentSchema } from "../../../gen/openchoreo/model/v1alpha1/component_pb.js";
 import { ConfigurationGroupSchema } from "../../../gen/openchoreo/model/v1alpha1/configuration_group_pb.js";
 import { DataPlaneSchema } from "../../../gen/openchoreo/model/v1alpha1/data_plane_pb.js";
@@ -103,11 +102,6 @@ export const referenceDeclarations: readonly ReferenceDeclaration[] = [
   { schema: ScheduledTaskSchema, references: [project, component, classOf(ScheduledTaskClassSchema)] },
   { schema: DeployableArtifactSchema, references: [project, component], readyReason: "Snapshot" },
   { schema: APISchema, references: [project, component, environmentOf("environmentName"), { type: "ClassResolved", schema: APIClassSchema, names: (o) => present((o as API).spec?.className) }] },
-  {
-    schema: BuildSchema,
-    references: [project, component],
-    notice: { type: "Completed", status: "False", reason: "BuildPlaneNotAvailable", message: "builds run in a build plane through its agent, which is not available in this version" },
-  },
   { schema: DeploymentSchema, references: [], notice: notActedOn("Deployment") },
   { schema: DeploymentTrackSchema, references: [], notice: notActedOn("DeploymentTrack") },
   { schema: GitCommitRequestSchema, references: [], notice: notActedOn("GitCommitRequest") },
