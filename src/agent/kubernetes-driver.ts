@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { JsonObject } from "../model/json.js";
 import type { ApplyOutcome, HealthListener, InventoryObject, LiveObjectRecord, LogListener, ObjectHealth, PlaneDriver, PlaneObjectRef, ReleaseInventoryRecord } from "./driver.js";
 import { kubernetesHealth, missingHealth, rfc3339, statusKinds } from "./kubernetes-health.js";
+import { createBuildLogFollower, workflowPodLabel } from "./kubernetes-build-logs.js";
 import { startKindWatch, type KindWatch } from "./kubernetes-kind-watch.js";
 import { agentLabel, inventoryLabel, inventoryName, labelSafe, releaseAnnotation, releaseLabel, withOwnership } from "./kubernetes-ownership.js";
 import { formatRef, isNamespace, refKey, refOfManifest } from "./object-ref.js";
@@ -38,6 +39,8 @@ export interface KubernetesDriverOptions {
   readonly fieldManager?: string;
   readonly kinds?: readonly { readonly apiVersion: string; readonly kind: string }[];
   readonly watchBackoff?: { readonly initialMs?: number; readonly maxMs?: number; readonly random?: () => number };
+  /** How soon a build step's log is looked for again when its pod is missing or its stream broke; 2 s. */
+  readonly logRetryMs?: number;
   readonly now?: () => number;
 }
 
@@ -100,6 +103,25 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): PlaneD
   const listeners = new Set<HealthListener>();
   const logListeners = new Set<LogListener>();
   const watches: KindWatch[] = [];
+  const buildLogs = createBuildLogFollower({
+    kubeConfig,
+    logger,
+    ...(options.logRetryMs === undefined ? {} : { retryMs: options.logRetryMs }),
+    async listPods(podNamespace, workflow) {
+      const list = await client.list("v1", "Pod", podNamespace, undefined, undefined, undefined, undefined, `${workflowPodLabel}=${workflow}`);
+      return list.items.map(plain);
+    },
+    onLog(chunk) {
+      for (const listener of logListeners) {
+        try {
+          listener(chunk);
+        } catch (err) {
+          logger.error({ err, build: chunk.buildId }, "log listener failed");
+        }
+      }
+    },
+  });
+  const isWorkflow = (ref: PlaneObjectRef) => ref.apiVersion === "argoproj.io/v1alpha1" && ref.kind === "Workflow";
   const ownershipSelector = `${agentLabel}=${agentId}`;
   // Applied objects: the agent's, minus its inventories (which no inventory holds, yet are no orphans).
   const appliedSelector = `${ownershipSelector},!${inventoryLabel}`;
@@ -119,6 +141,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): PlaneD
   /** Records the object as the cluster holds it; tells listeners when its health changed. */
   function observe(ref: PlaneObjectRef, object: JsonObject | undefined): void {
     const key = refKey(ref);
+    if (isWorkflow(ref)) buildLogs.observe(ref, object);
     const before = live.get(key);
     if (!object) {
       live.delete(key);
@@ -241,7 +264,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): PlaneD
 
   return {
     name: "kubernetes",
-    capabilities: ["live-objects", "server-side-apply"],
+    capabilities: ["live-objects", "server-side-apply", "logs"],
 
     async start() {
       await ensureNamespace();
@@ -329,6 +352,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): PlaneD
 
     async close() {
       await Promise.all(watches.splice(0).map((w) => w.stop()));
+      await buildLogs.close();
       listeners.clear();
     },
   };
