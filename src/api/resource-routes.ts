@@ -11,7 +11,7 @@ import { createSystemClock, type Clock } from "../core/index.js";
 import { InvalidSpecError } from "../errors/index.js";
 import { describeResourceService, type Codec } from "../model/index.js";
 import type { PlaneAgentHub } from "../planes/index.js";
-import type { ResourceStore } from "../store/index.js";
+import type { LogStore, ResourceStore } from "../store/index.js";
 import { planeRegistrationMethods } from "./plane-registration.js";
 import type { ResourceAccess } from "./resource-access.js";
 import { createPromotionService } from "./promotion-service.js";
@@ -24,6 +24,8 @@ export interface ResourceRouteDeps {
   readonly store: ResourceStore;
   /** Plane agents: registration and live objects of DataPlaneService and BuildPlaneService; Unimplemented without. */
   readonly planes?: PlaneAgentHub;
+  /** Build logs, for BuildService.StreamBuildLogs. */
+  readonly logStore?: LogStore;
   /** Who may approve promotions; nobody when absent. */
   readonly roles?: RoleTable;
   readonly clock?: Clock;

@@ -14,6 +14,7 @@ import { Health } from "../../gen/health/v1/health_pb.js";
 import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import type { DescriptorIndex } from "./descriptor-index.js";
+import { createBuildService } from "./build-service.js";
 import { createHealthService } from "./health-service.js";
 import { createPlaneAgentService } from "./plane-agent-service.js";
 import type { HealthStatus } from "./health-status.js";
@@ -37,9 +38,7 @@ export function routes(router: ConnectRouter, deps: ApiDeps): void {
       router.service(service, {});
     }
   }
-  // No logic yet: Connect answers Unimplemented for every method of an empty implementation, and
-  // each service's own issue fills it in. Never a fake success.
-  router.service(BuildService, {});
+  router.service(BuildService, deps.resources ? createBuildService(deps.resources) : {});
   router.service(PlaneAgentService, deps.resources?.planes ? createPlaneAgentService(deps.resources.planes) : {});
 
   const served = () => servedServices(router);
