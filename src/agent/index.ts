@@ -8,6 +8,8 @@ export {
   type ReleaseInventoryRecord,
   type LiveObjectRecord,
   type HealthListener,
+  type BuildLogChunk,
+  type LogListener,
 } from "./driver.js";
 export { createLocalDriver, type LocalDriverOptions } from "./local-driver.js";
 export { createKubernetesDriver, managedKinds, releaseFieldManager, type KubernetesDriverOptions } from "./kubernetes-driver.js";
@@ -16,3 +18,5 @@ export { createPlaneAgent, type PlaneAgent, type PlaneAgentOptions, type PlaneKi
 export { parseAgentArgs, agentUsage, AgentArgsError, isAgentArgsError, type AgentArgs } from "./parse-agent-args.js";
 export { createBackoff, type Backoff, type BackoffOptions } from "./backoff.js";
 export { refKey, refOfManifest, formatRef } from "./object-ref.js";
+export { buildSteps, buildLabel, organizationLabel, terminatedMessage, buildIdOf, workflowHealth } from "./workflow-health.js";
+export { simulatedCommit } from "./simulated-workflow.js";

@@ -161,21 +161,27 @@ describe("simulated builds in the local driver", () => {
   it("does not restart a Workflow applied again (a resync), changed or not; deleted and created again, it runs anew", async () => {
     const { driver, chunks, healths, until } = await startDriver(tempDir());
     const workflow = buildWorkflow({ organization: "acme", build: "again" });
+    const changed = buildWorkflow({ organization: "acme", build: "again", branch: "other" });
     await driver.apply(workflow);
-    await until("again", "success", succeeded);
+    // Changed mid-run: the run keeps the parameters it started with.
+    expect(await driver.apply(changed)).toBe("Applied");
+    const done = await until("again", "success", succeeded);
+    expect((nodesOf(done)[0]!.outputs as JsonObject)["git-revision"]).toBe(expectedCommit("https://github.com/example/shop", "main", "again"));
     const before = { chunks: chunks.length, healths: healths.length };
-    expect(await driver.apply(workflow)).toBe("Unchanged");
-    expect(await driver.apply(buildWorkflow({ organization: "acme", build: "again", branch: "other" }))).toBe("Applied");
-    // Same run: still Succeeded with the first revision, no new log.
+    expect(await driver.apply(changed)).toBe("Unchanged");
+    expect(await driver.apply(workflow)).toBe("Applied");
+    // Same run: still Succeeded, no new log.
     expect(driver.health(ref(workflow)).status.phase).toBe("Succeeded");
     expect(chunks.length).toBe(before.chunks);
     expect(healths.slice(before.healths).every((h) => h.health.health === "Healthy")).toBe(true);
 
     expect(await driver.delete(ref(workflow))).toBe(true);
     expect(driver.health(ref(workflow))).toMatchObject({ health: "Unknown" });
-    await driver.apply(workflow);
+    await driver.apply(changed);
     expect(driver.health(ref(workflow))).toMatchObject({ health: "Progressing", status: { phase: "Running" } });
     expect(chunks.at(-1)).toMatchObject({ offset: 0, step: "clone-step" });
+    const again = await until("again", "the new run's success", (h) => succeeded(h) && h !== done);
+    expect((nodesOf(again)[0]!.outputs as JsonObject)["git-revision"]).toBe(expectedCommit("https://github.com/example/shop", "other", "again"));
   });
 
   it("resumes a run after a restart where it stopped, and replays its log from offset 0", async () => {

@@ -40,15 +40,18 @@ export interface WorkflowSimulation {
   close(): Promise<void>;
 }
 
-/** What a run saves: the Workflow's status as Argo writes it, and its log in step segments. */
+/**
+ * What a run saves: the manifest it started from (its parameters decide its outputs, whatever is
+ * applied later), the Workflow's status as Argo writes it, and its log in step segments.
+ */
 interface SavedRun {
+  manifest: JsonObject;
   readonly status: JsonObject;
   readonly log: { step: string; text: string }[];
 }
 
 interface Run extends SavedRun {
   readonly ref: PlaneObjectRef;
-  manifest: JsonObject;
   health: ObjectHealth;
   timer?: NodeJS.Timeout;
   saving: Promise<void>;
@@ -112,6 +115,11 @@ const shutdownOf = (manifest: JsonObject) => {
   return typeof value === "string" && value !== "";
 };
 
+/** The run's own manifest, with the shutdown a later manifest asks for. */
+function withShutdown(started: JsonObject, latest: JsonObject): JsonObject {
+  return { ...started, spec: { ...(isJsonObject(started.spec) ? started.spec : {}), shutdown: getPath(latest, "spec.shutdown") as string } };
+}
+
 export function createWorkflowSimulation(options: WorkflowSimulationOptions): WorkflowSimulation {
   const { dir, stepDelayMs, logger, now } = options;
   const runs = new Map<string, Run>();
@@ -142,7 +150,7 @@ export function createWorkflowSimulation(options: WorkflowSimulationOptions): Wo
   function changed(run: Run): void {
     run.health = workflowHealth({ ...run.manifest, status: run.status }, now(), { simulated: true });
     options.onHealth(run.ref, run.health);
-    const saved: SavedRun = structuredClone({ status: run.status, log: run.log });
+    const saved: SavedRun = structuredClone({ manifest: run.manifest, status: run.status, log: run.log });
     run.saving = run.saving
       .then(() => (runs.get(refKey(run.ref)) === run ? writeFileAtomic(stateFile(run.ref), JSON.stringify(saved)) : undefined))
       .catch((err: unknown) => logger.error({ err, workflow: formatRef(run.ref) }, "could not save a simulated build's state; a restart starts it again"));
@@ -203,14 +211,15 @@ export function createWorkflowSimulation(options: WorkflowSimulationOptions): Wo
     changed(run);
   }
 
-  function track(ref: PlaneObjectRef, manifest: JsonObject, saved: SavedRun): Run {
-    const run: Run = { ref, manifest, status: saved.status, log: saved.log, health: workflowHealth({ ...manifest, status: saved.status }, now(), { simulated: true }), saving: Promise.resolve() };
+  function track(ref: PlaneObjectRef, saved: SavedRun): Run {
+    const { manifest, status, log } = saved;
+    const run: Run = { ref, manifest, status, log, health: workflowHealth({ ...manifest, status }, now(), { simulated: true }), saving: Promise.resolve() };
     runs.set(refKey(ref), run);
     return run;
   }
 
   function start(ref: PlaneObjectRef, manifest: JsonObject): void {
-    const run = track(ref, manifest, { status: { phase: "Running", startedAt: timestamp(), message: "Simulated: running", nodes: {} }, log: [] });
+    const run = track(ref, { manifest, status: { phase: "Running", startedAt: timestamp(), message: "Simulated: running", nodes: {} }, log: [] });
     if (shutdownOf(manifest)) return terminate(run);
     begin(run, 0);
     changed(run);
@@ -219,7 +228,7 @@ export function createWorkflowSimulation(options: WorkflowSimulationOptions): Wo
   async function load(ref: PlaneObjectRef): Promise<SavedRun | undefined> {
     try {
       const saved = JSON.parse(await readFile(stateFile(ref), "utf8")) as SavedRun;
-      return isJsonObject(saved.status) && isJsonObject(saved.status.nodes) && Array.isArray(saved.log) ? saved : undefined;
+      return isJsonObject(saved.manifest) && isJsonObject(saved.status) && isJsonObject(saved.status.nodes) && Array.isArray(saved.log) ? saved : undefined;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") logger.warn({ err, workflow: formatRef(ref) }, "unreadable simulated build state; the build starts again");
       return undefined;
@@ -230,8 +239,10 @@ export function createWorkflowSimulation(options: WorkflowSimulationOptions): Wo
     async apply(ref, manifest) {
       const run = runs.get(refKey(ref));
       if (!run) return start(ref, manifest);
-      run.manifest = manifest;
-      if (shutdownOf(manifest) && !isFinished(run.status)) terminate(run);
+      if (shutdownOf(manifest) && !isFinished(run.status)) {
+        run.manifest = withShutdown(run.manifest, manifest);
+        terminate(run);
+      }
       // The same run, reported again: an apply is always answered with the object's status.
       else options.onHealth(ref, run.health);
     },
@@ -239,7 +250,7 @@ export function createWorkflowSimulation(options: WorkflowSimulationOptions): Wo
     async resume(ref, manifest) {
       const saved = await load(ref);
       if (!saved) return start(ref, manifest);
-      const run = track(ref, manifest, saved);
+      const run = track(ref, saved);
       options.onHealth(ref, run.health);
       let offset = 0;
       const finished = isFinished(run.status);
@@ -248,7 +259,10 @@ export function createWorkflowSimulation(options: WorkflowSimulationOptions): Wo
         offset += Buffer.byteLength(segment.text);
       });
       if (finished) return;
-      if (shutdownOf(manifest)) return terminate(run);
+      if (shutdownOf(manifest)) {
+        run.manifest = withShutdown(run.manifest, manifest);
+        return terminate(run);
+      }
       // The step that was running when the agent stopped runs its full time again.
       const index = buildSteps.findIndex((step) => nodes(run)[nodeId(run, step)]?.phase === "Running");
       if (index < 0) begin(run, 0);
