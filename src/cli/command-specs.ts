@@ -1,5 +1,6 @@
 import type { CommandSpec } from "./command-spec.js";
 import type { FlagSpec } from "./parse-args.js";
+import { buildCommandSpec } from "./build-command-specs.js";
 import { promotionCommandSpecs } from "./promotion-command-specs.js";
 
 /** Flags every command takes; set, they override the context for one call (scripts, CI). */
@@ -80,6 +81,7 @@ export const commandSpecs: readonly CommandSpec[] = [
     load: () => import("./run-status.js").then((m) => m.runStatus),
   },
   ...promotionCommandSpecs,
+  buildCommandSpec,
   {
     name: "api-resources",
     summary: "List the kinds, with their short names",

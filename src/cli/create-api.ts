@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { Health } from "../../gen/health/v1/health_pb.js";
+import { BuildService } from "../../gen/openchoreo/api/v1alpha1/build_service_pb.js";
 import { PromotionService } from "../../gen/openchoreo/api/v1alpha1/promotion_service_pb.js";
 import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
 import { CliError } from "./cli-error.js";
@@ -12,6 +13,7 @@ export interface Api {
   readonly resources: Client<typeof ResourceService>;
   readonly health: Client<typeof Health>;
   readonly promotions: Client<typeof PromotionService>;
+  readonly builds: Client<typeof BuildService>;
   /** Closes the connection, so the process can end. */
   close(): void;
 }
@@ -40,6 +42,7 @@ export async function createApi(target: Target, userAgent: string): Promise<Api>
     resources: createClient(ResourceService, transport),
     health: createClient(Health, transport),
     promotions: createClient(PromotionService, transport),
+    builds: createClient(BuildService, transport),
     close: () => sessionManager.abort(),
   };
 }
