@@ -5,6 +5,7 @@ import {
   ReleaseObjectSchema,
   type ConnectRequest,
   type DesiredRelease,
+  type LogChunk,
   type ObjectResult,
   type ObjectStatus,
   type ReleaseAck,
@@ -120,4 +121,29 @@ export function buildWorkflow(init: { organization: string; build: string; gitRe
       ...(init.shutdown ? { shutdown: "Terminate" } : {}),
     },
   };
+}
+
+/** The LogChunk messages an agent sent on one stream. */
+export const logsOf = (session: { readonly received: readonly ConnectRequest[] }): LogChunk[] =>
+  session.received.flatMap((m) => (m.message.case === "log" ? [m.message.value] : []));
+
+/** Picks a LogChunk marked eof. */
+export const eofOf = (m: ConnectRequest): LogChunk | undefined => (m.message.case === "log" && m.message.value.eof ? m.message.value : undefined);
+
+/**
+ * What the control plane's log store does with chunks: keeps the bytes past what it holds. Throws on a
+ * gap (a byte lost) and on a repeated byte that differs from the one held (a corrupted resend).
+ */
+export function assembleLog(chunks: readonly LogChunk[]): { text: string; repeatedBytes: number } {
+  let held = Buffer.alloc(0);
+  let repeatedBytes = 0;
+  for (const chunk of chunks) {
+    if (chunk.offset > held.length) throw new Error(`chunk at ${chunk.offset} leaves a gap after ${held.length} bytes`);
+    const data = Buffer.from(chunk.data);
+    const overlap = Math.min(data.length, held.length - chunk.offset);
+    if (!data.subarray(0, overlap).equals(held.subarray(chunk.offset, chunk.offset + overlap))) throw new Error(`chunk at ${chunk.offset} repeats bytes that differ from those held`);
+    repeatedBytes += overlap;
+    held = Buffer.concat([held, data.subarray(overlap)]);
+  }
+  return { text: held.toString("utf8"), repeatedBytes };
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ackOf, desiredRelease, outcomes, releaseObject, service, statusOf } from "./agent-fixtures.js";
+import { ackOf, assembleLog, buildWorkflow, desiredRelease, eofOf, logsOf, namespace, outcomes, releaseObject, service, statusJson, statusOf } from "./agent-fixtures.js";
 import { startScriptedControlPlane } from "./scripted-control-plane.js";
 
 const repo = resolve(import.meta.dirname, "../..");
@@ -87,6 +87,35 @@ describe("agent process", () => {
     const ack = await resync.waitFor("ack after resync", ackOf("org/crash", 1));
     expect(ack.results.filter((r) => r.outcome === "Failed")).toEqual([]);
     expect(readdirSync(objectsDir).sort()).toEqual(names.map((n) => `${n}.yaml`).sort());
+  });
+
+  it("killed with SIGKILL mid-build, resumes the same build after a restart: the log complete, each step run once", async () => {
+    const cp = await startScriptedControlPlane();
+    cleanups.push(() => cp.close());
+    const dir = mkdtempSync(join(tmpdir(), "agent-build-crash-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, "credential"), "t");
+    const args = ["--plane", "default", "--plane-kind", "BuildPlane", "--credential-file", join(dir, "credential"), "--server", cp.url, "--dir", join(dir, "plane"), "--simulate-delay", "300ms"];
+    const objects = [namespace("openchoreo-ci-acme"), buildWorkflow({ organization: "acme", build: "b1" })].map(releaseObject);
+
+    const first = runAgent(args);
+    const session = await cp.session(0, 30_000);
+    await session.waitFor("hello", (m) => m.message.case === "hello" || undefined);
+    session.send({ case: "release", value: desiredRelease({ releaseId: "acme/build-b1", generation: 1, objects }) });
+    await session.waitFor("the build step's log", (m) => (m.message.case === "log" && m.message.value.step === "build-step") || undefined, 30_000);
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    runAgent(args);
+    const resync = await cp.session(1, 30_000);
+    const hello = await resync.waitFor("hello", (m) => (m.message.case === "hello" ? m.message.value : undefined));
+    expect(hello.inventory.map((r) => r.releaseId)).toEqual(["acme/build-b1"]);
+    await resync.waitFor("the last log chunk", eofOf, 30_000);
+    const done = await resync.waitFor("the Workflow Healthy", statusOf("Workflow", "b1", "Healthy"));
+    expect((statusJson(done).nodes as { phase: string }[]).map((n) => n.phase)).toEqual(["Succeeded", "Succeeded", "Succeeded", "Succeeded"]);
+    expect(logsOf(resync)[0]).toMatchObject({ buildId: "acme/b1", offset: 0 });
+    const { text } = assembleLog([...logsOf(session), ...logsOf(resync)]);
+    expect(text.trimEnd().split("\n").map((line) => line.split(" ")[1])).toEqual(["cloning", "checked", "building", "built", "pushing", "pushed", "reading", "workload"]);
   });
 
   it("exits 2 with a usage message naming the flag when the command line is wrong", async () => {

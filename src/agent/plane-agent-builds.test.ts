@@ -3,9 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { captureLogger } from "../../test/support/capture-logger.js";
-import type { LogChunk } from "../../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
 import type { JsonObject } from "../model/json.js";
-import { ackOf, buildWorkflow, desiredRelease, namespace, releaseObject, statusJson, statusOf } from "./agent-fixtures.js";
+import { ackOf, assembleLog, buildWorkflow, desiredRelease, eofOf, logsOf, namespace, releaseObject, statusJson, statusOf } from "./agent-fixtures.js";
 import { createLocalDriver } from "./local-driver.js";
 import { createPlaneAgent } from "./plane-agent.js";
 import { startScriptedControlPlane, type ScriptedControlPlane, type ScriptedSession } from "./scripted-control-plane.js";
@@ -50,27 +49,6 @@ function sendBuild(session: ScriptedSession, generation: number, workflow: JsonO
   session.send({ case: "release", value: desiredRelease({ releaseId: "acme/build-b1", generation, objects, progressingInterval: "1h", interval: "1h" }) });
 }
 
-const logsOf = (session: ScriptedSession): LogChunk[] => session.received.flatMap((m) => (m.message.case === "log" ? [m.message.value] : []));
-const eofOf = (m: { message: { case?: string; value?: unknown } }) => (m.message.case === "log" && (m.message.value as LogChunk).eof ? (m.message.value as LogChunk) : undefined);
-
-/**
- * What the control plane's log store does with chunks: keeps the bytes past what it holds. Fails on a
- * gap (a byte lost) and on a repeated byte that differs from the one held (a corrupted resend).
- */
-function assemble(chunks: readonly LogChunk[]): { text: string; repeatedBytes: number } {
-  let held = Buffer.alloc(0);
-  let repeatedBytes = 0;
-  for (const chunk of chunks) {
-    expect(chunk.offset, `chunk at ${chunk.offset} leaves a gap after ${held.length} bytes`).toBeLessThanOrEqual(held.length);
-    const data = Buffer.from(chunk.data);
-    const overlap = Math.min(data.length, held.length - chunk.offset);
-    expect(data.subarray(0, overlap).equals(held.subarray(chunk.offset, chunk.offset + overlap))).toBe(true);
-    repeatedBytes += overlap;
-    held = Buffer.concat([held, data.subarray(overlap)]);
-  }
-  return { text: held.toString("utf8"), repeatedBytes };
-}
-
 describe("plane agent running builds", () => {
   it("runs a Workflow of a Release, reports its steps and outputs, and streams its log with contiguous offsets, split under the message limit, ending with eof", async () => {
     const { cp } = await setup({ stepDelayMs: 20, maxMessageBytes: 2048 });
@@ -97,7 +75,7 @@ describe("plane agent running builds", () => {
       offset += chunk.data.length;
     }
     expect(chunks.filter((c) => c.eof)).toEqual([chunks.at(-1)]);
-    const { text } = assemble(chunks);
+    const { text } = assembleLog(chunks);
     expect(text).toContain(`[Simulated] cloning ${longRepo} at main\n`);
     expect(chunks.filter((c) => c.step === "clone-step").length).toBeGreaterThan(2);
     for (const line of text.trimEnd().split("\n")) expect(line).toMatch(/^\[Simulated\] /);
@@ -114,7 +92,7 @@ describe("plane agent running builds", () => {
     expect(statusJson(stopped)).toMatchObject({ phase: "Failed", message: "terminated", nodes: [{ name: "clone-step", phase: "Failed" }] });
     const eof = await session.waitFor("the last log chunk", eofOf);
     expect(eof.step).toBe("clone-step");
-    expect(assemble(logsOf(session)).text).toMatch(/\[Simulated\] terminated during clone-step\n$/);
+    expect(assembleLog(logsOf(session)).text).toMatch(/\[Simulated\] terminated during clone-step\n$/);
   });
 
   it("after a reconnect mid-build resends the log from offset 0: no byte lost, repeated bytes identical for the control plane to drop", async () => {
@@ -128,7 +106,7 @@ describe("plane agent running builds", () => {
     await second.waitFor("the last log chunk", eofOf);
     const resent = logsOf(second);
     expect(resent[0]).toMatchObject({ buildId: "acme/b1", offset: 0 });
-    const { text, repeatedBytes } = assemble([...logsOf(first), ...resent]);
+    const { text, repeatedBytes } = assembleLog([...logsOf(first), ...resent]);
     expect(repeatedBytes).toBeGreaterThan(0);
     // Every line of every step, each once, in order.
     expect(text.trimEnd().split("\n").map((line) => line.split(" ")[1])).toEqual(["cloning", "checked", "building", "built", "pushing", "pushed", "reading", "workload"]);
