@@ -265,8 +265,9 @@ export function createWorkflowSimulation(options: WorkflowSimulationOptions): Wo
       }
       // The step that was running when the agent stopped runs its full time again.
       const index = buildSteps.findIndex((step) => nodes(run)[nodeId(run, step)]?.phase === "Running");
-      if (index < 0) begin(run, 0);
-      else schedule(run, () => finish(run, index));
+      if (index >= 0) return schedule(run, () => finish(run, index));
+      begin(run, 0);
+      changed(run);
     },
 
     async remove(ref) {
