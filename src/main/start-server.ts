@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { readFile } from "node:fs/promises";
 import * as http from "node:http";
 import * as http2 from "node:http2";
@@ -55,6 +56,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   const tls = config.tls && (await readTls(config.tls));
   const health = createHealthStatus();
   const shutdown = new AbortController();
+  // Every open stream (one per plane agent, every watch) listens for shutdown: no listener limit.
+  setMaxListeners(0, shutdown.signal);
   let services: string[] = [];
   const handler = createRpcHandler({
     routes(router) {
