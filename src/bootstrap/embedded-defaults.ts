@@ -26,7 +26,7 @@ export async function ensureEmbeddedDefaults(store: ResourceStore): Promise<stri
     annotations: { [planeDriverAnnotation]: "local", "openchoreo.dev/display-name": displayName },
   });
   // The v0.3 kinds require cluster credentials; the local driver needs none, so they say so.
-  const cluster = { name: "local", credentials: { apiServerURL: "local://embedded", caCert: "", clientCert: "", clientKey: "" } };
+  const cluster = { name: "local", credentials: { apiServerUrl: "local://embedded", caCert: "", clientCert: "", clientKey: "" } };
   const objects = [
     [OrganizationSchema, create(OrganizationSchema, {
       apiVersion: "openchoreo.dev/v1alpha1",

@@ -37,7 +37,7 @@ export interface PlaneHarness {
 
 export const testAgentSettings: AgentConfig = { heartbeatMs: 400, timeoutMs: 1500, maxInFlight: 8, maxMessageBytes: 64 * 1024 };
 
-const cluster = { name: "local", credentials: { apiServerURL: "local://embedded", caCert: "", clientCert: "", clientKey: "" } };
+const cluster = { name: "local", credentials: { apiServerUrl: "local://embedded", caCert: "", clientCert: "", clientKey: "" } };
 
 export async function startPlaneHarness(agent: Partial<AgentConfig> = {}): Promise<PlaneHarness> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "planes-"));
