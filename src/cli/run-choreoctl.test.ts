@@ -2,29 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { CliIo } from "./cli-io.js";
-import { runChoreoctl } from "./run-choreoctl.js";
+import { choreoctlInProcess } from "../../test/cli/support/in-process-choreoctl.js";
 
 const dir = mkdtempSync(join(tmpdir(), "choreoctl-run-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs choreoctl in this process, as bin/choreoctl.js would, with its own config file. */
-async function choreoctl(args: string[], config = "config.yaml"): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    stdin: (async function* () {})(),
-    env: { CHOREOCONFIG: join(dir, config) },
-    cwd: dir,
-    homeDir: dir,
-    signal: new AbortController().signal,
-    now: () => Date.now(),
-  };
-  const code = await runChoreoctl(args, io);
-  return { code, stdout, stderr };
-}
+const choreoctl = (args: string[], config = "config.yaml") => choreoctlInProcess(args, dir, { config });
 
 // Nothing listens on ports 1 and 2: the error says which server a command dialled.
 const unreachable = (port: number) => new RegExp(`^error: cannot reach the control plane at http://127\\.0\\.0\\.1:${port}: `);

@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliIo } from "../../src/cli/cli-io.js";
-import { runChoreoctl } from "../../src/cli/run-choreoctl.js";
+import { choreoctlInProcess } from "../cli/support/in-process-choreoctl.js";
 import { pipelineWithApproval, newBuild, serviceComponent, startPromotionPlatform, type PromotionPlatform } from "./support/promotion-platform.js";
 
 let platform: PromotionPlatform;
@@ -19,22 +18,7 @@ afterAll(async () => {
 });
 
 /** choreoctl in this process, over real gRPC to the test server, as `identity` (CHOREO_IDENTITY). */
-async function choreoctl(args: string[], identity?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    stdin: (async function* () {})(),
-    env: { CHOREOCONFIG: join(dir, "config.yaml"), ...(identity ? { CHOREO_IDENTITY: identity } : {}) },
-    cwd: dir,
-    homeDir: dir,
-    signal: new AbortController().signal,
-    now: () => Date.now(),
-  };
-  const code = await runChoreoctl(args, io);
-  return { code, stdout, stderr };
-}
+const choreoctl = (args: string[], identity?: string) => choreoctlInProcess(args, dir, { env: identity ? { CHOREO_IDENTITY: identity } : {} });
 
 const createdName = (stdout: string) => /promotion\.openchoreo\.dev\/(\S+) created/.exec(stdout)![1]!;
 
