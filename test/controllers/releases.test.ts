@@ -1,4 +1,7 @@
+import { create } from "@bufbuild/protobuf";
 import { afterEach, describe, expect, it } from "vitest";
+import { PlaneAgentStatusSchema } from "../../gen/openchoreo/model/v1alpha1/common_pb.js";
+import { DataPlaneSchema } from "../../gen/openchoreo/model/v1alpha1/data_plane_pb.js";
 import type { JsonObject } from "../../src/model/index.js";
 import type { FakePlaneOptions } from "../support/fake-plane.js";
 import { serviceComponent } from "../support/service-component.js";
@@ -87,6 +90,28 @@ describe("releases", () => {
     expect(condition(binding, "Ready")?.message).toMatch(/no agent of DataPlane "default" is connected/);
     expect((await ready("DataPlane", "default"))?.reason).toBe("AgentNotConnected");
     await until("Component", "orders", (c) => c?.status === "False" && c.message === "1 of 1 not Ready: orders-development (AgentNotConnected)", "says why");
+  });
+
+  it("take bindings out of Ready when their plane's agent goes away, and back when it returns", async () => {
+    const away = new Set<string>();
+    const p = await start({ disconnected: away });
+    await p.access.apply(service("orders"));
+    await until("ServiceBinding", "orders-development", (c) => c?.status === "True", "Ready");
+
+    // What the plane sessions record when an agent falls silent (test/planes proves that part).
+    away.add("default");
+    const setConnected = async (connected: boolean) => {
+      const plane = await p.store.get(DataPlaneSchema, { namespace: "default", name: "default" });
+      plane.status!.agent = create(PlaneAgentStatusSchema, { sessionId: "fake", connected, disconnectReason: connected ? "" : "heartbeat timeout" });
+      await p.store.updateStatus(DataPlaneSchema, plane);
+    };
+    await setConnected(false);
+    const binding = await until("ServiceBinding", "orders-development", (c) => c?.reason === "AgentNotConnected", "leaves Ready");
+    expect(condition(binding, "Ready")?.message).toMatch(/heartbeat timeout/);
+
+    away.delete("default");
+    await setConnected(true);
+    await until("ServiceBinding", "orders-development", (c) => c?.status === "True", "Ready again");
   });
 
   it("roll a degraded workload up into the binding, the component and the project", async () => {

@@ -36,6 +36,11 @@ describe("releaseConditions", () => {
     expect(byType(release({}, 1), { ...connected, exists: false, agent: undefined }).Ready).toMatchObject({ reason: "DataPlaneNotFound" });
   });
 
+  it("stops vouching for an applied Release once the plane's agent is gone", () => {
+    const gone = byType(release({ a: { health: "Healthy" } }), { ...connected, agent: { connected: false, disconnectReason: "heartbeat timeout" } as PlaneView["agent"] });
+    expect(gone.Ready).toMatchObject({ status: "False", reason: "AgentNotConnected" });
+  });
+
   it("names every object that failed to apply, even when the rest applied", () => {
     const c = byType(release({ a: { health: "Healthy" }, b: { sync: "Failed", message: "admission webhook denied" } }));
     expect(c.Ready).toMatchObject({ status: "False", reason: "ApplyFailed", message: "b b: admission webhook denied" });

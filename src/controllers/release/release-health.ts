@@ -18,8 +18,8 @@ export type Health = "Progressing" | "Healthy" | "Degraded" | "Suspended" | "Unk
 const describe = (r: ResourceStatus) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name}`;
 
 /**
- * A Release's conditions from what its plane's agent reported: Synced (the agent applied this
- * generation, every object), Healthy (every object's health), and Ready from both. Pure, so the
+ * A Release's conditions from what its plane's agent reported: Synced (the agent is connected and
+ * applied this generation, every object), Healthy (every object's health), and Ready from both. Pure, so the
  * roll-up rules are tested without a plane.
  */
 export function releaseConditions(release: Release, plane: PlaneView): ConditionInput[] {
@@ -37,13 +37,14 @@ function syncedCondition(release: Release, plane: PlaneView, generation: number,
   if (failed.length > 0) {
     return { type: "Synced", status: "False", reason: "ApplyFailed", message: failed.map((r) => `${describe(r)}: ${r.message ?? "failed"}`).join("; ") };
   }
-  if ((release.status?.appliedGeneration ?? 0) === generation && generation > 0) {
-    return { type: "Synced", status: "True", reason: "Applied", message: `the agent of ${plane.kind} "${plane.name}" applied generation ${generation}` };
-  }
   if (!plane.exists) return { type: "Synced", status: "False", reason: `${plane.kind}NotFound`, message: `${plane.kind} "${plane.name}" does not exist` };
+  // Without its agent nobody vouches for the plane: what was applied may have changed or stopped.
   if (!plane.agent?.connected) {
     const why = plane.agent?.disconnectReason ? `: ${plane.agent.disconnectReason}` : "";
     return { type: "Synced", status: "False", reason: "AgentNotConnected", message: `no agent of ${plane.kind} "${plane.name}" is connected${why}` };
+  }
+  if ((release.status?.appliedGeneration ?? 0) === generation && generation > 0) {
+    return { type: "Synced", status: "True", reason: "Applied", message: `the agent of ${plane.kind} "${plane.name}" applied generation ${generation}` };
   }
   return { type: "Synced", status: "False", reason: "Applying", message: `waiting for the agent of ${plane.kind} "${plane.name}" to apply generation ${generation}` };
 }
