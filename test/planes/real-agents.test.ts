@@ -62,6 +62,9 @@ describe("real agents", () => {
     agentA.child.kill("SIGKILL");
     await agentA.exited;
     await eventually(async () => (await planeAgent("plane-a"))?.connected === false, "plane-a disconnected", testAgentSettings.timeoutMs * 3);
+    // Nobody vouches for the plane's objects any more: its Release (and any Binding behind it) leaves Ready.
+    const ready = async () => (await h.getRelease("app-a")).status?.conditions.find((c) => c.type === "Ready");
+    await eventually(async () => (await ready())?.reason === "AgentNotConnected", "app-a leaves Ready", 10_000);
 
     agentA = startAgent("plane-a", tokenA);
     const after = await eventually(async () => {
@@ -72,6 +75,7 @@ describe("real agents", () => {
     expect(files(agentA.dir)).toEqual(["a-web.yaml"]);
     const status = (await h.getRelease("app-a")).status!;
     expect(status.resources.map((r) => [r.name, r.syncStatus])).toEqual([["a-web", "Applied"]]);
+    await eventually(async () => (await ready())?.status === "True", "app-a Ready again", 10_000);
   }, 60_000);
 
   it("a revoked credential gets Unauthenticated and nothing is applied", async () => {
