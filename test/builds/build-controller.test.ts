@@ -48,6 +48,7 @@ describe("the build controller with the build plane's agent playing Argo", () =>
     expect(statusOf(build).completionTime).toBeTruthy();
     expect(statusOf(build).steps?.map((s) => [s.name, s.phase])).toEqual(argoSteps.map((s) => [s, "Succeeded"]));
     for (const type of ["Initiated", "Triggered", "Completed", "WorkloadUpdated", "Ready"]) expect(condition(build, type)?.status, type).toBe("True");
+    expect(condition(build, "Ready")?.message).toBe(`image registry.localhost/default-greeting-service:${commit} is in Workload "go-greeter-service"`);
 
     const workload = await p.get("Workload", "default", "go-greeter-service");
     expect(workload?.spec).toMatchObject({

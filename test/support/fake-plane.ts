@@ -5,6 +5,7 @@ import { BuildPlaneSchema } from "../../gen/openchoreo/model/v1alpha1/build_plan
 import { PlaneAgentStatusSchema } from "../../gen/openchoreo/model/v1alpha1/common_pb.js";
 import { DataPlaneSchema } from "../../gen/openchoreo/model/v1alpha1/data_plane_pb.js";
 import { ReleaseSchema, ResourceStatusSchema, type Release } from "../../gen/openchoreo/model/v1alpha1/release_pb.js";
+import { statusSchemaOf } from "../../src/controllers/object-status.js";
 import { controllerFor, type Clock, type ControllerDefinition } from "../../src/core/index.js";
 import { getPath, objectChecksum, type JsonObject } from "../../src/model/index.js";
 import { isNotFoundError } from "../../src/errors/index.js";
@@ -114,7 +115,8 @@ export function fakePlaneControllers(clock: Clock, options: FakePlaneOptions = {
       .build(async (request, { client }) => {
         const plane = (await client.get(schema, request).catch(notFound)) as { status?: { agent?: unknown } } | undefined;
         if (!plane || options.disconnected?.has(request.name) || (plane.status?.agent as { connected?: boolean } | undefined)?.connected) return {};
-        plane.status = { ...(plane.status ?? {}), agent: create(PlaneAgentStatusSchema, { connected: true, sessionId: "fake", agentVersion: "fake", driver: "fake" }) };
+        // Created as the status message: a plane no controller wrote status to yet has none.
+        plane.status = create(statusSchemaOf(schema), { ...(plane.status ?? {}), agent: create(PlaneAgentStatusSchema, { connected: true, sessionId: "fake", agentVersion: "fake", driver: "fake" }) } as never) as { agent?: unknown };
         await client.updateStatus(schema, plane as never);
         return {};
       }),

@@ -87,7 +87,9 @@ export function createBuildReconciler(deps: BuildReconcilerDeps): Reconciler {
     const settled = finalPhases.has(build.status?.phase ?? "");
     const conditions: ConditionInput[] = [];
     const finish = async (fields: Record<string, unknown> = {}) => {
-      const ready = readyFrom(conditions, "Succeeded", `image ${build.status?.imageStatus?.image ?? ""} is in Workload "${build.status?.workloadName ?? ""}"`);
+      const image = (fields.imageStatus as { image?: string } | undefined)?.image ?? build.status?.imageStatus?.image;
+      const workload = (fields.workloadName as string | undefined) ?? build.status?.workloadName;
+      const ready = readyFrom(conditions, "Succeeded", `image ${image} is in Workload "${workload}"`);
       const before = findCondition(build.status?.conditions, "Ready");
       await writeStatus(client, BuildSchema, build, [...conditions, ready], clock.now(), fields);
       await reportReadiness(events, build, before, ready);
