@@ -200,9 +200,9 @@ export function createBuildService(deps: BuildServiceDeps): Partial<ServiceImpl<
       }
     },
 
-    async listBuildTemplates() {
+    async listBuildTemplates(request) {
       if (!deps.planes) throw new FailedPreconditionError("this server reaches no build plane");
-      const namespace = "default";
+      const namespace = request.namespace || "default";
       const plane = await organizationBuildPlane(storeReader(store), namespace);
       if (!plane) throw new FailedPreconditionError(`no BuildPlane in namespace "${namespace}"`);
       const live = await deps.planes.liveObjects({ kind: "BuildPlane", namespace, name: plane }, { kind: "ClusterWorkflowTemplate", namespace: "" });

@@ -177,7 +177,7 @@ describe("BuildService over the router", () => {
 
   it("lists the build templates the build plane's agent has, with their parameters", async () => {
     const builds = await start();
-    const { templates } = await builds.listBuildTemplates({});
+    const { templates } = await builds.listBuildTemplates({ namespace: "default" });
     expect(templates.map((t) => t.name)).toEqual(["ballerina-buildpack", "docker", "google-cloud-buildpacks", "react"]);
     const docker = templates.find((t) => t.name === "docker")!;
     expect(docker.description).toContain("Dockerfile");
