@@ -25,6 +25,10 @@ export const managedKinds: readonly { readonly apiVersion: string; readonly kind
   { apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "HTTPRouteFilter" },
   { apiVersion: "secrets-store.csi.x-k8s.io/v1", kind: "SecretProviderClass" },
   { apiVersion: "argoproj.io/v1alpha1", kind: "Workflow" },
+  { apiVersion: "argoproj.io/v1alpha1", kind: "ClusterWorkflowTemplate" },
+  { apiVersion: "v1", kind: "ServiceAccount" },
+  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role" },
+  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding" },
 ];
 
 export const releaseFieldManager = "openchoreo-release-controller";

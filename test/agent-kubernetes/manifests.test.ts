@@ -32,6 +32,9 @@ describe("agent manifests (deploy/agent)", () => {
       const watched = statusKinds.some((s) => s.apiVersion === apiVersion && s.kind === kind);
       expected.set(`${type.group}/${type.plural}`, ["create", "delete", "get", "list", "patch", ...(watched ? ["watch"] : [])].sort().join(","));
     }
+    // Build logs are read from the pods of a Workflow's steps.
+    expected.set("/pods", "get,list");
+    expected.set("/pods/log", "get");
     expect(grants((read("cluster-role.yaml").rules as Rule[]))).toEqual(expected);
   });
 
