@@ -9,7 +9,6 @@ if (!referencePresent) console.warn(referenceSkipReason);
 /** Reasons a sample object may stay not Ready: each names exactly what is missing in this version. */
 const explainedReasons = new Set([
   "WorkloadNotFound", // from-source components wait for a build to produce their Workload
-  "BuildPlaneNotAvailable",
   "ConfigurationUnresolved", // go-greeter-service reads a ConfigurationGroup "github" the samples do not ship
 ]);
 
