@@ -4,8 +4,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import type { CliIo } from "../../src/cli/cli-io.js";
-import { runChoreoctl } from "../../src/cli/run-choreoctl.js";
+import { choreoctlInProcess } from "../cli/support/in-process-choreoctl.js";
 import { startServer, type RunningServer } from "../../src/main/index.js";
 import { createMemoryLogStore, type LogStore } from "../../src/store/index.js";
 import { eventually, startPlatform, type Platform } from "../controllers/harness.js";
@@ -40,22 +39,7 @@ async function start(fate: (build: string) => ArgoPlay = () => ({})): Promise<vo
 }
 
 /** choreoctl in this process, over real gRPC to the test server. */
-async function choreoctl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    stdin: (async function* () {})(),
-    env: { CHOREOCONFIG: join(dir, "config.yaml") },
-    cwd: dir,
-    homeDir: dir,
-    signal: new AbortController().signal,
-    now: () => Date.now(),
-  };
-  const code = await runChoreoctl(args, io);
-  return { code, stdout, stderr };
-}
+const choreoctl = (args: string[]) => choreoctlInProcess(args, dir);
 
 describe("choreoctl build", () => {
   it("triggers a build, shows its steps while waiting, and reports the image", async () => {

@@ -1,3 +1,20 @@
+/** Where the greeter is built from (Component.spec.build and Build.spec alike), at the given indent. */
+function buildSource(indent: string): string {
+  return `repository:
+  appPath: /service-go-greeter
+  revision: {branch: main}
+  url: https://github.com/openchoreo/sample-workloads
+templateRef:
+  name: docker
+  parameters:
+    - {name: docker-context, value: /service-go-greeter}
+    - {name: dockerfile-path, value: /service-go-greeter/Dockerfile}
+`
+    .split("\n")
+    .map((line) => (line ? indent + line : line))
+    .join("\n");
+}
+
 /**
  * A from-source component in the shape of OpenChoreo's go-docker-greeter sample: a Component with
  * its build spec (docker template) and its Service (workloadName, one REST API).
@@ -10,16 +27,7 @@ spec:
   owner: {projectName: default}
   type: Service
   build:
-    repository:
-      appPath: /service-go-greeter
-      revision: {branch: main}
-      url: https://github.com/openchoreo/sample-workloads
-    templateRef:
-      name: docker
-      parameters:
-        - {name: docker-context, value: /service-go-greeter}
-        - {name: dockerfile-path, value: /service-go-greeter/Dockerfile}
----
+${buildSource("    ")}---
 apiVersion: openchoreo.dev/v1alpha1
 kind: Service
 metadata: {name: greeting-service, namespace: default}
@@ -44,14 +52,5 @@ kind: Build
 metadata: {name: ${name}, namespace: default}
 spec:
   owner: {projectName: default, componentName: greeting-service}
-  repository:
-    appPath: /service-go-greeter
-    revision: {branch: main}
-    url: https://github.com/openchoreo/sample-workloads
-  templateRef:
-    name: docker
-    parameters:
-      - {name: docker-context, value: /service-go-greeter}
-      - {name: dockerfile-path, value: /service-go-greeter/Dockerfile}
-`;
+${buildSource("  ")}`;
 }
