@@ -8,7 +8,7 @@ import type { EventRecorder } from "../controllers/index.js";
 import type { Clock, Informer, ResourceEvent, TimerHandle } from "../core/index.js";
 import { FailedPreconditionError, InvalidSpecError, isNotFoundError, NotFoundError, PermissionDeniedError } from "../errors/index.js";
 import type { JsonObject } from "../model/index.js";
-import type { LogStore, ResourceObject, ResourceStore } from "../store/index.js";
+import type { LogStore, ResourceStore } from "../store/index.js";
 import { desiredObjects } from "./desired-objects.js";
 import type { PlaneAgentMetrics } from "./plane-agent-metrics.js";
 import type { PlaneAgentSettings } from "./plane-agent-settings.js";

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { clone, create, equals, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import type { Logger } from "pino";
 import {
   ConnectResponseSchema,
   type ConnectRequest,
@@ -15,15 +14,13 @@ import {
 } from "../../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
 import { PlaneAgentStatusSchema } from "../../gen/openchoreo/model/v1alpha1/common_pb.js";
 import { ReleaseSchema, ReleaseStatusSchema, type Release } from "../../gen/openchoreo/model/v1alpha1/release_pb.js";
-import type { EventRecorder } from "../controllers/index.js";
-import type { Clock, TimerHandle } from "../core/index.js";
+import type { TimerHandle } from "../core/index.js";
 import { isFailedPreconditionError, NotFoundError } from "../errors/index.js";
 import { isJsonObject, type JsonObject } from "../model/index.js";
-import type { LogStore, ResourceObject, ResourceStore } from "../store/index.js";
+import type { ResourceObject } from "../store/index.js";
 import { desiredObjects, refKey } from "./desired-objects.js";
 import { createMessageChannel } from "./message-channel.js";
-import type { PlaneAgentMetrics } from "./plane-agent-metrics.js";
-import type { PlaneAgentSettings } from "./plane-agent-settings.js";
+import type { PlaneAgentHubDeps } from "./plane-agent-hub.js";
 import type { AuthenticatedPlane } from "./plane-credentials.js";
 import { isSessionReplacedError } from "./plane-errors.js";
 import { parseReleaseId, planeSchema, releaseIsForPlane, type PlaneObject, type PlaneRef } from "./plane-ref.js";
@@ -31,15 +28,8 @@ import { planRelease, type HeldRelease } from "./release-parts.js";
 import { withSyncStatus, type ObjectHealth } from "./release-status.js";
 import { updateStatus } from "./update-status.js";
 
-export interface PlaneSessionDeps {
-  readonly store: ResourceStore;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly events: EventRecorder;
-  readonly logStore: LogStore;
-  readonly settings: PlaneAgentSettings;
-  readonly serverId: string;
-  readonly metrics: PlaneAgentMetrics;
+/** What the hub has (but its informers), and its Release cache. */
+export interface PlaneSessionDeps extends Omit<PlaneAgentHubDeps, "informers"> {
   /** The Release informer's cache: what the plane should hold, as last seen. */
   readonly releases: { get(namespace: string, name: string): ResourceObject | undefined; list(plane: PlaneRef): ResourceObject[] };
 }

@@ -14,7 +14,7 @@ import {
   isNotFoundError,
   isTooLargeError,
 } from "../../errors/index.js";
-import { component, expectMarkerNext, openWatch, ownedBy, organization, project, rejection, serviceBinding, summary, type OpenStore } from "./contract-fixtures.js";
+import { component, expectMarkerNext, openWatch, ownedBy, organization, project, rejection, serviceBinding, type OpenStore } from "./contract-fixtures.js";
 
 const status = (reason: string) =>
   create(ProjectStatusSchema, {
