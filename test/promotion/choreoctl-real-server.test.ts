@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { choreoctl, startProcess } from "../cli/support/cli-harness.js";
+import { eventually } from "../controllers/harness.js";
 import { repoRoot } from "../serving/support/repo-root.js";
 import { runCommand } from "../serving/support/run-command.js";
 import { spawnServer, waitForListening, type SpawnedServer } from "../serving/support/spawn-server.js";
@@ -59,6 +60,13 @@ describe("choreoctl against npm start with its embedded agents", () => {
 
     writeFileSync(join(dir, "build.yaml"), newBuild("greeter", "ghcr.io/acme/greeter:1.1.0"));
     expect((await run(["apply", "-f", join(dir, "build.yaml"), "--wait", "--timeout", "60s"])).code).toBe(0);
+    // Only a tested artifact moves on: wait, as a user would, until development runs the new build Ready.
+    await eventually(async () => {
+      const binding = JSON.parse((await run(["get", "servicebinding", "greeter-development", "-o", "json"])).stdout || "{}");
+      const generation = binding.metadata?.generation;
+      const ready = binding.status?.conditions?.some((c: { type: string; status: string; observedGeneration?: number }) => c.type === "Ready" && c.status === "True" && c.observedGeneration === generation);
+      return ready && JSON.stringify(binding.spec?.workloadSpec).includes("greeter:1.1.0");
+    }, "development running 1.1.0, Ready", 60_000);
     const second = await run(["promote", "greeter", "--from", "development", "--to", "staging", "--wait", "--timeout", "60s"], "alice");
     expect(second.stdout).toMatch(/greeter:1\.1\.0\), promoted from "development"\)/);
 
