@@ -8,6 +8,7 @@ import { createBuildLogFollower, workflowPodLabel } from "./kubernetes-build-log
 import { startKindWatch, type KindWatch } from "./kubernetes-kind-watch.js";
 import { agentLabel, inventoryLabel, inventoryName, labelSafe, releaseAnnotation, releaseLabel, withOwnership } from "./kubernetes-ownership.js";
 import { formatRef, isNamespace, refKey, refOfManifest } from "./object-ref.js";
+import { createListenerSet } from "./listener-set.js";
 
 /** Every kind the renderers produce for data and build planes; the start-up sweep looks for orphans among them. */
 export const managedKinds: readonly { readonly apiVersion: string; readonly kind: string }[] = [
@@ -104,8 +105,8 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): PlaneD
   const live = new Map<string, Live>();
   /** Which Release each object belongs to, from the inventories: it names the Release in the object's labels. */
   const owners = new Map<string, string>();
-  const listeners = new Set<HealthListener>();
-  const logListeners = new Set<LogListener>();
+  const listeners = createListenerSet<Parameters<HealthListener>>((err, ref) => logger.error({ err, object: formatRef(ref) }, "health listener failed"));
+  const logListeners = createListenerSet<Parameters<LogListener>>((err, chunk) => logger.error({ err, build: chunk.buildId }, "log listener failed"));
   const watches: KindWatch[] = [];
   const buildLogs = createBuildLogFollower({
     kubeConfig,
@@ -115,15 +116,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): PlaneD
       const list = await client.list("v1", "Pod", podNamespace, undefined, undefined, undefined, undefined, `${workflowPodLabel}=${workflow}`);
       return list.items.map(plain);
     },
-    onLog(chunk) {
-      for (const listener of logListeners) {
-        try {
-          listener(chunk);
-        } catch (err) {
-          logger.error({ err, build: chunk.buildId }, "log listener failed");
-        }
-      }
-    },
+    onLog: (chunk) => logListeners.emit(chunk),
   });
   const isWorkflow = (ref: PlaneObjectRef) => ref.apiVersion === "argoproj.io/v1alpha1" && ref.kind === "Workflow";
   const ownershipSelector = `${agentLabel}=${agentId}`;
@@ -131,13 +124,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): PlaneD
   const appliedSelector = `${ownershipSelector},!${inventoryLabel}`;
 
   function emit(ref: PlaneObjectRef, health: ObjectHealth): void {
-    for (const listener of listeners) {
-      try {
-        listener(ref, health);
-      } catch (err) {
-        logger.error({ err, object: formatRef(ref) }, "health listener failed");
-      }
-    }
+    listeners.emit(ref, health);
   }
 
   const fingerprint = (h: ObjectHealth) => `${h.health}\n${h.message}\n${JSON.stringify(h.status)}`;
@@ -334,15 +321,9 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): PlaneD
       return live.get(refKey(ref))?.health ?? { health: "Unknown", reason: "NotFound", message: "not applied", status: {}, observedTime: now() };
     },
 
-    onHealthChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onHealthChange: (listener) => listeners.add(listener),
 
-    onLog(listener) {
-      logListeners.add(listener);
-      return () => logListeners.delete(listener);
-    },
+    onLog: (listener) => logListeners.add(listener),
 
     async listLive({ kind, namespace: ns }) {
       const records: LiveObjectRecord[] = [];

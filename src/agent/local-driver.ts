@@ -19,6 +19,7 @@ import { formatRef, refKey, refOfManifest } from "./object-ref.js";
 import { planHealth } from "./simulated-health.js";
 import { createWorkflowSimulation } from "./simulated-workflow.js";
 import { partialFileSuffix, writeFileAtomic } from "./write-file-atomic.js";
+import { createListenerSet } from "./listener-set.js";
 
 export interface LocalDriverOptions {
   /** Objects go to `<dir>/objects/...`, inventories to `<dir>/inventory/...`. */
@@ -50,8 +51,8 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
   const inventoryDir = join(dir, "inventory");
   const runsDir = join(dir, "workflow-runs");
   const tracked = new Map<string, Tracked>();
-  const listeners = new Set<HealthListener>();
-  const logListeners = new Set<LogListener>();
+  const listeners = createListenerSet<Parameters<HealthListener>>((err, ref) => logger.error({ err, object: formatRef(ref) }, "health listener failed"));
+  const logListeners = createListenerSet<Parameters<LogListener>>((err, chunk) => logger.error({ err, build: chunk.buildId }, "log listener failed"));
   const workflows = simulate
     ? createWorkflowSimulation({ dir: runsDir, stepDelayMs: readyDelayMs, logger, now, onHealth: emit, onLog: emitLog })
     : undefined;
@@ -86,23 +87,11 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
   }
 
   function emitLog(chunk: BuildLogChunk): void {
-    for (const listener of logListeners) {
-      try {
-        listener(chunk);
-      } catch (err) {
-        logger.error({ err, build: chunk.buildId }, "log listener failed");
-      }
-    }
+    logListeners.emit(chunk);
   }
 
   function emit(ref: PlaneObjectRef, health: ObjectHealth): void {
-    for (const listener of listeners) {
-      try {
-        listener(ref, health);
-      } catch (err) {
-        logger.error({ err, object: formatRef(ref) }, "health listener failed");
-      }
-    }
+    listeners.emit(ref, health);
   }
 
   async function readObject(file: string): Promise<JsonObject | undefined> {
@@ -212,15 +201,9 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
       return workflows?.health(ref) ?? tracked.get(refKey(ref))?.health ?? { health: "Unknown", reason: "NotFound", message: "not applied", status: {}, observedTime: now() };
     },
 
-    onHealthChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onHealthChange: (listener) => listeners.add(listener),
 
-    onLog(listener) {
-      logListeners.add(listener);
-      return () => logListeners.delete(listener);
-    },
+    onLog: (listener) => logListeners.add(listener),
 
     async listLive({ kind, namespace }) {
       const live: LiveObjectRecord[] = [];
