@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
+import { Code, createClient, createRouterTransport } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ProjectService } from "../../gen/openchoreo/api/v1alpha1/project_service_pb.js";
 import { ApplyAction, ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
@@ -11,6 +11,7 @@ import { createErrorBoundary } from "../../src/server/index.js";
 import { pino } from "pino";
 import { REDACTED } from "../../src/model/index.js";
 import { startPlatform, type Platform } from "../controllers/harness.js";
+import { codeOf } from "../support/code-of.js";
 
 let platform: Platform;
 let transport: ReturnType<typeof createRouterTransport>;
@@ -27,16 +28,6 @@ afterEach(async () => platform.stop());
 
 const project = (name: string, pipeline = "default") =>
   create(ProjectSchema, { apiVersion: "openchoreo.dev/v1alpha1", kind: "Project", metadata: { name, namespace: "acme" }, spec: { deploymentPipelineRef: pipeline } });
-
-async function codeOf(call: Promise<unknown>): Promise<{ code: Code; message: string }> {
-  try {
-    await call;
-  } catch (err) {
-    const e = ConnectError.from(err);
-    return { code: e.code, message: e.rawMessage };
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("typed resource services", () => {
   it("create, get, list with pages and selectors, update with conflicts, delete", async () => {

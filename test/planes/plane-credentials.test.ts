@@ -1,5 +1,5 @@
 // Registration, rotation and revocation over the real server, and what they do to agents' streams.
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PlaneCredentialSchema } from "../../gen/openchoreo/model/v1alpha1/plane_credential_pb.js";
@@ -8,6 +8,7 @@ import { hashToken } from "../../src/planes/index.js";
 import { eventually } from "../controllers/harness.js";
 import { connectAgent } from "./support/fake-agent.js";
 import { startPlaneHarness, type PlaneHarness } from "./support/plane-harness.js";
+import { codeOf as failureOf } from "../support/code-of.js";
 
 let h: PlaneHarness;
 beforeAll(async () => {
@@ -18,14 +19,7 @@ afterAll(async () => h?.stop());
 
 const hello = (name: string, kind = "DataPlane") => ({ planeName: name, planeKind: kind, agentVersion: "test", driver: "local" });
 
-async function codeOf(call: Promise<unknown>): Promise<Code> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err).code;
-  }
-  throw new Error("expected the call to fail");
-}
+const codeOf = async (call: Promise<unknown>): Promise<Code> => (await failureOf(call)).code;
 
 describe("plane registration", () => {
   it("issues a token once, keeps only its hash, and says how to start the agent", async () => {

@@ -1,9 +1,10 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Promotion } from "../../gen/openchoreo/model/v1alpha1/promotion_pb.js";
 import type { JsonObject } from "../../src/model/index.js";
 import { condition, eventually } from "../controllers/harness.js";
 import { newBuild, pipelineWithApproval, serviceComponent, startPromotionPlatform, type PromotionPlatform } from "./support/promotion-platform.js";
+import { codeOf } from "../support/code-of.js";
 
 let platform: PromotionPlatform;
 beforeEach(async () => {
@@ -37,16 +38,6 @@ async function phaseOf(name: string, phase: string): Promise<Promotion> {
     const { promotion } = await client.getPromotion({ name });
     return promotion?.status?.phase === phase && promotion;
   }, `promotion ${name} ${phase}`);
-}
-
-async function codeOf(call: Promise<unknown>): Promise<{ code: Code; message: string }> {
-  try {
-    await call;
-  } catch (err) {
-    const e = ConnectError.from(err);
-    return { code: e.code, message: e.rawMessage };
-  }
-  throw new Error("expected the call to fail");
 }
 
 /**

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { PromotionService } from "../../gen/openchoreo/api/v1alpha1/promotion_service_pb.js";
 import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
 import { spawnServer, waitForListening, type SpawnedServer } from "../serving/support/spawn-server.js";
+import { codeOf } from "../support/code-of.js";
 
 const dirs: string[] = [];
 const servers: SpawnedServer[] = [];
@@ -70,12 +71,6 @@ async function promotionOn(url: string, requester: string, recorded = requester)
   const { promotion } = await promotions.promote({ componentName: "greeter", sourceEnvironment: "development", targetEnvironment: "staging" });
   expect(promotion?.spec?.requestedBy).toBe(recorded);
   return promotion!.metadata!.name;
-}
-
-async function codeOf(call: Promise<unknown>): Promise<{ code: Code; message: string }> {
-  const err = await call.then(() => undefined, (e: unknown) => ConnectError.from(e));
-  if (!err) throw new Error("expected the call to fail");
-  return { code: err.code, message: err.rawMessage };
 }
 
 describe("identities and roles from the configuration", () => {
