@@ -10,17 +10,21 @@ import { file_openchoreo_api_v1alpha1_component_service } from "./openchoreo/api
 import { file_openchoreo_api_v1alpha1_data_plane_service } from "./openchoreo/api/v1alpha1/data_plane_service_pb.js";
 import { file_openchoreo_api_v1alpha1_deployment_pipeline_service } from "./openchoreo/api/v1alpha1/deployment_pipeline_service_pb.js";
 import { file_openchoreo_api_v1alpha1_environment_service } from "./openchoreo/api/v1alpha1/environment_service_pb.js";
+import { file_openchoreo_api_v1alpha1_identity_service } from "./openchoreo/api/v1alpha1/identity_service_pb.js";
 import { file_openchoreo_api_v1alpha1_organization_service } from "./openchoreo/api/v1alpha1/organization_service_pb.js";
 import { file_openchoreo_api_v1alpha1_project_service } from "./openchoreo/api/v1alpha1/project_service_pb.js";
 import { file_openchoreo_api_v1alpha1_promotion_service } from "./openchoreo/api/v1alpha1/promotion_service_pb.js";
 import { file_openchoreo_api_v1alpha1_resource_service } from "./openchoreo/api/v1alpha1/resource_service_pb.js";
 import { file_openchoreo_api_v1alpha1_resource_types } from "./openchoreo/api/v1alpha1/resource_types_pb.js";
+import { file_openchoreo_api_v1alpha1_token_service } from "./openchoreo/api/v1alpha1/token_service_pb.js";
 import { file_openchoreo_meta_v1alpha1_condition } from "./openchoreo/meta/v1alpha1/condition_pb.js";
 import { file_openchoreo_meta_v1alpha1_object_meta } from "./openchoreo/meta/v1alpha1/object_meta_pb.js";
 import { file_openchoreo_meta_v1alpha1_registry } from "./openchoreo/meta/v1alpha1/registry_pb.js";
 import { file_openchoreo_model_v1alpha1_api } from "./openchoreo/model/v1alpha1/api_pb.js";
 import { file_openchoreo_model_v1alpha1_api_binding } from "./openchoreo/model/v1alpha1/api_binding_pb.js";
 import { file_openchoreo_model_v1alpha1_api_class } from "./openchoreo/model/v1alpha1/api_class_pb.js";
+import { file_openchoreo_model_v1alpha1_api_token } from "./openchoreo/model/v1alpha1/api_token_pb.js";
+import { file_openchoreo_model_v1alpha1_authz_role_binding } from "./openchoreo/model/v1alpha1/authz_role_binding_pb.js";
 import { file_openchoreo_model_v1alpha1_binding_revision } from "./openchoreo/model/v1alpha1/binding_revision_pb.js";
 import { file_openchoreo_model_v1alpha1_build } from "./openchoreo/model/v1alpha1/build_pb.js";
 import { file_openchoreo_model_v1alpha1_build_plane } from "./openchoreo/model/v1alpha1/build_plane_pb.js";
@@ -64,17 +68,21 @@ export const allFiles: readonly GenFile[] = [
   file_openchoreo_api_v1alpha1_data_plane_service,
   file_openchoreo_api_v1alpha1_deployment_pipeline_service,
   file_openchoreo_api_v1alpha1_environment_service,
+  file_openchoreo_api_v1alpha1_identity_service,
   file_openchoreo_api_v1alpha1_organization_service,
   file_openchoreo_api_v1alpha1_project_service,
   file_openchoreo_api_v1alpha1_promotion_service,
   file_openchoreo_api_v1alpha1_resource_service,
   file_openchoreo_api_v1alpha1_resource_types,
+  file_openchoreo_api_v1alpha1_token_service,
   file_openchoreo_meta_v1alpha1_condition,
   file_openchoreo_meta_v1alpha1_object_meta,
   file_openchoreo_meta_v1alpha1_registry,
   file_openchoreo_model_v1alpha1_api,
   file_openchoreo_model_v1alpha1_api_binding,
   file_openchoreo_model_v1alpha1_api_class,
+  file_openchoreo_model_v1alpha1_api_token,
+  file_openchoreo_model_v1alpha1_authz_role_binding,
   file_openchoreo_model_v1alpha1_binding_revision,
   file_openchoreo_model_v1alpha1_build,
   file_openchoreo_model_v1alpha1_build_plane,

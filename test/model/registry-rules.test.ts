@@ -41,9 +41,9 @@ function setPath(obj: JsonObject, path: string, value: unknown): void {
 }
 
 describe("the kind registry drives validation of every kind", () => {
-  it("registers the 28 OpenChoreo kinds and the 3 added ones", () => {
-    expect(registry.kinds).toHaveLength(31);
-    expect(registry.kinds.filter((k) => k.added).map((k) => k.kind).sort()).toEqual(["Event", "PlaneCredential", "Promotion"]);
+  it("registers the 28 OpenChoreo kinds and the 6 added ones", () => {
+    expect(registry.kinds).toHaveLength(34);
+    expect(registry.kinds.filter((k) => k.added).map((k) => k.kind).sort()).toEqual(["ApiToken", "AuthzClusterRoleBinding", "AuthzRoleBinding", "Event", "PlaneCredential", "Promotion"]);
   });
 
   for (const kind of registry.kinds) {
