@@ -1,6 +1,6 @@
 import { create, equals, type DescMessage, type Message, type MessageShape } from "@bufbuild/protobuf";
 import { randomInt, randomUUID } from "node:crypto";
-import { ObjectMetaSchema, OwnerReferenceSchema, type ObjectMeta } from "../../gen/openchoreo/meta/v1alpha1/object_meta_pb.js";
+import { ObjectMetaSchema, OwnerReferenceSchema } from "../../gen/openchoreo/meta/v1alpha1/object_meta_pb.js";
 import type { Clock } from "../core/clock.js";
 import {
   AlreadyExistsError,
@@ -9,7 +9,6 @@ import {
   InvalidSpecError,
   NotFoundError,
   TooOldResourceVersionError,
-  type FieldViolation,
 } from "../errors/index.js";
 import { createCodec, type Codec, type KindInfo, type KindRegistry } from "../model/index.js";
 import { decodeContinue, encodeContinue } from "./continue-token.js";
@@ -18,10 +17,12 @@ import { copyMessage } from "../model/copy-message.js";
 import { isDeleting } from "./garbage-collector.js";
 import { parseLabelSelector } from "../model/label-selector.js";
 import { listPage } from "./list-snapshot.js";
-import type { DeleteOptions, ListOptions, ObjectKey, ResourceObject, ResourceStore } from "./resource-store.js";
+import type { AuditBackend, AuditLog, AuditRecord, AuditRetention } from "./audit-log.js";
+import type { DeleteOptions, ListOptions, ObjectKey, ResourceObject, ResourceStore, StoreWriteOptions } from "./resource-store.js";
 import { formatRevision } from "./revision.js";
 import { kindStorageKey, type StoreBackend, type StoredChange, type StoredObject } from "./store-backend.js";
 import { createWatchHub } from "./watch-hub.js";
+import { checkNamespace, checkNoFinalizerAdded, checkOwnerReferences, checkPathSegment, checkPreconditions, describeKey } from "./object-rules.js";
 import { createWriteTransaction, type WriteTransaction } from "./write-transaction.js";
 
 /** What every adapter's factory accepts besides where it keeps its data. */
@@ -38,6 +39,8 @@ export interface StoreOptions {
   readonly bookmarkIntervalMs?: number;
   /** Undelivered events a watcher may hold before it reads the log instead. Default 10,000. */
   readonly watchBufferSize?: number;
+  /** How long and how many audit records are kept. Default 90 days, 1,000,000 records. */
+  readonly auditRetention?: AuditRetention;
 }
 
 export const storeDefaults: {
@@ -45,12 +48,17 @@ export const storeDefaults: {
   readonly historyWindow: HistoryWindow;
   readonly bookmarkIntervalMs: number;
   readonly watchBufferSize: number;
+  readonly auditRetention: AuditRetention;
 } = {
   maxObjectBytes: 1_572_864,
   historyWindow: { maxEvents: 10_000, maxAgeMs: 3_600_000 },
   bookmarkIntervalMs: 60_000,
   watchBufferSize: 10_000,
+  auditRetention: { maxAgeMs: 90 * 86_400_000, maxRecords: 1_000_000 },
 };
+
+// Retention is applied now and then, not at every append: a prune is a scan of the oldest records.
+const auditPruneEvery = 256;
 
 /** Kubernetes's alphabet for generated name suffixes: no vowels, no look-alikes. */
 const suffixAlphabet = "bcdfghjklmnpqrstvwxz2456789";
@@ -105,7 +113,20 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
     if (closed) throw new FailedPreconditionError("the store is closed");
   };
 
-  const write = <T>(operation: (tx: WriteTransaction) => T): T => {
+  const retention = options.auditRetention ?? storeDefaults.auditRetention;
+  let auditAppends = 0;
+  /** Appends inside the caller's transaction, if any; the last step of a write, so nothing after it can roll it back in memory. */
+  const appendAudit = (audit: AuditBackend, records: readonly AuditRecord[]) => {
+    audit.append(records);
+    auditAppends += records.length;
+    if (auditAppends >= auditPruneEvery) {
+      auditAppends = 0;
+      audit.prune(clock.now() - retention.maxAgeMs, retention.maxRecords);
+    }
+  };
+  if (backend.audit) backend.audit.prune(clock.now() - retention.maxAgeMs, retention.maxRecords);
+
+  const write = <T>(operation: (tx: WriteTransaction) => T, audit?: readonly AuditRecord[]): T => {
     ensureOpen();
     const now = clock.now();
     let changes: readonly StoredChange[] = [];
@@ -115,6 +136,7 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
       tx.collectGarbage();
       changes = tx.changes;
       compactHistory(backend, historyWindow, now);
+      if (audit?.length && backend.audit) appendAudit(backend.audit, audit);
       return value;
     });
     hub.publish(changes);
@@ -134,7 +156,7 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
   };
 
   const load = (facts: KindFacts, key: ObjectKey, path: string): StoredObject => {
-    checkNamespace(facts, key.namespace, `${path}namespace`);
+    checkNamespace(facts.info, key.namespace, `${path}namespace`);
     if (!key.name) throw new InvalidSpecError([{ path: `${path}name`, message: "required" }]);
     const stored = backend.get({ kind: facts.storageKey, namespace: key.namespace, name: key.name });
     if (!stored) throw new NotFoundError(`${facts.info.kind} ${describeKey(key)} not found`);
@@ -151,19 +173,20 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
     schema: D,
     input: ResourceObject,
     change: (next: ResourceObject, current: StoredObject, facts: KindFacts) => void,
+    audit?: readonly AuditRecord[],
   ): MessageShape<D> => {
     const facts = kindOf(schema);
     const given = input.metadata ?? create(ObjectMetaSchema);
     return write((tx) => {
       const current = load(facts, given, "metadata.");
-      checkPreconditions(facts, current, given);
+      checkPreconditions(facts.info.kind, current.object.metadata!, given);
       const next = tx.editable(current);
       change(next, current, facts);
       if (equals(facts.info.schema, current.object, next)) return out<MessageShape<D>>(facts, current.object);
       tx.save(current, next);
       // The update may have removed the last finalizer of a deleting object: then it is gone.
       return out<MessageShape<D>>(facts, tx.finalState(current.uid)!);
-    });
+    }, audit);
   };
 
   return {
@@ -201,13 +224,13 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
       };
     },
 
-    async create<D extends DescMessage>(schema: D, object: MessageShape<D>) {
+    async create<D extends DescMessage>(schema: D, object: MessageShape<D>, writeOptions: StoreWriteOptions = {}) {
       const facts = kindOf(schema);
       const next = copyMessage(schema, object) as unknown as ResourceObject;
       next.apiVersion = facts.info.apiVersion;
       next.kind = facts.info.kind;
       const meta = (next.metadata ??= create(ObjectMetaSchema));
-      checkNamespace(facts, meta.namespace, "metadata.namespace");
+      checkNamespace(facts.info, meta.namespace, "metadata.namespace");
       if (!meta.name && !meta.generateName) {
         throw new InvalidSpecError([{ path: "metadata.name", message: "required (or metadata.generateName)" }]);
       }
@@ -232,23 +255,16 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
         if (tx.get(key)) throw new AlreadyExistsError(`${facts.info.kind} ${describeKey(meta)} already exists`);
         tx.save(undefined, next);
         return out<MessageShape<D>>(facts, next);
-      });
+      }, writeOptions.audit);
     },
 
-    async update<D extends DescMessage>(schema: D, object: MessageShape<D>) {
+    async update<D extends DescMessage>(schema: D, object: MessageShape<D>, writeOptions: StoreWriteOptions = {}) {
       const input = object as unknown as ResourceObject;
       const given = input.metadata ?? create(ObjectMetaSchema);
       checkOwnerReferences(given);
       return rewrite(schema, input, (next, current, facts) => {
         const meta = next.metadata!;
-        if (isDeleting(current.object)) {
-          const added = given.finalizers.filter((f) => !meta.finalizers.includes(f));
-          if (added.length > 0) {
-            throw new InvalidSpecError([
-              { path: "metadata.finalizers", message: `cannot add ${added.join(", ")}: the object is being deleted` },
-            ]);
-          }
-        }
+        if (isDeleting(current.object)) checkNoFinalizerAdded(meta, given);
         meta.labels = { ...given.labels };
         meta.annotations = { ...given.annotations };
         meta.finalizers = [...given.finalizers];
@@ -258,7 +274,7 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
           next.spec = spec;
           meta.generation += 1;
         }
-      });
+      }, writeOptions.audit);
     },
 
     async updateStatus<D extends DescMessage>(schema: D, object: MessageShape<D>) {
@@ -281,8 +297,10 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
         tx.requestDelete(current, deleteOptions.propagationPolicy ?? "Background");
         tx.collectGarbage();
         return out<MessageShape<D>>(facts, tx.finalState(current.uid)!);
-      });
+      }, deleteOptions.audit);
     },
+
+    ...(backend.audit ? { auditLog: createAuditLog(backend, backend.audit, ensureOpen, appendAudit) } : {}),
 
     watch(schema, watchOptions = {}) {
       const facts = kindOf(schema);
@@ -299,6 +317,28 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
   };
 }
 
+/** The port's audit log over a backend's: appends in their own transaction, queries bounded. */
+function createAuditLog(
+  backend: StoreBackend,
+  audit: AuditBackend,
+  ensureOpen: () => void,
+  append: (audit: AuditBackend, records: readonly AuditRecord[]) => void,
+): AuditLog {
+  return {
+    async append(records) {
+      ensureOpen();
+      if (records.length > 0) backend.transaction(() => append(audit, records));
+    },
+    async query(query) {
+      ensureOpen();
+      if (!Number.isSafeInteger(query.limit) || query.limit < 1) {
+        throw new InvalidSpecError([{ path: "limit", message: "must be a whole number, 1 or more" }]);
+      }
+      return audit.query(query);
+    },
+  };
+}
+
 interface KindFacts {
   readonly info: KindInfo;
   readonly storageKey: string;
@@ -311,55 +351,4 @@ function kindFacts(info: KindInfo): KindFacts {
   const part = (name: string) => info.schema.fields.find((f) => f.localName === name)?.message;
   const spec = part("spec")!;
   return { info, storageKey: kindStorageKey(info), spec, emptySpec: create(spec), status: part("status") };
-}
-
-function checkNamespace(facts: KindFacts, namespace: string, path: string): void {
-  if (facts.info.namespaced && !namespace) {
-    throw new InvalidSpecError([{ path, message: `required: ${facts.info.kind} is namespaced` }]);
-  }
-  if (!facts.info.namespaced && namespace) {
-    throw new InvalidSpecError([{ path, message: `must be empty: ${facts.info.kind} is cluster-scoped` }]);
-  }
-}
-
-/**
- * The one naming rule the store enforces itself, as the Kubernetes API server does for every kind:
- * a name must be usable as a URL path segment. The kind's own format (DNS label...) is the
- * model's to check.
- */
-function checkPathSegment(value: string, path: string): void {
-  if (value === "." || value === ".." || /[/%\0]/.test(value)) {
-    throw new InvalidSpecError([{ path, message: `"${value}" may not be "." or "..", nor contain "/", "%" or NUL` }]);
-  }
-}
-
-function checkPreconditions(facts: KindFacts, current: StoredObject, given: ObjectMeta): void {
-  const where = `${facts.info.kind} ${describeKey(current)}`;
-  if (given.uid && given.uid !== current.uid) {
-    throw new ConflictError(`${where} has uid ${current.uid}, not ${given.uid}: it was deleted and created again`);
-  }
-  const stored = current.object.metadata!.resourceVersion;
-  if (given.resourceVersion && given.resourceVersion !== stored) {
-    throw new ConflictError(
-      `${where} was modified: it is at resourceVersion ${stored}, not ${given.resourceVersion}; read it again and retry`,
-    );
-  }
-}
-
-/** The collector finds owners by uid, so a reference without one would make its object garbage at once. */
-function checkOwnerReferences(meta: ObjectMeta): void {
-  const violations: FieldViolation[] = [];
-  meta.ownerReferences.forEach((ref, i) => {
-    for (const field of ["apiVersion", "kind", "name", "uid"] as const) {
-      if (!ref[field]) violations.push({ path: `metadata.ownerReferences[${i}].${field}`, message: "required" });
-    }
-  });
-  if (meta.ownerReferences.filter((r) => r.controller === true).length > 1) {
-    violations.push({ path: "metadata.ownerReferences", message: "only one reference may have controller set to true" });
-  }
-  if (violations.length > 0) throw new InvalidSpecError(violations);
-}
-
-function describeKey(key: { readonly namespace: string; readonly name: string }): string {
-  return key.namespace ? `"${key.namespace}/${key.name}"` : `"${key.name}"`;
 }

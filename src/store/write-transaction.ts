@@ -4,7 +4,7 @@ import {
   OwnerReferenceSchema,
   type OwnerReference,
 } from "../../gen/openchoreo/meta/v1alpha1/object_meta_pb.js";
-import { TooLargeError } from "../errors/index.js";
+import { checkSize } from "./object-rules.js";
 import type { Codec } from "../model/index.js";
 import { copyMessage } from "../model/copy-message.js";
 import {
@@ -72,13 +72,7 @@ export function createWriteTransaction(ctx: WriteTransactionContext): WriteTrans
     const revision = backend.revision() + 1;
     meta.resourceVersion = formatRevision(revision);
     const json = encode(next);
-    const bytes = Buffer.byteLength(json);
-    if (bytes > ctx.maxObjectBytes) {
-      const where = meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name;
-      throw new TooLargeError(
-        `${kind.kind} "${where}" would be ${bytes} bytes as JSON, over the store's limit of ${ctx.maxObjectBytes} bytes`,
-      );
-    }
+    checkSize(kind.kind, meta, json, ctx.maxObjectBytes);
     const before = current?.object.metadata?.ownerReferences ?? [];
     const ownersChanged = !current || !sameOwnerReferences(before, meta.ownerReferences);
     const change = {
