@@ -1,10 +1,9 @@
 // Entry point of `npm run agent`: parses the command line once, starts the agent, exits 0 on SIGTERM.
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
+import type { PlaneDriver } from "./driver.js";
 import { startHealthEndpoint } from "./health-endpoint.js";
-import { loadKubeConfig } from "./kubernetes-config.js";
-import { createKubernetesDriver } from "./kubernetes-driver.js";
 import { createLocalDriver } from "./local-driver.js";
 import { agentUsage, isAgentArgsError, parseAgentArgs, type AgentArgs } from "./parse-agent-args.js";
 import { createPlaneAgent } from "./plane-agent.js";
@@ -21,6 +20,17 @@ async function readCredential(file: string): Promise<string> {
   const token = (await readFile(file, "utf8")).trim();
   if (!token) throw new Error(`the credential file ${file} is empty`);
   return token;
+}
+
+/** Loaded only for this driver: the Kubernetes client is most of a local agent's start-up time. */
+async function kubernetesDriver(args: AgentArgs, logger: Logger): Promise<PlaneDriver> {
+  const [{ createKubernetesDriver }, { loadKubeConfig }] = await Promise.all([import("./kubernetes-driver.js"), import("./kubernetes-config.js")]);
+  return createKubernetesDriver({
+    kubeConfig: loadKubeConfig(args.kubeconfig && resolve(args.kubeconfig)),
+    agentId: `${args.planeKind.toLowerCase()}.${args.plane}`,
+    namespace: args.inventoryNamespace ?? "openchoreo-agent",
+    logger,
+  });
 }
 
 async function main(): Promise<void> {
@@ -45,12 +55,7 @@ async function main(): Promise<void> {
   const logger = pino({ level: args.logLevel }, pino.destination({ dest: 2, sync: true }));
   const driver =
     args.driver === "kubernetes"
-      ? createKubernetesDriver({
-          kubeConfig: loadKubeConfig(args.kubeconfig && resolve(args.kubeconfig)),
-          agentId: `${args.planeKind.toLowerCase()}.${args.plane}`,
-          namespace: args.inventoryNamespace ?? "openchoreo-agent",
-          logger,
-        })
+      ? await kubernetesDriver(args, logger)
       : createLocalDriver({ dir: resolve(args.dir), simulate: args.simulate, readyDelayMs: args.simulateDelayMs, logger });
   const health = args.healthPort === undefined ? undefined : await startHealthEndpoint(args.healthPort);
   const agent = createPlaneAgent({

@@ -11,13 +11,22 @@ import { PlaneCredentialSchema } from "../../gen/openchoreo/model/v1alpha1/plane
 import type { ResourceStore } from "../store/index.js";
 
 const repository = fileURLToPath(new URL("../..", import.meta.url));
-const agentEntry = path.join(repository, "src/agent/main.ts");
+
+/**
+ * How to run the agent the way this server runs: the compiled bundle when the server is compiled
+ * (dist/), the TypeScript sources through tsx when it runs from sources (development and tests).
+ */
+export function agentEntryArgs(serverEntry: string): readonly string[] {
+  return serverEntry.endsWith(".ts") ? ["--import", "tsx", path.join(repository, "src/agent/main.ts")] : [path.join(repository, "dist/agent/main.js")];
+}
 
 export interface EmbeddedAgentsOptions {
   readonly dataDir: string;
   /** The URL agents dial: the server's own, on loopback. */
   readonly serverUrl: string;
   readonly simulate: boolean;
+  /** The node arguments that start an agent (agentEntryArgs). */
+  readonly agentEntry: readonly string[];
   /** With TLS: the server's certificate, which the agents trust (NODE_EXTRA_CA_CERTS). */
   readonly trustedCertFile?: string | undefined;
 }
@@ -69,7 +78,7 @@ export async function startEmbeddedAgents(options: EmbeddedAgentsOptions, deps: 
     const credentialFile = path.join(agentsDir, `${base}.token`);
     await ensureToken(deps, plane, credentialFile);
     const args = [
-      "--import", "tsx", agentEntry,
+      ...options.agentEntry,
       "--plane", plane.name,
       "--plane-kind", plane.kind,
       "--credential-file", credentialFile,

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   // under tsx, and a typo in a variable should be reported at once.
   const { startServer } = await import("./start-server.js");
   const { startControlPlane } = await import("./control-plane.js");
-  const { startEmbeddedAgents, loopbackUrl } = await import("./embedded-agents.js");
+  const { startEmbeddedAgents, loopbackUrl, agentEntryArgs } = await import("./embedded-agents.js");
   // The store first: it takes the data-directory lock, so a second server fails before it binds a port.
   const plane = await startControlPlane(config, { logger, metrics });
   const server = await startServer(config, { logger, metrics, resources: plane }).catch(async (err: unknown) => {
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   // The embedded planes' agents dial this server like any remote agent would, once it listens.
   const agents = config.embeddedAgents
     ? await startEmbeddedAgents(
-        { dataDir: config.dataDir, serverUrl: loopbackUrl(server.url, config), simulate: config.agentSimulation, trustedCertFile: config.tls?.certFile },
+        { dataDir: config.dataDir, serverUrl: loopbackUrl(server.url, config), simulate: config.agentSimulation, agentEntry: agentEntryArgs(process.argv[1] ?? ""), trustedCertFile: config.tls?.certFile },
         { store: plane.store, credentials: plane.planes.credentials, logger },
       )
     : undefined;
