@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
@@ -10,6 +11,7 @@ import { createOtherControllers, type ObjectKey, type OtherControllers } from ".
 import { createPodLogs } from "./pod-logs.js";
 import { createResourceCatalog, defaultResourceTypes, type ResourceType } from "./resource-catalog.js";
 import { createRouter, type RequestRecord } from "./router.js";
+import { selfSignedCertificate } from "./self-signed-certificate.js";
 import { createWatchHub } from "./watch-hub.js";
 
 export interface KubeApiDoubleOptions {
@@ -17,6 +19,11 @@ export interface KubeApiDoubleOptions {
   readonly token?: string;
   readonly resourceTypes?: readonly ResourceType[];
   readonly now?: () => Date;
+  /**
+   * Serve HTTPS with a self-signed certificate made for this server (kubectl sends its token only
+   * over TLS); plain HTTP on loopback when not set.
+   */
+  readonly tls?: boolean;
 }
 
 /**
@@ -26,6 +33,8 @@ export interface KubeApiDoubleOptions {
 export interface KubeApiDouble {
   readonly url: string;
   readonly token: string;
+  /** The PEM certificate the server presents (its own CA), when it serves TLS. */
+  readonly caCertificate?: string;
   /** A client-node KubeConfig for this server (context "double", namespace "default"). */
   kubeConfig(): KubeConfig;
   /** The same as a kubeconfig file's YAML. */
@@ -81,20 +90,28 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
     },
   });
 
-  const server: Server = createServer(router);
+  const certificate = options.tls ? await selfSignedCertificate() : undefined;
+  const server: Server = certificate ? createTlsServer(certificate, router) : createServer(router);
   const sockets = new Set<Socket>();
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${certificate ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const config = {
     apiVersion: "v1",
     kind: "Config",
-    // client-node refuses plain HTTP unless TLS verification is off; the double serves loopback HTTP.
-    clusters: [{ name: "double", cluster: { server: url, "insecure-skip-tls-verify": true } }],
+    clusters: [
+      {
+        name: "double",
+        // client-node refuses plain HTTP unless TLS verification is off; over TLS the client trusts the certificate.
+        cluster: certificate
+          ? { server: url, "certificate-authority-data": Buffer.from(certificate.cert).toString("base64") }
+          : { server: url, "insecure-skip-tls-verify": true },
+      },
+    ],
     users: [{ name: "double", user: { token } }],
     contexts: [{ name: "double", context: { cluster: "double", user: "double", namespace: "default" } }],
     "current-context": "double",
@@ -109,6 +126,7 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
   return {
     url,
     token,
+    ...(certificate ? { caCertificate: certificate.cert } : {}),
     kubeConfig() {
       const kc = new KubeConfig();
       kc.loadFromString(JSON.stringify(config));

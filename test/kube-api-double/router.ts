@@ -7,6 +7,7 @@ import { badRequest, isKubeStatusError, KubeStatusError } from "./kube-status.js
 import type { ObjectStore, PatchType, Subresource } from "./object-store.js";
 import type { PodLogs } from "./pod-logs.js";
 import { apiVersionOf, type ResourceCatalog, type ResourceType } from "./resource-catalog.js";
+import { booleanParameter } from "./query-parameters.js";
 import type { WatchHub } from "./watch-hub.js";
 
 /** What a request asked for, as the double logs it (tests assert on writes, e.g. none on a no-change resync). */
@@ -136,7 +137,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
         ...(t.namespace !== undefined ? { namespace: t.namespace } : {}),
         selector,
         fromRevision: fromRevision ?? store.revision,
-        allowBookmarks: query.get("allowWatchBookmarks") === "true" || query.get("allowWatchBookmarks") === "1",
+        allowBookmarks: booleanParameter(query, "allowWatchBookmarks"),
         write,
         end,
       });
@@ -161,7 +162,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     if (!containers.includes(container)) throw badRequest(`container ${container} is not valid for pod ${t.name}`);
     res.writeHead(200, { "content-type": "text/plain", "transfer-encoding": "chunked" });
     res.flushHeaders();
-    if (query.get("follow") !== "true") {
+    if (!booleanParameter(query, "follow")) {
       res.end(logs.read(t.namespace!, t.name!, container));
       return;
     }
@@ -177,9 +178,12 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     const refused = deps.intercept({ method, path: url.pathname, query: Object.fromEntries(query), contentType });
     if (refused) throw refused;
     if (deps.token !== undefined && req.headers.authorization !== `Bearer ${deps.token}`) throw new KubeStatusError(401, "Unauthorized", "Unauthorized");
+    if (contentType === "application/vnd.kubernetes.protobuf") {
+      throw new KubeStatusError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+    }
     const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     if (method === "GET" && segments.length === 1 && segments[0] === "version") {
-      return send(res, 200, { major: "1", minor: "31", gitVersion: "v1.31.0-kube-api-double", platform: "linux/amd64" });
+      return send(res, 200, { major: "1", minor: "32", gitVersion: "v1.32.0-kube-api-double", platform: "linux/amd64" });
     }
     const discovery = method === "GET" ? discoveryDocument(catalog, segments) : undefined;
     if (discovery) return send(res, 200, discovery);
@@ -194,8 +198,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
 
     if (t.name === undefined) {
       if (method === "GET") {
-        const watching = query.get("watch") === "true" || query.get("watch") === "1";
-        if (watching) return watch(req, res, t, query);
+        if (booleanParameter(query, "watch")) return watch(req, res, t, query);
         return send(res, 200, listOf(t, query));
       }
       if (method === "POST") {
@@ -235,7 +238,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
         if (type === "apply" && !query.get("fieldManager")) {
           throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
         }
-        const { object, created } = store.patch(t.resource, namespace, t.name, type, body, { manager, force: query.get("force") === "true", subresource: sub });
+        const { object, created } = store.patch(t.resource, namespace, t.name, type, body, { manager, force: booleanParameter(query, "force"), subresource: sub });
         return send(res, created ? 201 : 200, object);
       }
       case "DELETE": {
