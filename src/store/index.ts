@@ -9,7 +9,18 @@ export type {
   WatchEventType,
   WatchEvent,
   WatchOptions,
+  StoreWriteOptions,
 } from "./resource-store.js";
+export {
+  deniedCodes,
+  type AuditRecord,
+  type StoredAuditRecord,
+  type AuditResult,
+  type AuditQuery,
+  type AuditPage,
+  type AuditLog,
+  type AuditRetention,
+} from "./audit-log.js";
 export { storeDefaults, type StoreOptions } from "./create-resource-store.js";
 export type { HistoryWindow } from "./history-window.js";
 export { createMemoryStore } from "./memory-store.js";

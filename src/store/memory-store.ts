@@ -1,5 +1,6 @@
 import { createResourceStore, type StoreOptions } from "./create-resource-store.js";
 import type { ResourceStore } from "./resource-store.js";
+import { createMemoryAuditBackend } from "./memory-audit-backend.js";
 import type { ChangeToWrite, StoreBackend, StoredChange, StoredKey, StoredObject } from "./store-backend.js";
 
 /** A store that keeps everything in this process's memory: for tests and throwaway runs. */
@@ -151,6 +152,7 @@ function createMemoryBackend(): StoreBackend {
       undo?.push(() => ({ log, head, compacted } = saved));
     },
 
+    audit: createMemoryAuditBackend(),
     close() {},
   };
 }

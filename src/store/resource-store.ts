@@ -1,5 +1,6 @@
 import type { DescMessage, Message, MessageShape } from "@bufbuild/protobuf";
 import type { ObjectMeta } from "../../gen/openchoreo/meta/v1alpha1/object_meta_pb.js";
+import type { AuditLog, AuditRecord } from "./audit-log.js";
 
 /**
  * The shape every resource message shares (see the kind registry): apiVersion, kind, metadata, spec,
@@ -41,9 +42,20 @@ export interface ListResult<T> {
   readonly continue: string;
 }
 
+/** What a write may carry besides the object. */
+export interface StoreWriteOptions {
+  /**
+   * Audit records of the write (who asked for it), committed with it: in the same transaction
+   * where the adapter has one (SQLite, memory), so an acknowledged change never lacks its record
+   * and a failed one leaves none. Optional for an adapter: one without an audit log of its own
+   * (auditLog undefined) appends them wherever the server keeps its audit log before it answers.
+   */
+  readonly audit?: readonly AuditRecord[];
+}
+
 export type PropagationPolicy = "Background" | "Foreground" | "Orphan";
 
-export interface DeleteOptions {
+export interface DeleteOptions extends StoreWriteOptions {
   readonly propagationPolicy?: PropagationPolicy;
   /** Only delete while the object is at this version (ConflictError otherwise). */
   readonly resourceVersion?: string;
@@ -107,12 +119,18 @@ export interface WatchOptions {
 export interface ResourceStore {
   get<D extends DescMessage>(schema: D, key: ObjectKey): Promise<MessageShape<D>>;
   list<D extends DescMessage>(schema: D, options?: ListOptions): Promise<ListResult<MessageShape<D>>>;
-  create<D extends DescMessage>(schema: D, object: MessageShape<D>): Promise<MessageShape<D>>;
-  update<D extends DescMessage>(schema: D, object: MessageShape<D>): Promise<MessageShape<D>>;
+  create<D extends DescMessage>(schema: D, object: MessageShape<D>, options?: StoreWriteOptions): Promise<MessageShape<D>>;
+  update<D extends DescMessage>(schema: D, object: MessageShape<D>, options?: StoreWriteOptions): Promise<MessageShape<D>>;
   updateStatus<D extends DescMessage>(schema: D, object: MessageShape<D>): Promise<MessageShape<D>>;
   /** Returns the object as it stands afterwards: with a deletionTimestamp, or its last state if gone. */
   delete<D extends DescMessage>(schema: D, key: ObjectKey, options?: DeleteOptions): Promise<MessageShape<D>>;
   watch<D extends DescMessage>(schema: D, options?: WatchOptions): AsyncIterable<WatchEvent<MessageShape<D>>>;
+  /**
+   * The audit log kept beside the objects (optional: an adapter without one leaves it undefined and
+   * the server keeps records elsewhere). Records of writes arrive through StoreWriteOptions.audit;
+   * append is for calls that wrote nothing (denied, failed).
+   */
+  readonly auditLog?: AuditLog;
   /** Releases files, locks and timers; pending watches end. */
   close(): Promise<void>;
 }

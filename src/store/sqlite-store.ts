@@ -1,6 +1,7 @@
 import { createCodec, type Codec, type KindRegistry } from "../model/index.js";
 import { createResourceStore, type StoreOptions } from "./create-resource-store.js";
 import { openDatabase, type OpenedDatabase } from "./open-database.js";
+import { createSqliteAuditBackend } from "./sqlite-audit-backend.js";
 import type { ResourceObject, ResourceStore } from "./resource-store.js";
 import {
   kindStorageKey,
@@ -213,6 +214,7 @@ function createSqliteBackend({ db, transaction, close }: OpenedDatabase, codec: 
       compacted = to;
     },
 
+    audit: createSqliteAuditBackend(db),
     close,
   };
 }

@@ -1,4 +1,5 @@
 import type { KindInfo } from "../model/index.js";
+import type { AuditBackend } from "./audit-log.js";
 import type { ResourceObject } from "./resource-store.js";
 
 /**
@@ -77,6 +78,8 @@ export interface StoreBackend {
   changeTime(revision: number): number | undefined;
   /** Drops the changes up to and including this revision. */
   compact(revision: number): void;
+  /** The audit log, in the same storage (and transactions) as the objects; optional. */
+  readonly audit?: AuditBackend;
   close(): void;
 }
 

@@ -1,5 +1,6 @@
 import { afterEach, describe } from "vitest";
 import type { ResourceStore } from "../resource-store.js";
+import { auditContract } from "./audit-contract.js";
 import { openerFor, type MakeStore } from "./contract-fixtures.js";
 import { crudContract } from "./crud-contract.js";
 import { deletionContract } from "./deletion-contract.js";
@@ -22,5 +23,6 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     listContract(open);
     watchContract(open);
     deletionContract(open);
+    auditContract(open);
   });
 }
