@@ -25,13 +25,19 @@ export async function ensureEmbeddedDefaults(store: ResourceStore): Promise<stri
     labels: { [labels.organization]: "default", [labels.managedBy]: "embedded-defaults" },
     annotations: { [planeDriverAnnotation]: "local", "openchoreo.dev/display-name": displayName },
   });
-  // The v0.3 kinds require cluster credentials; the local driver needs none, so they say so.
+  // The virtual hosts are the domains OpenChoreo v0.3.2 serves Service APIs under, so the URLs of its
+  // samples' READMEs are the ones a binding reports. The v0.3 kinds require cluster credentials; the
+  // local driver needs none, so they say so.
   const cluster = { name: "local", credentials: { apiServerUrl: "local://embedded", caCert: "", clientCert: "", clientKey: "" } };
   const objects = [
     [OrganizationSchema, create(OrganizationSchema, {
       apiVersion: "openchoreo.dev/v1alpha1",
       kind: "Organization",
-      metadata: { name: "default", annotations: { "openchoreo.dev/display-name": "Default Organization" } },
+      metadata: {
+        name: "default",
+        labels: { "openchoreo.dev/name": "default" },
+        annotations: { "openchoreo.dev/display-name": "Default Organization", "openchoreo.dev/description": "Getting started with your first organization" },
+      },
       spec: {},
     })],
     [DataPlaneSchema, create(DataPlaneSchema, {
@@ -40,7 +46,7 @@ export async function ensureEmbeddedDefaults(store: ResourceStore): Promise<stri
       metadata: meta("default", "Embedded data plane"),
       spec: {
         kubernetesCluster: cluster,
-        gateway: { publicVirtualHost: "choreoapps.localhost", organizationVirtualHost: "internal.choreoapps.localhost" },
+        gateway: { publicVirtualHost: "choreoapis.localhost", organizationVirtualHost: "choreoapis.internal" },
         registry: { prefix: "registry.localhost" },
       },
     })],

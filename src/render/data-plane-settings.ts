@@ -8,7 +8,7 @@ export interface GatewaySettings {
   readonly name: string;
   /** Labels of the gateway's proxy pods, for network policies. */
   readonly podLabels: Readonly<Record<string, string>>;
-  /** Host names are `<env dnsPrefix>.<virtualHost>`; from the DataPlane's spec.gateway. */
+  /** A Service's API host is `<environment>.<virtualHost>`; from the DataPlane's spec.gateway. */
   readonly virtualHost: string | undefined;
   /** How clients reach the gateway: the scheme and port of endpoint URLs. */
   readonly scheme: "http" | "https";
@@ -56,6 +56,11 @@ export interface DataPlaneSettings {
     readonly port: number;
   };
   readonly clusterDomain: string;
+  /**
+   * The domain of web applications' hosts (`<component>-<environment>.<domain>`). The v0.3 DataPlane
+   * has no field for it: OpenChoreo v0.3.2 renders every web application under choreoapps.localhost.
+   */
+  readonly webApplicationDomain: string;
   /** "cilium": CiliumNetworkPolicy; "kubernetes": networking.k8s.io/v1 NetworkPolicy, for planes without Cilium. */
   readonly networkPolicy: "cilium" | "kubernetes";
   /** Destinations outside the cluster that every workload may reach; nothing else outside is allowed. */
@@ -77,6 +82,7 @@ export interface DataPlaneSettingsOverrides {
   readonly internalGateway?: GatewayOverrides;
   readonly dns?: Partial<DataPlaneSettings["dns"]>;
   readonly clusterDomain?: string;
+  readonly webApplicationDomain?: string;
   readonly networkPolicy?: DataPlaneSettings["networkPolicy"];
   readonly externalEgress?: Partial<DataPlaneSettings["externalEgress"]>;
   readonly secretStore?: Partial<SecretStoreSettings>;
@@ -93,6 +99,7 @@ export function dataPlaneSettings(dataPlane: DataPlane, overrides: DataPlaneSett
     internalGateway: gatewaySettings("gateway-internal", gatewayNamespace, gateway?.organizationVirtualHost, overrides.internalGateway),
     dns: { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" }, port: 53, ...overrides.dns },
     clusterDomain: overrides.clusterDomain ?? "cluster.local",
+    webApplicationDomain: overrides.webApplicationDomain ?? "choreoapps.localhost",
     networkPolicy: overrides.networkPolicy ?? "cilium",
     externalEgress: { cidrs: [], fqdns: [], ...overrides.externalEgress },
     secretStore: {

@@ -1,10 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { EndpointAddressSchema, type EndpointAddress } from "../../gen/openchoreo/model/v1alpha1/common_pb.js";
-import type { Environment } from "../../gen/openchoreo/model/v1alpha1/environment_pb.js";
 import { isHttpFamily, type BindingEndpoint, type GatewayVisibility } from "./binding-endpoints.js";
 import type { BindingView } from "./binding-view.js";
 import type { DataPlaneSettings, GatewaySettings } from "./data-plane-settings.js";
-import { cellNamespace, generatedName } from "./names.js";
+import { cellNamespace, generatedName, MAX_NAME_LENGTH } from "./names.js";
 import { workloadName } from "./object-names.js";
 import type { ComponentScope } from "./scope.js";
 import { urlPath } from "./url-path.js";
@@ -23,26 +22,33 @@ export function gatewayFor(visibility: GatewayVisibility, settings: DataPlaneSet
 }
 
 /**
- * Service APIs share one host per environment and gateway (`<dnsPrefix>.<virtualHost>`) under the
- * path `/<project>/<component>/<basePath>`; a web application's endpoint, or a gRPC service (which a
- * path cannot tell apart), gets a host of its own below it. Undefined when the DataPlane names no
- * virtual host for that gateway.
+ * OpenChoreo v0.3.2's hosts for Binding-based resources: a web application at
+ * `<component>-<environment>.<webApplicationDomain>` (choreoapps.localhost) at the root; a Service's
+ * HTTP APIs share one host per environment and gateway, `<environment>.<virtualHost>`
+ * (choreoapis.localhost / choreoapis.internal on the embedded data plane), under the path
+ * `/<project>/<component>/<basePath>`. A gRPC endpoint, which a path cannot tell apart and which
+ * v0.3.2 does not route, gets a host of its own, `<project>-<component>-<endpoint>-<environment>.<virtualHost>`.
+ * Undefined when the DataPlane names no virtual host for that gateway.
  */
 export function gatewayAddress(
   view: BindingView,
   endpoint: BindingEndpoint,
   visibility: GatewayVisibility,
-  environment: Environment,
   settings: DataPlaneSettings,
 ): GatewayAddress | undefined {
-  if (view.type === "WebApplication" || !isHttpFamily(endpoint.type)) {
-    const gateway = gatewayFor(visibility, settings);
-    if (!gateway.virtualHost) return undefined;
-    const { project, component } = view.scope;
-    const host = `${generatedName([project, component, endpoint.name])}.${environmentHost(gateway.virtualHost, view.scope, environment)}`;
-    return { gateway, host, path: "" };
+  const gateway = gatewayFor(visibility, settings);
+  const { project, component, environment } = view.scope;
+  if (view.type === "WebApplication") {
+    // One host per web application, as v0.3.2 gives it; a second endpoint needs a host of its own.
+    const single = Object.keys(view.workload.endpoints).length <= 1;
+    const label = hostLabel(single ? [component, environment] : [component, endpoint.name, environment]);
+    return { gateway, host: `${label}.${settings.webApplicationDomain}`, path: "" };
   }
-  return httpApiAddress(view.scope, endpoint.basePath, visibility, environment, settings);
+  if (!isHttpFamily(endpoint.type)) {
+    if (!gateway.virtualHost) return undefined;
+    return { gateway, host: `${hostLabel([project, component, endpoint.name, environment])}.${gateway.virtualHost}`, path: "" };
+  }
+  return httpApiAddress(view.scope, endpoint.basePath, visibility, settings);
 }
 
 /**
@@ -53,16 +59,20 @@ export function httpApiAddress(
   scope: ComponentScope,
   basePath: string,
   visibility: GatewayVisibility,
-  environment: Environment,
   settings: DataPlaneSettings,
 ): GatewayAddress | undefined {
   const gateway = gatewayFor(visibility, settings);
   if (!gateway.virtualHost) return undefined;
-  return { gateway, host: environmentHost(gateway.virtualHost, scope, environment), path: urlPath(scope.project, scope.component, basePath) };
+  return { gateway, host: `${hostLabel([scope.environment])}.${gateway.virtualHost}`, path: urlPath(scope.project, scope.component, basePath) };
 }
 
-function environmentHost(virtualHost: string, scope: ComponentScope, environment: Environment): string {
-  return `${environment.spec?.gateway?.dnsPrefix || scope.environment}.${virtualHost}`;
+/**
+ * The first label of a host: the parts joined with "-" when that is a valid DNS label (the v0.3.2
+ * form), else a bounded name with a hash, so a long component name still yields a valid host.
+ */
+function hostLabel(parts: readonly string[]): string {
+  const joined = parts.join("-");
+  return joined.length <= MAX_NAME_LENGTH && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(joined) ? joined : generatedName(parts);
 }
 
 /** How an endpoint is reached inside its cell: the component's Service, by its cluster DNS name. */

@@ -105,7 +105,7 @@ export function renderApiBinding(input: ApiBindingRenderInput): ApiBindingRender
   const apiClass = input.apiClass?.metadata?.name === className ? input.apiClass : undefined;
   for (const visibility of ["Organization", "Public"] as const) {
     if (!levels.includes(visibility)) continue;
-    const address = httpApiAddress(scope, basePath, visibility, environment, settings);
+    const address = httpApiAddress(scope, basePath, visibility, settings);
     if (!address) {
       problems.push(renderError("EndpointNotRoutable", `API "${apiName}": the DataPlane names no ${visibility === "Public" ? "public" : "organization"} virtual host`));
       continue;

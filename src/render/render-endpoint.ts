@@ -47,7 +47,7 @@ export function renderEndpoint(view: BindingView, endpoint: BindingEndpoint, con
   const published = new Set<GatewayVisibility>();
   for (const visibility of ["Organization", "Public"] as const) {
     if (!endpoint.visibilities.includes(visibility)) continue;
-    const address = gatewayAddress(view, endpoint, visibility, context.environment, context.settings);
+    const address = gatewayAddress(view, endpoint, visibility, context.settings);
     if (!address) {
       problems.push(renderError("EndpointNotRoutable", `endpoint "${endpoint.name}": the DataPlane names no ${visibility === "Public" ? "public" : "organization"} virtual host`));
       continue;

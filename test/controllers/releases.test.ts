@@ -61,7 +61,7 @@ describe("releases", () => {
       const e = await get("Endpoint", String((endpoints[0]!.metadata as JsonObject).name));
       return condition(e, "Ready")?.status === "True" && e;
     }, "endpoint Ready");
-    expect((endpoint.status as JsonObject).address).toBe("https://dev.choreoapps.localhost/default/web/web");
+    expect((endpoint.status as JsonObject).address).toBe("https://development.choreoapis.localhost/default/web/web");
     expect((binding.status as JsonObject).endpoints).toEqual([expect.objectContaining({ name: "api", type: "REST" })]);
   });
 
@@ -182,7 +182,7 @@ spec: {apiName: orders-api, apiClassName: default, environmentName: development}
     expect(condition(binding, "Rendered")?.status).toBe("True");
     expect(kinds(await get("Release", "orders-api-development"))).toContain("HTTPRoute");
     const address = await eventually(async () => ((await get("API", "orders-api"))?.status as JsonObject | undefined)?.address, "the API's address");
-    expect(address).toMatch(/^https:\/\/dev\.choreoapps\.localhost\//);
+    expect(address).toMatch(/^https:\/\/development\.choreoapis\.localhost\//);
 
     // Its backend undeployed, the managed API has nothing to front: it says so.
     const backend = (await get("ServiceBinding", "orders-development"))!;

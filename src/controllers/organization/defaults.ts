@@ -26,6 +26,56 @@ const environments = [
 ];
 
 /**
+ * The APIClasses of OpenChoreo v0.3's default install: one without policies and one per policy kind,
+ * which its API management samples name. The JWKS address is the install's identity provider.
+ */
+const apiClasses = [
+  { name: "default", displayName: "Default API Class", description: "No policies: a starting point", defaults: {} },
+  {
+    name: "default-with-jwt-auth",
+    displayName: "JWT Authentication",
+    description: "Requires a JWT issued by the platform's identity provider",
+    defaults: {
+      authentication: {
+        type: "jwt",
+        jwt: {
+          jwks: "http://identity-provider.openchoreo-identity-system.svc.cluster.local:8090/oauth2/jwks",
+          issuer: "https://openchoreo.example.com",
+        },
+      },
+    },
+  },
+  {
+    name: "default-with-cors",
+    displayName: "CORS",
+    description: "Allows browser calls from the example origins",
+    defaults: {
+      cors: {
+        allowOrigins: ["https://example.com", "https://app.example.com"],
+        allowMethods: ["GET", "POST", "PUT", "DELETE"],
+        allowHeaders: ["Content-Type", "Authorization"],
+        exposeHeaders: ["X-Request-ID"],
+        maxAge: 86400,
+      },
+    },
+  },
+  {
+    name: "default-with-rate-limit",
+    displayName: "Rate Limit",
+    description: "10 requests a minute",
+    defaults: { rateLimit: { requests: 10, window: "1m" } },
+  },
+  {
+    name: "default-with-circuit-breaker",
+    displayName: "Circuit Breaker",
+    description: "Bounds connections, pending and parallel requests to the backend",
+    defaults: {
+      circuitBreaker: { enabled: true, maxConnections: 50, maxParallelRequests: 50, maxParallelRetries: 1, maxPendingRequests: 20 },
+    },
+  },
+];
+
+/**
  * What every organization starts with, in its namespace: the default project, the development →
  * staging → production pipeline and its environments on the `default` data plane, and the default
  * classes. The same facts as OpenChoreo v0.3's default install.
@@ -83,10 +133,12 @@ export function organizationDefaults(organization: string): DefaultObject[] {
         },
       },
     }),
-    object(APIClassSchema, {
-      kind: "APIClass",
-      metadata: meta("default", "Default API Class", "No policies: a starting point"),
-      spec: { restPolicy: { defaults: {}, public: {}, organization: {} } },
-    }),
+    ...apiClasses.map((c) =>
+      object(APIClassSchema, {
+        kind: "APIClass",
+        metadata: meta(c.name, c.displayName, c.description),
+        spec: { restPolicy: { defaults: c.defaults, public: {}, organization: {} } },
+      }),
+    ),
   ];
 }

@@ -82,7 +82,7 @@ export function defaultDataPlane(): DataPlane {
     apiVersion: "openchoreo.dev/v1alpha1",
     kind: "DataPlane",
     metadata: { name: "default", namespace: "default" },
-    spec: { gateway: { publicVirtualHost: "choreoapis.localhost", organizationVirtualHost: "internal.choreoapis.localhost" } },
+    spec: { gateway: { publicVirtualHost: "choreoapis.localhost", organizationVirtualHost: "choreoapis.internal" } },
   });
 }
 
