@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ApplyAction } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
+import { ApplyAction, type ApplyResult } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
+import type { JsonObject } from "../model/index.js";
 import { CliError, usageError } from "./cli-error.js";
 import type { CommandContext } from "./command-spec.js";
 import { fieldViolationsOf } from "./format-error.js";
@@ -17,8 +18,11 @@ const actions: Record<ApplyAction, string> = {
 };
 
 /**
- * `apply -f`: every document of every file in one Apply call, so the server checks them all before
- * writing any (one bad document changes nothing); then, with --wait, follows each object to Ready.
+ * `apply -f` as kubectl does it: first every document of every file in one dry-run Apply, so the
+ * server checks them all before any is written (one bad document changes nothing); then each
+ * document on its own, in order, so one that appears twice is created, then configured. A document
+ * the server refuses is reported and the rest still go; the exit code says some failed. With
+ * --wait, follows each applied object to Ready.
  */
 export async function runApply(ctx: CommandContext): Promise<number> {
   const { args, io } = ctx;
@@ -37,25 +41,51 @@ export async function runApply(ctx: CommandContext): Promise<number> {
   const manifests = await readManifests(files, { recursive: args.enabled("recursive"), cwd: io.cwd, stdin: io.stdin, codec });
   const { namespace } = await ctx.target();
   const api = await ctx.api();
-  const response = await api.resources
-    .apply({ manifests: manifests.sources.map((s) => s.text).join("\n---\n"), defaultNamespace: namespace, dryRun }, { signal: io.signal })
-    .catch((err: unknown) => {
-      throw withSourceNames(err, manifests);
-    });
+  const apply = (text: string, dry: boolean) => api.resources.apply({ manifests: text, defaultNamespace: namespace, dryRun: dry }, { signal: io.signal });
+  const checked = await apply(manifests.sources.map((s) => s.text).join("\n---\n"), true).catch((err: unknown) => {
+    throw withSourceNames(err, manifests);
+  });
 
-  const targets: WaitTarget[] = [];
-  for (const result of response.results) {
+  const report = (result: ApplyResult): WaitTarget => {
     const object = result.object ?? {};
     const kind = registry.lookup(String(object.apiVersion), String(object.kind));
     const meta = objectMeta(object);
     if (!kind) throw new CliError(`the server applied a kind this client does not know: ${String(object.apiVersion)} ${String(object.kind)}`);
     const ref = objectRef(kind, meta.name);
     io.stdout.write(`${ref} ${actions[result.action]}${dryRun ? " (server dry run)" : ""}\n`);
-    targets.push({ kind, namespace: meta.namespace, name: meta.name, ref });
+    return { kind, namespace: meta.namespace, name: meta.name, ref };
+  };
+  if (dryRun) {
+    checked.results.forEach(report);
+    return 0;
   }
-  if (!wait) return 0;
-  await waitWithProgress(api, targets, { timeoutMs, timeoutText, io });
-  return 0;
+
+  const targets: WaitTarget[] = [];
+  let failed = 0;
+  for (const doc of manifests.documents) {
+    try {
+      // JSON is YAML: the document goes as the client parsed it, one per call.
+      const { results } = await apply(JSON.stringify(doc.json), false);
+      targets.push(...results.map(report));
+    } catch (err) {
+      if (!isDocumentError(err)) throw err;
+      failed += 1;
+      io.stderr.write(`error: ${doc.source}: document ${doc.index}${describeDocument(doc.json)}: ${err.rawMessage}\n`);
+    }
+  }
+  if (wait && targets.length > 0) await waitWithProgress(api, targets, { timeoutMs, timeoutText, io });
+  return failed > 0 ? 1 : 0;
+}
+
+/** Errors about one document (it exists, conflicts, is refused); others (no server, no credentials) end the run. */
+function isDocumentError(err: unknown): err is ConnectError {
+  const fatal = [Code.Unavailable, Code.Unauthenticated, Code.Canceled, Code.DeadlineExceeded, Code.Internal, Code.Unknown];
+  return err instanceof ConnectError && !fatal.includes(err.code);
+}
+
+function describeDocument(json: JsonObject): string {
+  const meta = (json.metadata ?? {}) as JsonObject;
+  return ` (${String(json.kind)} ${String(meta.name ?? "(unnamed)")})`;
 }
 
 /** The server numbers documents across the joined text; users want the file and its own numbering. */

@@ -143,6 +143,26 @@ describe("choreoctl errors: one clear line, a non-zero exit", () => {
     const get = await cli().run(["describe", "component", "fine"]);
     expect([get.code, get.stderr]).toEqual([1, "error: component.openchoreo.dev/fine not found in namespace default\n"]);
   });
+
+  it("applies documents in order as kubectl does: the same object twice in one run is created, then configured", async () => {
+    const dir = join(cli().dir, "twice");
+    mkdirSync(join(dir, "more"), { recursive: true });
+    writeFileSync(join(dir, "a.yaml"), component("twice", "Service"));
+    writeFileSync(join(dir, "more", "b.yaml"), component("twice", "Service").replace("spec:", "  labels:\n    tier: backend\nspec:"));
+    const result = await cli().run(["apply", "-R", "-f", dir]);
+    expect([result.code, result.stdout, result.stderr]).toEqual([0, "component.openchoreo.dev/twice created\ncomponent.openchoreo.dev/twice configured\n", ""]);
+    const stored = await cli().run(["get", "component", "twice", "-o", "jsonpath={.metadata.labels.tier}"]);
+    expect(stored.stdout.trim()).toBe("backend");
+  });
+
+  it("reports a document the server refuses, applies the others, and exits non-zero", async () => {
+    const file = join(cli().dir, "refused.yaml");
+    // The second document changes an immutable field of the first: valid alone, refused once the first exists.
+    writeFileSync(file, [component("kept", "Service"), component("kept", "WebApplication"), component("after", "Service")].join("---\n"));
+    const result = await cli().run(["apply", "-f", file]);
+    expect([result.code, result.stdout]).toEqual([1, "component.openchoreo.dev/kept created\ncomponent.openchoreo.dev/after created\n"]);
+    expect(result.stderr).toMatch(new RegExp(`^error: ${relative(repoRoot, file).replace(/\./g, "\\.")}: document 2 \\(Component kept\\): .*spec\\.type.*\\n$`));
+  });
 });
 
 describe("choreoctl version and completion", () => {
