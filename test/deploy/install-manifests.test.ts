@@ -39,7 +39,9 @@ type Model = new (data: never) => { validate(): void };
 
 /** The schema class of an object's kind: kubernetes-models for Kubernetes' own kinds, @kubernetes-models/gateway-api for the Gateway API. */
 async function modelOf(object: K8sObject): Promise<Model | undefined> {
-  const [group, version] = object.apiVersion.includes("/") ? object.apiVersion.split("/") : ["", object.apiVersion];
+  const slash = object.apiVersion.indexOf("/");
+  const group = slash < 0 ? "" : object.apiVersion.slice(0, slash);
+  const version = object.apiVersion.slice(slash + 1);
   const module = group.endsWith("gateway.networking.k8s.io")
     ? `@kubernetes-models/gateway-api/${group}/${version}`
     : `kubernetes-models/${group ? `${group}/` : ""}${version}`;
