@@ -4,6 +4,7 @@ import { file_grpc_reflection_v1_reflection } from "./grpc/reflection/v1/reflect
 import { file_grpc_reflection_v1alpha_reflection } from "./grpc/reflection/v1alpha/reflection_pb.js";
 import { file_health_v1_health } from "./health/v1/health_pb.js";
 import { file_openchoreo_agent_v1alpha1_plane_agent_service } from "./openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
+import { file_openchoreo_api_v1alpha1_audit_service } from "./openchoreo/api/v1alpha1/audit_service_pb.js";
 import { file_openchoreo_api_v1alpha1_build_plane_service } from "./openchoreo/api/v1alpha1/build_plane_service_pb.js";
 import { file_openchoreo_api_v1alpha1_build_service } from "./openchoreo/api/v1alpha1/build_service_pb.js";
 import { file_openchoreo_api_v1alpha1_component_service } from "./openchoreo/api/v1alpha1/component_service_pb.js";
@@ -11,6 +12,7 @@ import { file_openchoreo_api_v1alpha1_data_plane_service } from "./openchoreo/ap
 import { file_openchoreo_api_v1alpha1_deployment_pipeline_service } from "./openchoreo/api/v1alpha1/deployment_pipeline_service_pb.js";
 import { file_openchoreo_api_v1alpha1_environment_service } from "./openchoreo/api/v1alpha1/environment_service_pb.js";
 import { file_openchoreo_api_v1alpha1_identity_service } from "./openchoreo/api/v1alpha1/identity_service_pb.js";
+import { file_openchoreo_api_v1alpha1_login_service } from "./openchoreo/api/v1alpha1/login_service_pb.js";
 import { file_openchoreo_api_v1alpha1_organization_service } from "./openchoreo/api/v1alpha1/organization_service_pb.js";
 import { file_openchoreo_api_v1alpha1_project_service } from "./openchoreo/api/v1alpha1/project_service_pb.js";
 import { file_openchoreo_api_v1alpha1_promotion_service } from "./openchoreo/api/v1alpha1/promotion_service_pb.js";
@@ -62,6 +64,7 @@ export const allFiles: readonly GenFile[] = [
   file_grpc_reflection_v1alpha_reflection,
   file_health_v1_health,
   file_openchoreo_agent_v1alpha1_plane_agent_service,
+  file_openchoreo_api_v1alpha1_audit_service,
   file_openchoreo_api_v1alpha1_build_plane_service,
   file_openchoreo_api_v1alpha1_build_service,
   file_openchoreo_api_v1alpha1_component_service,
@@ -69,6 +72,7 @@ export const allFiles: readonly GenFile[] = [
   file_openchoreo_api_v1alpha1_deployment_pipeline_service,
   file_openchoreo_api_v1alpha1_environment_service,
   file_openchoreo_api_v1alpha1_identity_service,
+  file_openchoreo_api_v1alpha1_login_service,
   file_openchoreo_api_v1alpha1_organization_service,
   file_openchoreo_api_v1alpha1_project_service,
   file_openchoreo_api_v1alpha1_promotion_service,
