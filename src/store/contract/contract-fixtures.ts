@@ -2,7 +2,7 @@ import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf"
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, type TestContext } from "vitest";
 import type { OwnerReference } from "../../../gen/openchoreo/meta/v1alpha1/object_meta_pb.js";
 import { ComponentSchema, type Component } from "../../../gen/openchoreo/model/v1alpha1/component_pb.js";
 import { OrganizationSchema, type Organization } from "../../../gen/openchoreo/model/v1alpha1/organization_pb.js";
@@ -26,13 +26,28 @@ export interface ContractStoreOptions {
 
 export type MakeStore = (options: ContractStoreOptions) => ResourceStore | Promise<ResourceStore>;
 
-/** Opens a store for one test (closed after it) with a fake clock the test may move. */
+/**
+ * Opens a store for one test (closed after it) with a fake clock the test may move. A test that
+ * needs a history window passes its context: the test is skipped, with the adapter's reason, where
+ * the window is not the adapter's to set.
+ */
 export type OpenStore = (
   options?: Omit<ContractStoreOptions, "clock">,
+  ctx?: TestContext,
 ) => Promise<{ store: ResourceStore; clock: FakeClock }>;
 
-export function openerFor(makeStore: MakeStore, opened: ResourceStore[]): OpenStore {
-  return async (options = {}) => {
+/** What an adapter cannot be asked for, each with the reason a skipped test reports. */
+export interface ContractLimits {
+  /** Why the adapter cannot set its own history window (e.g. it is the API server's). */
+  readonly historyWindow?: string;
+}
+
+export function openerFor(makeStore: MakeStore, opened: ResourceStore[], limits: ContractLimits = {}): OpenStore {
+  return async (options = {}, ctx) => {
+    if (options.historyWindow && limits.historyWindow) {
+      if (!ctx) throw new Error("a contract test that sets a history window must pass its context to open()");
+      ctx.skip(limits.historyWindow);
+    }
     const clock = createFakeClock();
     const store = await makeStore({ clock, ...options });
     opened.push(store);

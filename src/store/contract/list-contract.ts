@@ -110,8 +110,8 @@ export function listContract(open: OpenStore): void {
       ]);
     });
 
-    it("answers a continue token whose snapshot left the history with TooOldResourceVersion", async () => {
-      const { store } = await open({ historyWindow: { maxEvents: 3 } });
+    it("answers a continue token whose snapshot left the history with TooOldResourceVersion", async (ctx) => {
+      const { store } = await open({ historyWindow: { maxEvents: 3 } }, ctx);
       await seed(store);
       const first = await store.list(ProjectSchema, { limit: 2 });
       for (let i = 0; i < 4; i++) await store.create(ProjectSchema, project(`n${i}`));

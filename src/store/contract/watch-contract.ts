@@ -129,8 +129,8 @@ export function watchContract(open: OpenStore): void {
       resumed.close();
     });
 
-    it("answers a resourceVersion older than the history window with TooOldResourceVersion", async () => {
-      const { store } = await open({ historyWindow: { maxEvents: 3 } });
+    it("answers a resourceVersion older than the history window with TooOldResourceVersion", async (ctx) => {
+      const { store } = await open({ historyWindow: { maxEvents: 3 } }, ctx);
       const { resourceVersion: start } = await store.list(ProjectSchema);
       const created: Project[] = [];
       for (let i = 0; i < 6; i++) created.push(await store.create(ProjectSchema, project(`p${i}`)));
@@ -142,8 +142,8 @@ export function watchContract(open: OpenStore): void {
       recent.close();
     });
 
-    it("drops history older than the window's age", async () => {
-      const { store, clock } = await open({ historyWindow: { maxAgeMs: 60_000 } });
+    it("drops history older than the window's age", async (ctx) => {
+      const { store, clock } = await open({ historyWindow: { maxAgeMs: 60_000 } }, ctx);
       const { resourceVersion: start } = await store.list(ProjectSchema);
       const a = await store.create(ProjectSchema, project("a"));
       clock.advance(30_000);

@@ -1,0 +1,108 @@
+import { create } from "@bufbuild/protobuf";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { allFiles } from "../../../gen/index.js";
+import { ProjectSchema, ProjectStatusSchema } from "../../../gen/openchoreo/model/v1alpha1/project_pb.js";
+import { isTooOldResourceVersionError } from "../../errors/index.js";
+import type { FakeClock } from "../../core/clock.js";
+import { createKindRegistry } from "../../model/index.js";
+import { defaultResourceTypes, startKubeApiDouble, type KubeApiDouble } from "../../../test/kube-api-double/index.js";
+import { runStoreContract } from "../contract/index.js";
+import { openWatch, project, summary } from "../contract/contract-fixtures.js";
+import type { ResourceStore } from "../resource-store.js";
+import { createKubeRestClient } from "./kube-rest-client.js";
+import { createKubernetesStore } from "./kubernetes-store.js";
+
+const registry = createKindRegistry(allFiles);
+const ourKinds = registry.kinds.map((k) => ({
+  group: k.group,
+  version: k.version,
+  kind: k.kind,
+  plural: k.plural,
+  namespaced: k.namespaced,
+  statusSubresource: true,
+}));
+
+/** kube-apiserver sends watch bookmarks about once a minute; here the test's clock says when. */
+function bookmarkEvery(double: KubeApiDouble, clock: FakeClock, intervalMs: number): void {
+  const tick = () => {
+    double.bookmark();
+    clock.setTimer(tick, intervalMs);
+  };
+  clock.setTimer(tick, intervalMs);
+}
+
+runStoreContract("kubernetes (API double)", async (options) => {
+  const double = await startKubeApiDouble({
+    resourceTypes: [...defaultResourceTypes, ...ourKinds],
+    now: () => new Date(options.clock.now()),
+  });
+  // A cluster has its default namespace from the start (and so a resourceVersion above "0", which
+  // a watch would read as "from any point").
+  await createKubeRestClient(double.kubeConfig()).request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name: "default" } } });
+  if (options.bookmarkIntervalMs) bookmarkEvery(double, options.clock, options.bookmarkIntervalMs);
+  const store = createKubernetesStore({
+    client: createKubeRestClient(double.kubeConfig()),
+    registry,
+    ...(options.maxObjectBytes ? { maxObjectBytes: options.maxObjectBytes } : {}),
+  });
+  return {
+    ...store,
+    async close() {
+      await store.close();
+      await double.close();
+    },
+  };
+}, { historyWindow: "the watch history is the API server's (etcd compaction), not the adapter's to set; 410 after compaction is tested below" });
+
+describe("kubernetes store: what the contract does not see", () => {
+  let double: KubeApiDouble;
+  let store: ResourceStore;
+  beforeEach(async () => {
+    double = await startKubeApiDouble({ resourceTypes: [...defaultResourceTypes, ...ourKinds] });
+    store = createKubernetesStore({ client: createKubeRestClient(double.kubeConfig()), registry });
+  });
+  afterEach(async () => {
+    await store.close();
+    await double.close();
+  });
+
+  it("keeps an organization's objects in a Namespace of that name, created on first use and labelled", async () => {
+    await store.create(ProjectSchema, project("shop", { namespace: "acme" }));
+    const namespace = double.find({ apiVersion: "v1", kind: "Namespace", name: "acme" });
+    expect((namespace?.metadata as { labels?: Record<string, string> }).labels).toMatchObject({
+      "openchoreo.dev/organization": "acme",
+      "app.kubernetes.io/managed-by": "openchoreo",
+    });
+    const stored = double.find({ apiVersion: "openchoreo.dev/v1alpha1", kind: "Project", namespace: "acme", name: "shop" });
+    expect(stored?.spec).toEqual({ deploymentPipelineRef: "default-pipeline" });
+  });
+
+  it("writes status through the status subresource only", async () => {
+    const created = await store.create(ProjectSchema, project("shop"));
+    await store.updateStatus(ProjectSchema, { ...created, status: create(ProjectStatusSchema, { observedGeneration: 1 }) });
+    const writes = double.requests.filter((r) => r.method === "PUT");
+    expect(writes.map((r) => r.path)).toEqual(["/apis/openchoreo.dev/v1alpha1/namespaces/default/projects/shop/status"]);
+    expect(double.find({ apiVersion: "openchoreo.dev/v1alpha1", kind: "Project", namespace: "default", name: "shop" })?.status).toEqual({ observedGeneration: 1 });
+  });
+
+  it("resumes a watch the API server ended from its last resourceVersion: nothing missed, nothing repeated", async () => {
+    const first = await store.create(ProjectSchema, project("a"));
+    const watch = openWatch(store, ProjectSchema, { resourceVersion: first.metadata!.resourceVersion });
+    const pending = watch.next();
+    await store.create(ProjectSchema, project("b"));
+    expect(summary([await pending])).toEqual(["ADDED b"]);
+    double.closeWatches();
+    await store.create(ProjectSchema, project("c"));
+    expect(summary([await watch.next()])).toEqual(["ADDED c"]);
+    watch.close();
+  });
+
+  it("answers a resourceVersion the API server compacted away with TooOldResourceVersion (410 Gone)", async () => {
+    const first = await store.create(ProjectSchema, project("a"));
+    await store.create(ProjectSchema, project("b"));
+    double.compact();
+    const failure = await openWatch(store, ProjectSchema, { resourceVersion: first.metadata!.resourceVersion }).failure();
+    expect(isTooOldResourceVersionError(failure)).toBe(true);
+    expect((failure as Error).message).toContain("list again");
+  });
+});
