@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# One image for the control plane (the entry point), the plane agent (node dist/agent/main.js) and
+# choreoctl (on PATH). Build: docker build -t openchoreo-ts:0.1.0 .
+# Node 20 as on the development machines; better-sqlite3 is compiled from source in the build stage.
+
+FROM node:20-bookworm-slim AS build
+# better-sqlite3 has no prebuilt binary reachable offline: it compiles with node-gyp.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends g++ make python3 \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Dependencies first: this layer is reused until package.json or the lock file change.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY scripts/build.mjs scripts/
+COPY gen gen
+COPY src src
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    CHOREO_HOST=0.0.0.0 \
+    CHOREO_PORT=8080 \
+    CHOREO_DATA_DIR=/var/lib/openchoreo
+WORKDIR /app
+# Owned by root and read-only to the process: only the data directory and /tmp are written, so the
+# container runs with a read-only root file system (mount volumes there).
+COPY --from=build /src/package.json ./
+COPY --from=build /src/node_modules node_modules
+COPY --from=build /src/dist dist
+COPY bin bin
+COPY deploy/build-templates deploy/build-templates
+RUN ln -s /app/bin/choreoctl.js /usr/local/bin/choreoctl \
+ && mkdir -p /var/lib/openchoreo \
+ && chown node:node /var/lib/openchoreo
+# The image's own unprivileged user (uid and gid 1000), as the Kubernetes manifests expect.
+USER 1000:1000
+VOLUME ["/var/lib/openchoreo"]
+EXPOSE 8080
+ENTRYPOINT ["node", "dist/main/server.js"]
