@@ -9,6 +9,7 @@ import { generatedName } from "../render/index.js";
 import { labels, type Codec, type JsonObject, type KindInfo } from "../model/index.js";
 import type { PlaneAgentHub } from "../planes/index.js";
 import type { LogChunk, LogStore, ResourceStore } from "../store/index.js";
+import { principalKey } from "../auth/index.js";
 import type { ResourceAccess } from "./resource-access.js";
 import { watchEventTypeOf } from "./typed-resource-service.js";
 
@@ -68,7 +69,8 @@ export function createBuildService(deps: BuildServiceDeps): Partial<ServiceImpl<
   };
 
   return {
-    async triggerBuild(request) {
+    async triggerBuild(request, context) {
+      const actor = context.values.get(principalKey)?.subject;
       if (!request.componentName) throw new InvalidSpecError([{ path: "component_name", message: "required" }]);
       const violations = [];
       if (request.commit && !commitPattern.test(request.commit)) violations.push({ path: "commit", message: `"${request.commit}" is not a commit SHA (7 to 64 hex digits)` });
@@ -104,7 +106,7 @@ export function createBuildService(deps: BuildServiceDeps): Partial<ServiceImpl<
           },
         };
         try {
-          return { build: decode(await access.create(kind, json)) };
+          return { build: decode(await access.create(kind, json, actor ? { actor } : {})) };
         } catch (err) {
           // Another trigger took the number a moment ago: take the next.
           if (!isAlreadyExistsError(err) || attempt >= 4) throw err;

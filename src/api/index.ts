@@ -7,6 +7,7 @@ export { resourceRoutes, type ResourceRouteDeps } from "./resource-routes.js";
 export { createResourceAccess, type ResourceAccess, type ApplyResult, type ApplyAction } from "./resource-access.js";
 export { createResourceService } from "./resource-service.js";
 export { createTypedResourceService } from "./typed-resource-service.js";
-export { createIdentityInterceptor, identityHeader, identityKey, type Identity } from "./identity.js";
+export { createTokenService, type TokenServiceDeps } from "./token-service.js";
+export { createIdentityService } from "./identity-service.js";
 export { createPromotionService, type PromotionServiceDeps } from "./promotion-service.js";
 export { promotionHistory } from "./promotion-history.js";

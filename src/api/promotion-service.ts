@@ -17,7 +17,7 @@ import type { Clock } from "../core/index.js";
 import { FailedPreconditionError, InvalidSpecError, NotFoundError, PermissionDeniedError, isConflictError, isNotFoundError, type FieldViolation } from "../errors/index.js";
 import { labels, type Codec, type JsonObject, type KindInfo } from "../model/index.js";
 import type { ResourceObject, ResourceStore } from "../store/index.js";
-import { identityKey } from "./identity.js";
+import { principalKey } from "../auth/index.js";
 import { promotionHistory } from "./promotion-history.js";
 import type { ResourceAccess } from "./resource-access.js";
 import { watchEventTypeOf } from "./typed-resource-service.js";
@@ -96,17 +96,17 @@ export function createPromotionService(deps: PromotionServiceDeps): Partial<Serv
   /** Appends the caller's decision to spec.approvals, after the checks the controller applies too. */
   const decide = async (request: { namespace: string; name: string; comment: string }, context: HandlerContext, decision: "Approved" | "Rejected") => {
     required({ name: request.name });
-    const identity = context.values.get(identityKey);
-    if (!identity.principal) throw new PermissionDeniedError(`${decision === "Approved" ? "approving" : "rejecting"} needs a principal: ${identity.anonymousBecause}`);
+    const subject = context.values.get(principalKey)?.subject;
+    if (!subject) throw new PermissionDeniedError(`${decision === "Approved" ? "approving" : "rejecting"} needs an authenticated caller`);
     const key = { namespace: request.namespace || "default", name: request.name };
     for (let attempt = 0; ; attempt++) {
       const promotion = await store.get(PromotionSchema, key);
-      const refusal = approvalRefusal({ principal: identity.principal, requester: promotion.spec?.requestedBy, organization: key.namespace, roles });
+      const refusal = approvalRefusal({ principal: subject, requester: promotion.spec?.requestedBy, organization: key.namespace, roles });
       if (refusal) throw new PermissionDeniedError(refusal);
       const phase = promotion.status?.phase ?? "";
       if (phase !== "" && phase !== "AwaitingApproval") throw new FailedPreconditionError(`promotion "${key.name}" is ${phase}: there is nothing to ${decision === "Approved" ? "approve" : "reject"}`);
       const json = codec.encode(promotion);
-      const approval = create(PromotionApprovalSchema, { principal: identity.principal, decision, time: timestampFromMs(clock.now()), ...(request.comment ? { comment: request.comment } : {}) });
+      const approval = create(PromotionApprovalSchema, { principal: subject, decision, time: timestampFromMs(clock.now()), ...(request.comment ? { comment: request.comment } : {}) });
       promotion.spec!.approvals.push(approval);
       json.spec = codec.encode(promotion).spec ?? {};
       try {
@@ -264,7 +264,7 @@ function required(fields: Record<string, string>): void {
 }
 
 function requester(context: HandlerContext): string {
-  return context.values.get(identityKey).principal ?? anonymous;
+  return context.values.get(principalKey)?.subject ?? anonymous;
 }
 
 /** Newest first: a promotion's name is no clue to its age. */

@@ -11,10 +11,16 @@ import {
   type KindInfo,
 } from "../model/index.js";
 import type { DeleteOptions, ObjectKey, ResourceStore, WatchEventType } from "../store/index.js";
+import { recordIdentity } from "../auth/record-identity.js";
 
 export interface WriteOptions {
   /** Validate and default without writing. */
   readonly dryRun?: boolean;
+  /**
+   * The authenticated subject writing through the public API: recorded where objects say who acted
+   * (recordIdentity), over what the request said. Absent for the server's own writes.
+   */
+  readonly actor?: string;
 }
 
 export type ApplyAction = "created" | "configured" | "unchanged";
@@ -87,6 +93,9 @@ export function createResourceAccess({ store, codec }: ResourceAccessDeps): Reso
     return { ...json, metadata };
   };
 
+  const stamp = (kind: KindInfo, json: JsonObject, stored: JsonObject | undefined, options: WriteOptions): JsonObject =>
+    options.actor === undefined ? json : recordIdentity(kind.kind, json, stored, options.actor);
+
   const storedJson = async (kind: KindInfo, k: ObjectKey): Promise<JsonObject | undefined> => {
     try {
       return codec.encode(await store.get(kind.schema, k));
@@ -129,7 +138,7 @@ export function createResourceAccess({ store, codec }: ResourceAccessDeps): Reso
     },
 
     async create(kind, json, options = {}) {
-      const admitted = admit(kind, json);
+      const admitted = stamp(kind, admit(kind, json), undefined, options);
       const valid = validateObject(kind, admitted);
       delete valid.status;
       if (options.dryRun) return redactSecrets(kind.schema, valid);
@@ -140,7 +149,7 @@ export function createResourceAccess({ store, codec }: ResourceAccessDeps): Reso
       const admitted = admit(kind, json);
       const meta = admitted.metadata as JsonObject;
       const stored = codec.encode(await store.get(kind.schema, key(kind, meta.namespace as string, String(meta.name ?? ""))));
-      const valid = prepareUpdate(kind, admitted, stored);
+      const valid = prepareUpdate(kind, stamp(kind, admitted, stored, options), stored);
       if (options.dryRun) return redactSecrets(kind.schema, valid);
       return read(kind, await store.update(kind.schema, toMessage(kind, valid)));
     },
@@ -159,7 +168,9 @@ export function createResourceAccess({ store, codec }: ResourceAccessDeps): Reso
           const admitted = admit(kind, doc, options.defaultNamespace);
           const meta = admitted.metadata as JsonObject;
           const stored = await storedJson(kind, key(kind, meta.namespace as string, String(meta.name ?? "")));
-          const desired = stored ? prepareUpdate(kind, mergeApplied(admitted, stored), stored) : validateObject(kind, admitted);
+          const desired = stored
+            ? prepareUpdate(kind, stamp(kind, mergeApplied(admitted, stored), stored, options), stored)
+            : validateObject(kind, stamp(kind, admitted, undefined, options));
           if (!stored) delete desired.status;
           planned.push({ kind, desired, stored });
         } catch (err) {

@@ -12,6 +12,11 @@ import { InvalidSpecError } from "../errors/index.js";
 import { describeResourceService, type Codec } from "../model/index.js";
 import type { PlaneAgentHub } from "../planes/index.js";
 import type { LogStore, ResourceStore } from "../store/index.js";
+import { IdentityService } from "../../gen/openchoreo/api/v1alpha1/identity_service_pb.js";
+import { TokenService } from "../../gen/openchoreo/api/v1alpha1/token_service_pb.js";
+import type { AccessControl } from "../auth/index.js";
+import { createIdentityService } from "./identity-service.js";
+import { createTokenService } from "./token-service.js";
 import { planeRegistrationMethods } from "./plane-registration.js";
 import type { ResourceAccess } from "./resource-access.js";
 import { createPromotionService } from "./promotion-service.js";
@@ -26,9 +31,11 @@ export interface ResourceRouteDeps {
   readonly planes?: PlaneAgentHub;
   /** Build logs, for BuildService.StreamBuildLogs. */
   readonly logStore?: LogStore;
-  /** Who may approve promotions; nobody when absent. */
+  /** Who may approve promotions (from the grants); nobody when absent. */
   readonly roles?: RoleTable;
   readonly clock?: Clock;
+  /** Tokens, grants and the authorizer: TokenService, IdentityService, and filtered lists; Unimplemented without. */
+  readonly accessControl?: AccessControl;
 }
 
 /**
@@ -37,7 +44,9 @@ export interface ResourceRouteDeps {
  * with their CRUD and watch methods, ComponentService.GetRenderedRelease, plane registration (with a
  * plane agent hub), and ResourceService.
  */
-export function resourceRoutes(router: ConnectRouter, deps: ResourceRouteDeps): void {
+export function resourceRoutes(router: ConnectRouter, routeDeps: ResourceRouteDeps): void {
+  const control = routeDeps.accessControl;
+  const deps = { ...routeDeps, ...(control ? { authorizer: control.authorizer, roles: routeDeps.roles ?? control.roles } : {}) };
   for (const service of allFiles.flatMap((f) => f.services)) {
     const described = describeResourceService(service, deps.codec.registry);
     if (!described) continue;
@@ -48,7 +57,10 @@ export function resourceRoutes(router: ConnectRouter, deps: ResourceRouteDeps): 
     router.service(service, methods as never);
   }
   router.service(ResourceService, createResourceService(deps));
-  router.service(PromotionService, createPromotionService({ ...deps, roles: deps.roles ?? createRoleTable({}), clock: deps.clock ?? createSystemClock() }));
+  const clock = deps.clock ?? createSystemClock();
+  router.service(PromotionService, createPromotionService({ ...deps, roles: deps.roles ?? createRoleTable({}), clock }));
+  router.service(TokenService, control ? createTokenService({ access: deps.access, codec: deps.codec, accessControl: control, now: () => clock.now() }) : {});
+  router.service(IdentityService, control ? createIdentityService(control.authorizer) : {});
 }
 
 /**

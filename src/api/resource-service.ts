@@ -4,13 +4,14 @@ import { ApplyAction, type ResourceService } from "../../gen/openchoreo/api/v1al
 import { InvalidSpecError } from "../errors/index.js";
 import { labels, type Codec, type KindInfo } from "../model/index.js";
 import type { ResourceAccess } from "./resource-access.js";
+import { principalKey, readableBy, type Authorizer } from "../auth/index.js";
 import { maxPageSize, propagationOf, watchEventTypeOf } from "./typed-resource-service.js";
 
 const applyActions = { created: ApplyAction.CREATED, configured: ApplyAction.CONFIGURED, unchanged: ApplyAction.UNCHANGED };
 
 /** ResourceService: any kind, named the way users type it, in its Kubernetes JSON form. */
-export function createResourceService(deps: { readonly access: ResourceAccess; readonly codec: Codec }): ServiceImpl<typeof ResourceService> {
-  const { access, codec } = deps;
+export function createResourceService(deps: { readonly access: ResourceAccess; readonly codec: Codec; readonly authorizer?: Authorizer | undefined }): ServiceImpl<typeof ResourceService> {
+  const { access, codec, authorizer } = deps;
   const kindNamed = (name: string, apiVersion: string): KindInfo => {
     if (!name) throw new InvalidSpecError([{ path: "kind", message: "required" }]);
     const kind = codec.registry.resolve(name, apiVersion || undefined);
@@ -24,22 +25,26 @@ export function createResourceService(deps: { readonly access: ResourceAccess; r
   });
 
   return {
-    async apply(request) {
-      const results = await access.apply(request.manifests, { dryRun: request.dryRun, defaultNamespace: request.defaultNamespace || "default" });
+    async apply(request, context) {
+      const actor = context.values.get(principalKey)?.subject;
+      const results = await access.apply(request.manifests, { dryRun: request.dryRun, defaultNamespace: request.defaultNamespace || "default", ...(actor ? { actor } : {}) });
       return { results: results.map((r) => ({ action: applyActions[r.action], object: r.object })) };
     },
     async get(request) {
       return { object: await access.get(kindNamed(request.kind, request.apiVersion), request) };
     },
-    async list(request) {
-      const page = await access.list(kindNamed(request.kind, request.apiVersion), {
+    async list(request, context) {
+      const kind = kindNamed(request.kind, request.apiVersion);
+      const page = await access.list(kind, {
         namespace: request.namespace,
         allNamespaces: request.allNamespaces,
         labelSelector: request.labelSelector,
         limit: request.pageSize > 0 ? Math.min(request.pageSize, maxPageSize) : 0,
         continue: request.pageToken,
       });
-      return { items: page.items, nextPageToken: page.continue, resourceVersion: page.resourceVersion };
+      // Across organizations (all namespaces, cluster-scoped kinds) only what the caller may read.
+      const readable = readableBy(authorizer, context.values.get(principalKey), kind);
+      return { items: page.items.filter(readable), nextPageToken: page.continue, resourceVersion: page.resourceVersion };
     },
     async delete(request) {
       const kind = kindNamed(request.kind, request.apiVersion);
@@ -50,7 +55,9 @@ export function createResourceService(deps: { readonly access: ResourceAccess; r
       return { object };
     },
     async *watch(request, context) {
-      const events = access.watch(kindNamed(request.kind, request.apiVersion), {
+      const kind = kindNamed(request.kind, request.apiVersion);
+      const readable = readableBy(authorizer, context.values.get(principalKey), kind);
+      const events = access.watch(kind, {
         namespace: request.namespace,
         allNamespaces: request.allNamespaces,
         labelSelector: request.labelSelector,
@@ -58,6 +65,7 @@ export function createResourceService(deps: { readonly access: ResourceAccess; r
         signal: context.signal,
       });
       for await (const event of events) {
+        if (event.object && !readable(event.object)) continue;
         yield { type: watchEventTypeOf(event.type), ...(event.object ? { object: event.object } : {}), resourceVersion: event.resourceVersion };
       }
     },

@@ -10,6 +10,8 @@ import { OrganizationService } from "../../gen/openchoreo/api/v1alpha1/organizat
 import { ProjectService } from "../../gen/openchoreo/api/v1alpha1/project_service_pb.js";
 import { PromotionService } from "../../gen/openchoreo/api/v1alpha1/promotion_service_pb.js";
 import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
+import { IdentityService } from "../../gen/openchoreo/api/v1alpha1/identity_service_pb.js";
+import { TokenService } from "../../gen/openchoreo/api/v1alpha1/token_service_pb.js";
 import { Health } from "../../gen/health/v1/health_pb.js";
 import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -34,7 +36,7 @@ export function routes(router: ConnectRouter, deps: ApiDeps): void {
     resourceRoutes(router, deps.resources);
   } else {
     // Without a resource model (transport tests), these answer Unimplemented like the rest.
-    for (const service of [OrganizationService, ProjectService, EnvironmentService, DataPlaneService, BuildPlaneService, DeploymentPipelineService, ComponentService, ResourceService, PromotionService]) {
+    for (const service of [OrganizationService, ProjectService, EnvironmentService, DataPlaneService, BuildPlaneService, DeploymentPipelineService, ComponentService, ResourceService, PromotionService, TokenService, IdentityService]) {
       router.service(service, {});
     }
   }

@@ -5,6 +5,7 @@ import { PropagationPolicy, WatchEventType } from "../../gen/openchoreo/api/v1al
 import type { Codec, JsonObject, ResourceService } from "../model/index.js";
 import type { PropagationPolicy as StorePropagation, WatchEventType as StoreEventType } from "../store/index.js";
 import type { ResourceAccess } from "./resource-access.js";
+import { principalKey, readableBy, type Authorizer } from "../auth/index.js";
 
 type UnaryMethod = (request: Message, context: HandlerContext) => Promise<Message>;
 type StreamMethod = (request: Message, context: HandlerContext) => AsyncIterable<Message>;
@@ -21,10 +22,11 @@ const defaultPageSize = 100;
  */
 export function createTypedResourceService(
   described: ResourceService,
-  deps: { readonly access: ResourceAccess; readonly codec: Codec },
+  deps: { readonly access: ResourceAccess; readonly codec: Codec; readonly authorizer?: Authorizer | undefined },
 ): Record<string, UnaryMethod | StreamMethod> {
   const { kind } = described;
-  const { access, codec } = deps;
+  const { access, codec, authorizer } = deps;
+  const readable = (context: HandlerContext) => readableBy(authorizer, context.values.get(principalKey), kind);
   const field = (request: Message, name: string): unknown => (request as unknown as Record<string, unknown>)[name];
   const text = (request: Message, name: string): string => String(field(request, name) ?? "");
   const objectName = (verb: Verb) => described.methods.get(verb)!.objectField.localName;
@@ -37,10 +39,11 @@ export function createTypedResourceService(
     switch (verb) {
       case Verb.CREATE:
       case Verb.UPDATE:
-        impl[name] = async (request) => {
+        impl[name] = async (request, context) => {
           const object = field(request, objectName(verb)) as Message | undefined;
           const json = object ? codec.encode(object) : { apiVersion: kind.apiVersion, kind: kind.kind };
-          const options = { dryRun: Boolean(field(request, "dryRun")) };
+          const actor = context.values.get(principalKey)?.subject;
+          const options = { dryRun: Boolean(field(request, "dryRun")), ...(actor ? { actor } : {}) };
           const stored = verb === Verb.CREATE ? await access.create(kind, json, options) : await access.update(kind, json, options);
           return respond(method.output, { [outputObjectField(method.output, kind.schema)]: typed(stored) });
         };
@@ -63,7 +66,7 @@ export function createTypedResourceService(
         };
         break;
       case Verb.LIST:
-        impl[name] = async (request) => {
+        impl[name] = async (request, context) => {
           const size = Number(field(request, "pageSize") ?? 0);
           const page = await access.list(kind, {
             namespace: text(request, "namespace"),
@@ -72,7 +75,7 @@ export function createTypedResourceService(
             continue: text(request, "pageToken"),
           });
           return respond(method.output, {
-            [objectName(verb)]: page.items.map(typed),
+            [objectName(verb)]: page.items.filter(readable(context)).map(typed),
             nextPageToken: page.continue,
             resourceVersion: page.resourceVersion,
           });
@@ -86,7 +89,9 @@ export function createTypedResourceService(
             resourceVersion: text(request, "resourceVersion"),
             signal: context.signal,
           });
+          const visible = readable(context);
           for await (const event of events) {
+            if (event.object && !visible(event.object)) continue;
             yield respond(method.output, {
               type: watchEventTypeOf(event.type),
               ...(event.object ? { [objectName(verb)]: typed(event.object) } : {}),

@@ -39,6 +39,14 @@ export class PermissionDeniedError extends Error {
   override readonly name = "PermissionDeniedError";
 }
 
+/**
+ * No credential, or one that is malformed, unknown, revoked or expired. The message never says which:
+ * a caller must not learn whether a token exists.
+ */
+export class UnauthenticatedError extends Error {
+  override readonly name = "UnauthenticatedError";
+}
+
 /** The system is not in a state that allows the operation (e.g. watch history gone: relist). */
 export class FailedPreconditionError extends Error {
   override readonly name = "FailedPreconditionError";
@@ -64,6 +72,7 @@ export const isConflictError = (e: unknown): e is ConflictError => hasName(e, "C
 export const isInvalidSpecError = (e: unknown): e is InvalidSpecError => hasName(e, "InvalidSpecError");
 export const isPermissionDeniedError = (e: unknown): e is PermissionDeniedError =>
   hasName(e, "PermissionDeniedError");
+export const isUnauthenticatedError = (e: unknown): e is UnauthenticatedError => hasName(e, "UnauthenticatedError");
 export const isFailedPreconditionError = (e: unknown): e is FailedPreconditionError =>
   hasName(e, "FailedPreconditionError");
 export const isTooOldResourceVersionError = (e: unknown): e is TooOldResourceVersionError =>

@@ -1,5 +1,3 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isConfigError, parseConfig, unknownConfigVariables } from "./config.js";
@@ -24,10 +22,10 @@ describe("parseConfig", () => {
       dataDir: path.join(cwd, ".choreo"),
       tls: undefined,
       logLevel: "info",
-      insecureIdentity: false,
+      tokenTtlMs: 30 * 24 * 3_600_000,
+      openEndpoints: ["health", "reflection", "metrics"],
       embeddedAgents: true,
       agentSimulation: true,
-      roles: {},
       promotionTtlMs: 24 * 3_600_000,
       buildTimeoutMs: 3_600_000,
       maxMessageBytes: 4 * 1024 * 1024,
@@ -46,7 +44,8 @@ describe("parseConfig", () => {
         CHOREO_TLS_CERT: "tls/cert.pem",
         CHOREO_TLS_KEY: "/etc/key.pem",
         CHOREO_LOG_LEVEL: "debug",
-        CHOREO_INSECURE_IDENTITY: "1",
+        CHOREO_TOKEN_TTL: "24h",
+        CHOREO_OPEN_ENDPOINTS: "health, metrics",
         CHOREO_EMBEDDED_AGENTS: "0",
         CHOREO_AGENT_SIMULATION: "0",
         CHOREO_PROMOTION_TTL: "1h30m",
@@ -67,10 +66,10 @@ describe("parseConfig", () => {
       dataDir: "/srv/choreo/var/data",
       tls: { certFile: "/srv/choreo/tls/cert.pem", keyFile: "/etc/key.pem" },
       logLevel: "debug",
-      insecureIdentity: true,
+      tokenTtlMs: 24 * 3_600_000,
+      openEndpoints: ["health", "metrics"],
       embeddedAgents: false,
       agentSimulation: false,
-      roles: {},
       promotionTtlMs: 90 * 60_000,
       buildTimeoutMs: 20 * 60_000,
       maxMessageBytes: 1048576,
@@ -100,7 +99,8 @@ describe("parseConfig", () => {
     ["CHOREO_MAX_MESSAGE_BYTES", "4MiB"],
     ["CHOREO_SHUTDOWN_GRACE_MS", "1e3"],
     ["CHOREO_LOG_LEVEL", "verbose"],
-    ["CHOREO_INSECURE_IDENTITY", "yes"],
+    ["CHOREO_TOKEN_TTL", "30"],
+    ["CHOREO_OPEN_ENDPOINTS", "health,console"],
     ["CHOREO_EMBEDDED_AGENTS", "true"],
     ["CHOREO_PROMOTION_TTL", "1d"],
     ["CHOREO_PROMOTION_TTL", "500ms"],
@@ -130,23 +130,9 @@ describe("parseConfig", () => {
   });
 });
 
-describe("CHOREO_ROLES_FILE", () => {
-  const withFile = (text: string) => {
-    const dir = mkdtempSync(path.join(tmpdir(), "roles-"));
-    writeFileSync(path.join(dir, "roles.yaml"), text);
-    return { CHOREO_ROLES_FILE: path.join(dir, "roles.yaml") };
-  };
-
-  it("reads organization → role → principals", () => {
-    const config = parseConfig(withFile("acme:\n  approver: [carol]\n  developer: [alice, bob]\n"), cwd);
-    expect(config.roles).toEqual({ acme: { approver: ["carol"], developer: ["alice", "bob"] } });
-  });
-
-  it("names the file and the entry that is wrong", () => {
-    const issues = issuesOf(withFile("acme:\n  aprover: [carol]\n"));
-    expect(issues[0]?.variable).toBe("CHOREO_ROLES_FILE");
-    expect(issues[0]?.message).toMatch(/roles\.yaml: acme/);
-    expect(issuesOf({ CHOREO_ROLES_FILE: "/nonexistent/roles.yaml" })[0]?.message).toMatch(/cannot read \/nonexistent\/roles\.yaml \(ENOENT\)/);
+describe("CHOREO_OPEN_ENDPOINTS", () => {
+  it("closes everything with none", () => {
+    expect(parseConfig({ CHOREO_OPEN_ENDPOINTS: "none" }, cwd).openEndpoints).toEqual([]);
   });
 });
 

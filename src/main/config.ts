@@ -1,8 +1,5 @@
 import * as path from "node:path";
-import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { roleNames, type RoleAssignments } from "../controllers/promotion/index.js";
 import { parseDuration } from "../model/parse-duration.js";
 
 /** The control plane's settings, read once from `CHOREO_*` environment variables. */
@@ -14,13 +11,10 @@ export interface Config {
   readonly dataDir: string;
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
   readonly logLevel: LogLevel;
-  /**
-   * Honour the x-choreo-identity request header. Until authentication lands this is the only way a
-   * request has a principal; off, every request is anonymous and approvals are refused.
-   */
-  readonly insecureIdentity: boolean;
-  /** Organization → role → principals, from the YAML file CHOREO_ROLES_FILE names. */
-  readonly roles: RoleAssignments;
+  /** How long an API token lives when its creator names no TTL. */
+  readonly tokenTtlMs: number;
+  /** What answers without a credential: any of health, reflection, metrics. */
+  readonly openEndpoints: readonly OpenEndpoint[];
   /** How long a promotion may wait (for approval, for its project) before it expires. */
   readonly promotionTtlMs: number;
   /** How long a build may go without news from its build plane before it fails (TimedOut). */
@@ -51,6 +45,9 @@ export interface AgentConfig {
 }
 
 export type LogLevel = (typeof logLevels)[number];
+
+export const openEndpointNames = ["health", "reflection", "metrics"] as const;
+export type OpenEndpoint = (typeof openEndpointNames)[number];
 
 /** One variable that is wrong, and why. */
 export interface ConfigIssue {
@@ -134,14 +131,18 @@ const schema = z.object({
       .optional()
       .transform((v) => v ?? "info"),
   ),
-  CHOREO_INSECURE_IDENTITY: z.preprocess(
-    unsetIfEmpty,
-    z
-      .enum(["0", "1"], { error: "must be 1 (honour the x-choreo-identity header) or 0" })
-      .optional()
-      .transform((v) => v === "1"),
-  ),
-  CHOREO_ROLES_FILE: optionalString,
+  CHOREO_TOKEN_TTL: durationOf(30 * 24 * 3_600_000),
+  CHOREO_OPEN_ENDPOINTS: optionalString.transform((raw, ctx) => {
+    if (raw === undefined) return [...openEndpointNames];
+    if (raw.trim() === "none") return [];
+    const names = raw.split(",").map((n) => n.trim()).filter((n) => n !== "");
+    const bad = names.filter((n) => !(openEndpointNames as readonly string[]).includes(n));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: "custom", message: `must be a comma-separated list of ${openEndpointNames.join(", ")}, or none (got ${bad.map((b) => JSON.stringify(b)).join(", ")})` });
+      return z.NEVER;
+    }
+    return [...new Set(names)] as OpenEndpoint[];
+  }),
   CHOREO_EMBEDDED_AGENTS: onOff("run the embedded planes' agents"),
   CHOREO_AGENT_SIMULATION: onOff("simulate workloads in the embedded planes"),
   CHOREO_PROMOTION_TTL: durationOf(24 * 3_600_000),
@@ -206,10 +207,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
         ? { certFile: path.resolve(cwd, v.CHOREO_TLS_CERT), keyFile: path.resolve(cwd, v.CHOREO_TLS_KEY) }
         : undefined,
     logLevel: v.CHOREO_LOG_LEVEL,
-    insecureIdentity: v.CHOREO_INSECURE_IDENTITY,
+    tokenTtlMs: v.CHOREO_TOKEN_TTL,
+    openEndpoints: v.CHOREO_OPEN_ENDPOINTS,
     embeddedAgents: v.CHOREO_EMBEDDED_AGENTS,
     agentSimulation: v.CHOREO_AGENT_SIMULATION,
-    roles: v.CHOREO_ROLES_FILE === undefined ? {} : readRoles(path.resolve(cwd, v.CHOREO_ROLES_FILE)),
     promotionTtlMs: v.CHOREO_PROMOTION_TTL,
     buildTimeoutMs: v.CHOREO_BUILD_TIMEOUT,
     maxMessageBytes: v.CHOREO_MAX_MESSAGE_BYTES,
@@ -226,36 +227,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
 
 /** `CHOREO_*` variables that are set but unknown: most likely typos, worth a warning. */
 export function unknownConfigVariables(env: Readonly<Record<string, string | undefined>>): string[] {
-  // CHOREO_TOKEN and CHOREO_IDENTITY belong to choreoctl: a shell that exports them for the CLI also starts the server.
-  const known: ReadonlySet<string> = new Set([...Object.keys(schema.shape), "CHOREO_TOKEN", "CHOREO_IDENTITY"]);
+  // CHOREO_TOKEN belongs to choreoctl: a shell that exports it for the CLI also starts the server.
+  const known: ReadonlySet<string> = new Set([...Object.keys(schema.shape), "CHOREO_TOKEN"]);
   return Object.keys(env).filter((k) => k.startsWith("CHOREO_") && !known.has(k));
-}
-
-const principals = z.array(z.string().min(1, "a principal is a non-empty name"));
-const rolesFileSchema = z.record(
-  z.string().min(1),
-  z.strictObject(Object.fromEntries(roleNames.map((role) => [role, principals.optional()])) as Record<(typeof roleNames)[number], z.ZodOptional<typeof principals>>, {
-    error: `each organization maps roles (${roleNames.join(", ")}) to lists of principals`,
-  }),
-);
-
-/** The roles file: `organization: { approver: [carol], developer: [alice, bob] }`. */
-function readRoles(file: string): RoleAssignments {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new ConfigError([{ variable: "CHOREO_ROLES_FILE", message: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` }]);
-  }
-  let parsed: unknown;
-  try {
-    parsed = parseYaml(text) ?? {};
-  } catch (err) {
-    throw new ConfigError([{ variable: "CHOREO_ROLES_FILE", message: `${file} is not YAML: ${(err as Error).message}` }]);
-  }
-  const result = rolesFileSchema.safeParse(parsed);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => ({ variable: "CHOREO_ROLES_FILE", message: `${file}: ${i.path.join(".") || "(top)"}: ${i.message}` })));
-  }
-  return result.data;
 }

@@ -6,7 +6,7 @@ import { createResourceAccess, type ResourceAccess } from "../api/resource-acces
 import { ensureEmbeddedDefaults } from "../bootstrap/index.js";
 import { createEventRecorder, platformControllers } from "../controllers/index.js";
 import { createManager, createSystemClock, type Clock, type Manager } from "../core/index.js";
-import { createRoleTable, type RoleTable } from "../controllers/promotion/index.js";
+import { createAccessControl, ensureBootstrapAdminToken, type AccessControl } from "../auth/index.js";
 import { parseConfig, type Config } from "./config.js";
 import { createCodec, createKindRegistry, type Codec } from "../model/index.js";
 import { createPlaneAgentHub, createPlaneAgentMetrics, type PlaneAgentHub } from "../planes/index.js";
@@ -21,8 +21,10 @@ export interface ControlPlane {
   readonly manager: Manager;
   /** The plane agents' streams, their credentials and sessions. */
   readonly planes: PlaneAgentHub;
-  /** Who may approve promotions (CHOREO_ROLES_FILE). */
-  readonly roles: RoleTable;
+  /** API tokens, grants and the authorizer, for the guard and the token and identity services. */
+  readonly accessControl: AccessControl;
+  /** Where the first start of an empty store wrote the platform admin's token; undefined otherwise. */
+  readonly adminTokenFile: string | undefined;
   readonly clock: Clock;
   /** Objects the first start of an empty data directory created (the embedded defaults). */
   readonly created: readonly string[];
@@ -39,7 +41,7 @@ export interface ControlPlaneDeps {
  * The embedded control plane: SQLite in the data directory (one server per directory: a second
  * fails at once), every controller of the platform model, and the embedded defaults on first start.
  */
-export async function startControlPlane(config: { readonly dataDir: string } & Partial<Pick<Config, "roles" | "promotionTtlMs" | "buildTimeoutMs" | "agent">>, deps: ControlPlaneDeps): Promise<ControlPlane> {
+export async function startControlPlane(config: { readonly dataDir: string } & Partial<Pick<Config, "tokenTtlMs" | "promotionTtlMs" | "buildTimeoutMs" | "agent">>, deps: ControlPlaneDeps): Promise<ControlPlane> {
   const registry = createKindRegistry(allFiles);
   const codec = createCodec(registry);
   const clock = createSystemClock();
@@ -47,8 +49,8 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
   const logStore = createSqliteLogStore({ dataDir: config.dataDir });
   const manager = createManager({ store, registry, clock, logger: deps.logger, metrics: deps.metrics });
   const events = createEventRecorder({ store, clock, source: "control-plane" });
-  const roles = createRoleTable(config.roles ?? {});
-  for (const controller of platformControllers({ store, registry, clock, events, roles, ...(config.promotionTtlMs ? { promotionTtlMs: config.promotionTtlMs } : {}), ...(config.buildTimeoutMs ? { buildTimeoutMs: config.buildTimeoutMs } : {}) })) manager.add(controller);
+  const accessControl = createAccessControl({ informers: manager, clock, defaultTokenTtlMs: config.tokenTtlMs ?? parseConfig({}, config.dataDir).tokenTtlMs });
+  for (const controller of platformControllers({ store, registry, clock, events, roles: accessControl.roles, ...(config.promotionTtlMs ? { promotionTtlMs: config.promotionTtlMs } : {}), ...(config.buildTimeoutMs ? { buildTimeoutMs: config.buildTimeoutMs } : {}) })) manager.add(controller);
   try {
     const created = await ensureEmbeddedDefaults(store);
     await manager.start();
@@ -65,12 +67,17 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
       metrics: createPlaneAgentMetrics(deps.metrics),
     });
     await planes.start();
+    accessControl.addPlaneCredentials(planes.credentials);
+    if (!(await accessControl.ready())) throw new Error("the token and grant caches did not sync");
+    const access = createResourceAccess({ store, codec });
+    const adminTokenFile = await ensureBootstrapAdminToken({ store, writer: access, registry, dataDir: config.dataDir });
     return {
       store,
       logStore,
       codec,
-      access: createResourceAccess({ store, codec }),
-      roles,
+      access,
+      accessControl,
+      adminTokenFile,
       clock,
       manager,
       planes,
@@ -78,6 +85,7 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
       async close() {
         // Sessions first: their last status writes need the store and the caches.
         await planes.close();
+        accessControl.close();
         await manager.stop();
         await logStore.close();
         await store.close();

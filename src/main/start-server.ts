@@ -8,7 +8,9 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "../../gen/health/v1/health_pb.js";
 import { allFiles } from "../../gen/index.js";
-import { createDescriptorIndex, createHealthStatus, createIdentityInterceptor, routes, servedServices, type ResourceRouteDeps } from "../api/index.js";
+import { createDescriptorIndex, createHealthStatus, routes, servedServices, type ResourceRouteDeps } from "../api/index.js";
+import { createAuthorizer, createGuard, createGuardInterceptor, createPermissionTable, publicProcedures, type Denial, type Guard } from "../auth/index.js";
+import { createCodec, createKindRegistry } from "../model/index.js";
 import {
   createConnectionTracker,
   createErrorBoundary,
@@ -24,7 +26,7 @@ export type ServerConfig = Pick<
   Config,
   "host" | "port" | "tls" | "maxMessageBytes" | "shutdownGraceMs" | "corsOrigins"
 > &
-  Partial<Pick<Config, "insecureIdentity">>;
+  Partial<Pick<Config, "openEndpoints">>;
 
 export interface ServerDeps {
   readonly logger: Logger;
@@ -32,6 +34,8 @@ export interface ServerDeps {
   readonly metrics: Registry;
   /** The resource model the typed resource services and ResourceService serve; Unimplemented without. */
   readonly resources?: ResourceRouteDeps;
+  /** Hears every call the guard refuses (the audit log). */
+  readonly onDenied?: (denial: Denial) => void;
 }
 
 export interface RunningServer {
@@ -40,6 +44,8 @@ export interface RunningServer {
   readonly port: number;
   /** Full names of the services answered, sorted. */
   readonly services: readonly string[];
+  /** The one authentication and authorization function, for any other serving path. */
+  readonly guard: Guard;
   /**
    * Graceful shutdown: health NOT_SERVING, no new connections, open streams ended, GOAWAY to HTTP/2
    * clients, idle HTTP/1.1 sockets closed; what remains after the grace period is destroyed.
@@ -59,6 +65,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   // Every open stream (one per plane agent, every watch) listens for shutdown: no listener limit.
   setMaxListeners(0, shutdown.signal);
   let services: string[] = [];
+  const guard = createServerGuard(config, deps);
   const handler = createRpcHandler({
     routes(router) {
       routes(router, { health, descriptors: createDescriptorIndex(allFiles), ...(deps.resources ? { resources: deps.resources } : {}) });
@@ -67,9 +74,10 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     interceptors: [
       createRpcObserver({ logger, metrics: createRpcMetrics(deps.metrics) }),
       createErrorBoundary(logger),
-      // Inside the boundary, so a malformed identity header is answered as InvalidArgument.
-      createIdentityInterceptor({ insecureHeader: config.insecureIdentity === true }),
+      // Inside the boundary: its refusals are domain errors the boundary maps to their codes.
+      createGuardInterceptor(guard),
     ],
+    authorizeMetrics: (headers) => guard.check({ procedure: metricsProcedure, headers }).then(() => undefined),
     maxMessageBytes: config.maxMessageBytes,
     shutdownSignal: shutdown.signal,
     metrics: deps.metrics,
@@ -147,8 +155,10 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     url: `${tls ? "https" : "http"}://${host}:${port}`,
     port,
     services,
+    guard,
     close() {
       closing ??= (async () => {
+        guard.close();
         health.shutdown();
         const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
         shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable));
@@ -160,6 +170,34 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       return closing;
     },
   };
+}
+
+/** The guard's name for GET /metrics, in the open set and the permission table. */
+const metricsProcedure = "GET /metrics";
+
+const openServices: Record<string, readonly string[]> = {
+  health: ["grpc.health.v1.Health"],
+  reflection: ["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"],
+  metrics: [metricsProcedure],
+};
+
+/**
+ * Without a resource model (transport tests) there is no token or grant to check against: every call
+ * but the open ones is refused as unauthenticated.
+ */
+function createServerGuard(config: ServerConfig, deps: ServerDeps): Guard {
+  const registry = createKindRegistry(allFiles);
+  const codec = deps.resources?.codec ?? createCodec(registry);
+  const table = new Map(createPermissionTable(codec, allFiles.flatMap((f) => f.services)));
+  table.set(metricsProcedure, () => [{ permission: "metrics:read", organization: undefined }]);
+  const control = deps.resources?.accessControl;
+  return createGuard({
+    authenticators: control?.authenticators ?? [],
+    authorizer: control?.authorizer ?? createAuthorizer({ grantsOf: () => [] }),
+    table,
+    open: new Set([...publicProcedures, ...(config.openEndpoints ?? ["health", "reflection", "metrics"]).flatMap((e) => openServices[e] ?? [])]),
+    ...(deps.onDenied ? { onDenied: deps.onDenied } : {}),
+  });
 }
 
 async function readTls(files: NonNullable<ServerConfig["tls"]>): Promise<{ cert: Buffer; key: Buffer }> {

@@ -5,6 +5,16 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createCors } from "./create-cors.js";
 import { requestIdHeader, requestIdKey, resolveRequestId } from "./request-id.js";
+import { isPermissionDeniedError, isUnauthenticatedError } from "../errors/index.js";
+
+function nodeHeaders(raw: NodeRequest["headers"]): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (typeof value === "string") headers.set(name, value);
+    else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+  }
+  return headers;
+}
 
 type NodeHandler = ReturnType<typeof connectNodeAdapter>;
 type NodeRequest = Parameters<NodeHandler>[0];
@@ -21,6 +31,8 @@ export interface RpcHandlerOptions {
   readonly logger: Logger;
   /** Origins whose browser code may call the API; empty for none. */
   readonly corsOrigins: readonly string[];
+  /** Lets a GET /metrics through, or throws (UnauthenticatedError, PermissionDeniedError). */
+  readonly authorizeMetrics?: (headers: Headers) => Promise<void>;
 }
 
 /**
@@ -43,6 +55,19 @@ export function createRpcHandler(opts: RpcHandlerOptions): NodeHandler {
     fallback(req, res) {
       const path = req.url?.split("?", 1)[0];
       if (path === "/metrics" && (req.method === "GET" || req.method === "HEAD")) {
+        const authorized = opts.authorizeMetrics?.(nodeHeaders(req.headers)) ?? Promise.resolve();
+        authorized.then(
+          () => serveMetrics(),
+          (err: unknown) => {
+            const status = isUnauthenticatedError(err) ? 401 : isPermissionDeniedError(err) ? 403 : 500;
+            if (status === 500) opts.logger.error({ err }, "authorizing /metrics failed");
+            res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
+            res.end(status === 500 ? "" : `${(err as Error).message}\n`);
+          },
+        );
+        return;
+      }
+      function serveMetrics() {
         opts.metrics.metrics().then(
           (text) => {
             res.writeHead(200, { "content-type": opts.metrics.contentType });
@@ -54,7 +79,6 @@ export function createRpcHandler(opts: RpcHandlerOptions): NodeHandler {
             res.end();
           },
         );
-        return;
       }
       opts.logger.debug({ reqId: requestIds.get(req), method: req.method, path }, "no route");
       res.writeHead(404);

@@ -10,6 +10,7 @@ import {
   isPermissionDeniedError,
   isTooLargeError,
   isTooOldResourceVersionError,
+  isUnauthenticatedError,
 } from "../errors/index.js";
 import type { FieldViolation } from "../errors/index.js";
 
@@ -30,6 +31,7 @@ export function toConnectError(err: unknown): ConnectError | undefined {
     return new ConnectError(err.message, Code.InvalidArgument, undefined, [violationsDetail(err.violations)]);
   }
   if (isPermissionDeniedError(err)) return new ConnectError(err.message, Code.PermissionDenied);
+  if (isUnauthenticatedError(err)) return new ConnectError(err.message, Code.Unauthenticated);
   if (isFailedPreconditionError(err) || isTooOldResourceVersionError(err)) {
     return new ConnectError(err.message, Code.FailedPrecondition);
   }

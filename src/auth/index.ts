@@ -1,0 +1,18 @@
+export { principalKey, type Principal } from "./principal.js";
+export type { Authenticator } from "./authenticator.js";
+export { createGuard, missingCredential, type Guard, type GuardCall, type GuardOptions, type Denial, type StreamLease } from "./guard.js";
+export { createGuardInterceptor } from "./guard-interceptor.js";
+export { createAuthorizer, type Authorizer, type Grant, type GrantSource } from "./authorizer.js";
+export { createGrantIndex, type GrantIndex } from "./grant-index.js";
+export { createGrantRoleTable } from "./grant-role-table.js";
+export { createTokenIndex, type TokenIndex } from "./token-index.js";
+export { createApiTokenAuthenticator, invalidCredential } from "./api-token-authenticator.js";
+export { createPlaneAuthenticator } from "./plane-authenticator.js";
+export { apiTokenPrefix, generateApiToken, hashApiToken, tokenSubject } from "./api-token.js";
+export { issueApiToken, tokenGrantName, type ObjectWriter, type TokenRequest } from "./issue-api-token.js";
+export { ensureBootstrapAdminToken, bootstrapTokenFile, bootstrapTokenName } from "./bootstrap-admin-token.js";
+export { createPermissionTable, kindGroups, kindPermission, organizationOf, grantRequirements, anyOrganization, publicProcedures, type Requirement, type Rule } from "./permission-table.js";
+export { organizationRoles, platformAdmin, rolePermissions, platformPermissions, resourceGroups, isOrganizationRole, type Role, type OrganizationRole, type Permission } from "./roles.js";
+export { readableBy } from "./visibility.js";
+export { recordIdentity, requestedByAnnotation } from "./record-identity.js";
+export { createAccessControl, type AccessControl } from "./create-access-control.js";
