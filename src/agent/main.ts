@@ -1,7 +1,8 @@
 // Entry point of `npm run agent`: parses the command line once, starts the agent, exits 0 on SIGTERM.
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
+import { createLogger, isLogFormat, logFormats } from "./create-logger.js";
 import type { PlaneDriver } from "./driver.js";
 import { startHealthEndpoint } from "./health-endpoint.js";
 import { createLocalDriver } from "./local-driver.js";
@@ -51,8 +52,11 @@ async function main(): Promise<void> {
   await readCredential(credentialFile).catch((err: Error) => usageError(`--credential-file: ${err.message}`));
   const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
-  // Synchronous writes to stderr: nothing is lost at exit, and stdout stays free.
-  const logger = pino({ level: args.logLevel }, pino.destination({ dest: 2, sync: true }));
+  // The server's variable: the embedded agents inherit its environment and terminal, so they print
+  // as it does. Logs go to stderr, keeping stdout free.
+  const logFormat = process.env.CHOREO_LOG_FORMAT || "auto";
+  if (!isLogFormat(logFormat)) usageError(`CHOREO_LOG_FORMAT: must be one of ${logFormats.join(", ")} (got "${logFormat}")`);
+  const logger = createLogger({ level: args.logLevel, format: logFormat, fd: 2 });
   const driver =
     args.driver === "kubernetes"
       ? await kubernetesDriver(args, logger)

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { z } from "zod";
+import { logFormats, type LogFormat } from "../agent/create-logger.js";
 import { parseDuration } from "../model/parse-duration.js";
 
 /** The control plane's settings, read once from `CHOREO_*` environment variables. */
@@ -11,6 +12,8 @@ export interface Config {
   readonly dataDir: string;
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
   readonly logLevel: LogLevel;
+  /** Text on a terminal, JSON lines otherwise ("auto"); or always one of them. */
+  readonly logFormat: LogFormat;
   /** How long an API token lives when its creator names no TTL. */
   readonly tokenTtlMs: number;
   /** What answers without a credential: any of health, reflection, metrics. */
@@ -131,6 +134,13 @@ const schema = z.object({
       .optional()
       .transform((v) => v ?? "info"),
   ),
+  CHOREO_LOG_FORMAT: z.preprocess(
+    unsetIfEmpty,
+    z
+      .enum(logFormats, { error: `must be one of ${logFormats.join(", ")}` })
+      .optional()
+      .transform((v) => v ?? "auto"),
+  ),
   CHOREO_TOKEN_TTL: durationOf(30 * 24 * 3_600_000),
   CHOREO_OPEN_ENDPOINTS: optionalString.transform((raw, ctx) => {
     if (raw === undefined) return [...openEndpointNames];
@@ -207,6 +217,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
         ? { certFile: path.resolve(cwd, v.CHOREO_TLS_CERT), keyFile: path.resolve(cwd, v.CHOREO_TLS_KEY) }
         : undefined,
     logLevel: v.CHOREO_LOG_LEVEL,
+    logFormat: v.CHOREO_LOG_FORMAT,
     tokenTtlMs: v.CHOREO_TOKEN_TTL,
     openEndpoints: v.CHOREO_OPEN_ENDPOINTS,
     embeddedAgents: v.CHOREO_EMBEDDED_AGENTS,

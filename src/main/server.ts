@@ -1,7 +1,9 @@
 // Entry point of `npm start`: reads the configuration once, starts the API, shuts down on SIGTERM/SIGINT.
 import { mkdir } from "node:fs/promises";
-import { pino } from "pino";
+import { join } from "node:path";
 import { collectDefaultMetrics, Registry } from "prom-client";
+import { createLogger } from "../agent/create-logger.js";
+import { startUpBanner } from "./start-up-banner.js";
 import { isConfigError, parseConfig, unknownConfigVariables } from "./config.js";
 import type { Config, ConfigError } from "./config.js";
 
@@ -21,9 +23,7 @@ async function main(): Promise<void> {
     if (isConfigError(err)) failConfig(err);
     throw err;
   }
-  // Synchronous writes: nothing is lost at exit, and a closed stdout (EPIPE) cannot wedge shutdown,
-  // which pino's default asynchronous stdout does by retrying its final flush forever.
-  const logger = pino({ level: config.logLevel }, pino.destination({ dest: 1, sync: true }));
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, fd: 1 });
   for (const variable of unknownConfigVariables(process.env)) {
     logger.warn({ variable }, "unknown CHOREO_ variable ignored (a typo?)");
   }
@@ -80,17 +80,15 @@ async function main(): Promise<void> {
   process.on("SIGINT", stop);
 
   process.stderr.write(
-    [
-      `choreo: listening on ${server.url} (gRPC, gRPC-Web and Connect over HTTP/2 and HTTP/1.1)`,
-      `choreo: serving grpc.health.v1.Health, gRPC server reflection (v1, v1alpha) and GET ${server.url}/metrics`,
-      "choreo: serving the resource model: ResourceService and the Organization, Project, Environment, DataPlane, BuildPlane, DeploymentPipeline and Component services; PromotionService",
-      "choreo: serving PlaneAgentService (plane agents' streams) and plane registration; not implemented yet (it answers Unimplemented): BuildService",
-      `choreo: data directory ${config.dataDir} (SQLite)${plane.created.length ? `; created ${plane.created.join(", ")}` : ""}`,
-      agents?.planes.length
-        ? `choreo: started the agents of ${agents.planes.map((p) => `${p.kind} ${p.namespace}/${p.name}`).join(", ")} (local driver${config.agentSimulation ? ", simulated workloads" : ""})`
-        : "choreo: no embedded plane agents (CHOREO_EMBEDDED_AGENTS=0 or no local-driver plane)",
-      "",
-    ].join("\n"),
+    startUpBanner({
+      url: server.url,
+      services: server.services,
+      dataDir: config.dataDir,
+      created: plane.created,
+      agents: agents?.planes.map((p) => `${p.kind} ${p.namespace}/${p.name}`),
+      agentSimulation: config.agentSimulation,
+      agentsDir: join(config.dataDir, "agents"),
+    }),
   );
   logger.info({ url: server.url, port: server.port }, "listening");
 }

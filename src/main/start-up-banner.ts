@@ -1,0 +1,36 @@
+/** What `npm start` tells a person once it listens (on stderr, beside the logs). */
+export interface BannerFacts {
+  readonly url: string;
+  /** Full names of the services the router answers: the banner lists exactly these. */
+  readonly services: readonly string[];
+  readonly dataDir: string;
+  /** Objects created on a fresh data directory, e.g. "Organization/default". */
+  readonly created: readonly string[];
+  /** The embedded planes whose agents run as child processes, e.g. "DataPlane default/default". */
+  readonly agents: readonly string[] | undefined;
+  readonly agentSimulation: boolean;
+  /** Where each plane agent keeps its files, under the data directory. */
+  readonly agentsDir: string;
+}
+
+const prefix = "choreo: ";
+
+/**
+ * The start-up banner: where the API is, every service it answers, where the data and the agents
+ * live, what is simulated rather than run, and the command to run next.
+ */
+export function startUpBanner(facts: BannerFacts): string {
+  const lines = [
+    `listening on ${facts.url} (gRPC, gRPC-Web and Connect over HTTP/2 and HTTP/1.1; GET /metrics for Prometheus)`,
+    `services: ${facts.services.join(", ")}`,
+    `data: ${facts.dataDir} (SQLite)${facts.created.length ? `; created ${facts.created.join(", ")}` : ""}`,
+    facts.agents?.length
+      ? `agents: ${facts.agents.join(", ")} (local driver, child processes; their files under ${facts.agentsDir})`
+      : "agents: none started (CHOREO_EMBEDDED_AGENTS=0 or no local-driver plane): remote agents connect with `npm run agent`",
+    facts.agents?.length && facts.agentSimulation
+      ? "simulated: no container runs here; the embedded planes report Deployments available and builds succeeded (CHOREO_AGENT_SIMULATION=0 turns this off)"
+      : "simulated: nothing (the embedded planes record what they are sent; workloads stay Unknown without a real cluster)",
+    `next: npx choreoctl config set-context local --server ${facts.url} && npx choreoctl config use-context local, then docs/quickstart.sh`,
+  ];
+  return `${lines.map((l) => `${prefix}${l}`).join("\n")}\n`;
+}
