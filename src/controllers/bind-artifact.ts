@@ -5,7 +5,7 @@ import type { Component } from "../../gen/openchoreo/model/v1alpha1/component_pb
 import type { DeployableArtifact } from "../../gen/openchoreo/model/v1alpha1/deployable_artifact_pb.js";
 import { ServiceBindingSchema } from "../../gen/openchoreo/model/v1alpha1/service_binding_pb.js";
 import type { Reader, Writer } from "../core/index.js";
-import { labels } from "../model/index.js";
+import { copyMessage, labels } from "../model/index.js";
 import type { ResourceObject } from "../store/index.js";
 import { ownerReferenceTo } from "./adopt.js";
 import { boundedName } from "./bounded-name.js";
@@ -50,10 +50,12 @@ export function artifactImage(artifact: DeployableArtifact): string {
 /** The binding of a component in an environment, whatever its name. */
 export async function findBinding(reader: Reader, schema: DescMessage, namespace: string, component: string, environment: string): Promise<ResourceObject | undefined> {
   const bindings = (await reader.list(schema, { namespace })) as ResourceObject[];
-  return bindings.find((b) => {
+  const found = bindings.find((b) => {
     const spec = b.spec as { owner?: { componentName?: string }; environment?: string } | undefined;
     return spec?.owner?.componentName === component && spec.environment === environment;
   });
+  // Listed objects are the cache's own (frozen); the caller may change and write this one.
+  return found && copyMessage(schema, found);
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { Reader } from "../core/index.js";
-import type { ResourceStore } from "../store/index.js";
+import { fieldMatches, type Reader } from "../core/index.js";
+import type { ResourceObject, ResourceStore } from "../store/index.js";
 
 /** The store read the way a reconcile reads its cache, for code that serves both (GetRenderedRelease). */
 export function storeReader(store: ResourceStore): Reader {
@@ -8,7 +8,12 @@ export function storeReader(store: ResourceStore): Reader {
     list: async (schema, options) => {
       const { items } = await store.list(schema, { namespace: options?.namespace || undefined, labelSelector: options?.labelSelector });
       const ownerUid = options?.ownerUid;
-      return ownerUid ? items.filter((o) => (o as { metadata?: { ownerReferences: { uid: string }[] } }).metadata?.ownerReferences.some((r) => r.uid === ownerUid)) : items;
+      const field = options?.field;
+      return items.filter(
+        (o) =>
+          (!ownerUid || (o as { metadata?: { ownerReferences: { uid: string }[] } }).metadata?.ownerReferences.some((r) => r.uid === ownerUid)) &&
+          (!field || fieldMatches(o as ResourceObject, field)),
+      );
     },
   };
 }

@@ -1,7 +1,8 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { FailedPreconditionError, NotFoundError } from "../errors/index.js";
 import { copyMessage, parseLabelSelector } from "../model/index.js";
-import type { ObjectKey, ResourceObject, ResourceStore } from "../store/index.js";
+import type { ObjectKey, ResourceStore } from "../store/index.js";
+import type { FieldMatch } from "./field-index.js";
 import type { Informer } from "./informer.js";
 
 export interface CacheListOptions {
@@ -11,13 +12,18 @@ export interface CacheListOptions {
   readonly labelSelector?: string;
   /** Only objects with an ownerReference to this uid: an owner's children, without a scan. */
   readonly ownerUid?: string;
+  /** Only objects with this value in a field index, e.g. the bindings that connect to a component. */
+  readonly field?: FieldMatch;
 }
 
 /** Reads from the informers' caches: fast, and possibly a little behind the store. */
 export interface Reader {
-  /** NotFoundError when the cache holds no such object. */
+  /** NotFoundError when the cache holds no such object. A copy: the caller may change and write it. */
   get<D extends DescMessage>(schema: D, key: ObjectKey): Promise<MessageShape<D>>;
-  /** In namespace/name order, like the store. */
+  /**
+   * In namespace/name order, like the store. The objects are the cache's own, shared and frozen:
+   * read them, or copy one (`clone`) to change and write it.
+   */
   list<D extends DescMessage>(schema: D, options?: CacheListOptions): Promise<MessageShape<D>[]>;
 }
 
@@ -66,8 +72,11 @@ export function createCachedClient(options: CachedClientOptions): Client {
         namespace: listOptions.namespace,
         selector: listOptions.labelSelector ? parseLabelSelector(listOptions.labelSelector) : undefined,
         ownerUid: listOptions.ownerUid,
+        field: listOptions.field,
       });
-      return found.map((object: ResourceObject) => copyMessage(schema, object) as unknown as MessageShape<D>);
+      // No copies: a list of a thousand objects would copy a thousand (the cost that made convergence
+      // quadratic); the objects are frozen, so no reader can change what the others see.
+      return found as unknown as MessageShape<D>[];
     },
     create: (schema, object) => store.create(schema, object),
     update: (schema, object) => store.update(schema, object),

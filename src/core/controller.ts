@@ -14,6 +14,7 @@ import type { ReconcileResult, RuntimeMetrics } from "./runtime-metrics.js";
 import { isConflictError } from "../errors/index.js";
 import { isTerminalError } from "./terminal-error.js";
 import { createWorkQueue } from "./work-queue.js";
+import { yieldToEventLoop } from "./yield-to-event-loop.js";
 
 export interface ControllerDeps {
   readonly kindOf: (schema: DescMessage) => KindInfo;
@@ -96,6 +97,10 @@ export function createController(definition: ControllerDefinition, deps: Control
       } finally {
         queue.done(request);
       }
+      // A reconcile that reads the cache and writes SQLite never waits on I/O, and get() answers at
+      // once while items wait: without this turn a worker would drain the whole queue in microtasks,
+      // and requests, agents' heartbeats and acks would wait behind all of it.
+      await yieldToEventLoop();
     }
   }
 

@@ -10,6 +10,9 @@ export { createDefaultControllerRateLimiter } from "./default-controller-rate-li
 export { createWorkQueue, type WorkQueue, type WorkQueueOptions, type ShutDownOptions } from "./work-queue.js";
 export type { ResourceEvent, ResourceEventHandler } from "./resource-event.js";
 export { createObjectCache, cacheKey, type ObjectCache, type CacheQuery } from "./object-cache.js";
+export { fieldMatches, type FieldIndex, type FieldMatch } from "./field-index.js";
+export { deepFreeze } from "./deep-freeze.js";
+export { yieldToEventLoop } from "./yield-to-event-loop.js";
 export { createInformer, type Informer, type InformerOptions, type InformerBackoff } from "./informer.js";
 export {
   createCachedClient,

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { isTooOldResourceVersionError } from "../errors/index.js";
 import type { ResourceObject, ResourceStore, WatchEvent } from "../store/index.js";
 import type { Clock } from "./clock.js";
+import { deepFreeze } from "./deep-freeze.js";
 import { delay } from "./delay.js";
 import { cacheKey, createObjectCache, type ObjectCache } from "./object-cache.js";
 import type { ResourceEvent, ResourceEventHandler } from "./resource-event.js";
@@ -39,7 +40,7 @@ export interface InformerOptions {
 export interface Informer {
   readonly schema: DescMessage;
   readonly kind: string;
-  /** Read-only for callers: objects in it are shared, copy before changing one. */
+  /** Read-only for callers: objects in it are shared and frozen, copy one to change it. */
   readonly cache: Pick<ObjectCache<ResourceObject>, "get" | "list" | "size">;
   /** Calls handler for every later change; once synced, first with an add per cached object. */
   addEventHandler(handler: ResourceEventHandler): () => void;
@@ -105,6 +106,7 @@ export function createInformer(options: InformerOptions): Informer {
     const events: ResourceEvent[] = [];
     const listed = new Set<string>();
     for (const object of items) {
+      deepFreeze(object);
       listed.add(keyOf(object));
       const old = cache.upsert(object);
       if (!old) events.push({ type: "add", object });
@@ -136,7 +138,7 @@ export function createInformer(options: InformerOptions): Informer {
       if (old) emit({ type: "delete", object });
       return;
     }
-    const old = cache.upsert(object);
+    const old = cache.upsert(deepFreeze(object));
     emit(old ? { type: "update", object, old } : { type: "add", object });
   }
 

@@ -1,5 +1,6 @@
 import type { ResourceObject } from "../store/index.js";
 import type { LabelSelector } from "../model/index.js";
+import { fieldMatches, type FieldIndex, type FieldMatch } from "./field-index.js";
 
 export interface CacheQuery {
   /** Only this namespace (all when undefined or ""). */
@@ -7,12 +8,15 @@ export interface CacheQuery {
   readonly selector?: LabelSelector;
   /** Only objects with an ownerReference to this uid. */
   readonly ownerUid?: string;
+  /** Only objects with this value in a field index (built on its first use, then kept up to date). */
+  readonly field?: FieldMatch;
 }
 
 /**
  * An informer's local copy of one kind, indexed by namespace/name, namespace, owner uid and label
  * (key=value), so that controllers find an owner's children or a project's components without
- * scanning every object. Objects are stored as given: callers that hand them out must copy them.
+ * scanning every object, and by any field index a query names. Objects are stored as given: the
+ * informer freezes them, so they can be handed out to every reader without a copy.
  */
 export interface ObjectCache<T extends ResourceObject> {
   get(namespace: string, name: string): T | undefined;
@@ -34,6 +38,8 @@ export function createObjectCache<T extends ResourceObject>(): ObjectCache<T> {
   const byNamespace = new Map<string, Set<string>>();
   const byOwner = new Map<string, Set<string>>();
   const byLabel = new Map<string, Set<string>>();
+  // Field indexes by name, each value → keys; an index is built when a query first names it.
+  const byField = new Map<string, { readonly index: FieldIndex; readonly keys: Map<string, Set<string>> }>();
 
   const index = (map: Map<string, Set<string>>, value: string, key: string, add: boolean) => {
     let set = map.get(value);
@@ -51,6 +57,17 @@ export function createObjectCache<T extends ResourceObject>(): ObjectCache<T> {
     index(byNamespace, meta?.namespace ?? "", key, add);
     for (const ref of meta?.ownerReferences ?? []) index(byOwner, ref.uid, key, add);
     for (const [k, v] of Object.entries(meta?.labels ?? {})) index(byLabel, `${k}=${v}`, key, add);
+    for (const field of byField.values()) for (const value of field.index.values(object)) index(field.keys, value, key, add);
+  };
+
+  const fieldKeys = (field: FieldIndex): Map<string, Set<string>> => {
+    let built = byField.get(field.name);
+    if (!built) {
+      built = { index: field, keys: new Map() };
+      for (const [key, object] of objects) for (const value of field.values(object)) index(built.keys, value, key, true);
+      byField.set(field.name, built);
+    }
+    return built.keys;
   };
 
   /** The smallest index set that holds every match, or undefined when only a scan will do. */
@@ -58,6 +75,7 @@ export function createObjectCache<T extends ResourceObject>(): ObjectCache<T> {
     const sets: Array<Set<string> | undefined> = [];
     if (query.namespace) sets.push(byNamespace.get(query.namespace));
     if (query.ownerUid !== undefined) sets.push(byOwner.get(query.ownerUid));
+    if (query.field) sets.push(fieldKeys(query.field.index).get(query.field.value));
     for (const r of query.selector?.requirements ?? []) {
       if (r.operator === "=") sets.push(byLabel.get(`${r.key}=${r.values[0]}`));
     }
@@ -74,6 +92,7 @@ export function createObjectCache<T extends ResourceObject>(): ObjectCache<T> {
     const meta = object.metadata;
     if (query.namespace && meta?.namespace !== query.namespace) return false;
     if (query.ownerUid !== undefined && !meta?.ownerReferences.some((r) => r.uid === query.ownerUid)) return false;
+    if (query.field && !fieldMatches(object, query.field)) return false;
     return !query.selector || query.selector.matches(meta?.labels);
   };
 

@@ -2,12 +2,13 @@ import { APIBindingSchema, type APIBinding } from "../../../gen/openchoreo/model
 import { APIClassSchema } from "../../../gen/openchoreo/model/v1alpha1/api_class_pb.js";
 import { APISchema } from "../../../gen/openchoreo/model/v1alpha1/api_pb.js";
 import type { Clock } from "../../core/index.js";
-import { renderApiBinding } from "../../render/index.js";
+import { renderApiBinding, type ComponentBinding } from "../../render/index.js";
 import { findObject } from "../find-object.js";
 import { writeStatus } from "../object-status.js";
 import { environmentOf } from "../references/declarations.js";
 import type { Reference } from "../references/reference-controller.js";
-import { bindingsIn, isEnvironmentUnavailable, readEnvironmentInputs } from "../release/environment-inputs.js";
+import { bindingsOfComponent } from "../release/binding-indexes.js";
+import { componentBindingKinds, isEnvironmentUnavailable, readEnvironmentInputs } from "../release/environment-inputs.js";
 import type { ReleaseSource } from "./release-source.js";
 
 const present = (name: string | undefined): string[] => (name ? [name] : []);
@@ -32,9 +33,10 @@ export function apiBindingSource(clock: Clock): ReleaseSource {
       const inputs = await readEnvironmentInputs(client, namespace, environmentName);
       if (isEnvironmentUnavailable(inputs)) return inputs;
       const owner = api.spec?.owner;
-      const backend = (await bindingsIn(client, namespace, environmentName)).find(
-        (b) => b.spec?.owner?.componentName === owner?.componentName && b.spec?.releaseState !== "Undeploy",
-      );
+      let backend: ComponentBinding | undefined;
+      for (const kind of componentBindingKinds) {
+        backend ??= (await bindingsOfComponent(client, kind.binding, namespace, environmentName, owner?.componentName ?? "")).find((b) => b.spec?.releaseState !== "Undeploy");
+      }
       const render = renderApiBinding({
         apiBinding,
         api,

@@ -2,7 +2,7 @@ import { DataPlaneSchema } from "../../../gen/openchoreo/model/v1alpha1/data_pla
 import { EnvironmentSchema } from "../../../gen/openchoreo/model/v1alpha1/environment_pb.js";
 import { ProjectSchema } from "../../../gen/openchoreo/model/v1alpha1/project_pb.js";
 import { ReleaseSchema } from "../../../gen/openchoreo/model/v1alpha1/release_pb.js";
-import { controllerFor, type Client, type ControllerDefinition, type MapFn } from "../../core/index.js";
+import { controllerFor, generationChanged, type Client, type ControllerDefinition, type MapFn } from "../../core/index.js";
 import { labels } from "../../model/index.js";
 import { cellNamespace, dataPlaneSettings, renderCell, type ComponentBinding } from "../../render/index.js";
 import { findObject } from "../find-object.js";
@@ -28,8 +28,11 @@ const toNamespaceProjects: MapFn = async (object, reader) => {
  * last binding left is deleted, and its plane's agent prunes the namespace.
  */
 export function cellController(): ControllerDefinition {
-  let builder = controllerFor(ProjectSchema).owns(ReleaseSchema).watches(EnvironmentSchema, toNamespaceProjects).watches(DataPlaneSchema, toNamespaceProjects);
-  for (const { binding } of componentBindingKinds) builder = builder.watches(binding, toProject);
+  // A cell renders from specs only (bindings' environments and release states, planes' settings):
+  // status writes, a binding's with every delivery, need not wake it.
+  const specs = { predicates: [generationChanged] };
+  let builder = controllerFor(ProjectSchema).owns(ReleaseSchema).watches(EnvironmentSchema, toNamespaceProjects, specs).watches(DataPlaneSchema, toNamespaceProjects, specs);
+  for (const { binding } of componentBindingKinds) builder = builder.watches(binding, toProject, specs);
   return builder.named("cell").build(async (request, { client }) => {
     const project = await findObject(client, ProjectSchema, request);
     if (!project || isDeleting(project)) return {};

@@ -2,7 +2,7 @@ import { ComponentSchema } from "../../../gen/openchoreo/model/v1alpha1/componen
 import { DeployableArtifactSchema } from "../../../gen/openchoreo/model/v1alpha1/deployable_artifact_pb.js";
 import { ProjectSchema } from "../../../gen/openchoreo/model/v1alpha1/project_pb.js";
 import { WorkloadSchema } from "../../../gen/openchoreo/model/v1alpha1/workload_pb.js";
-import { controllerFor, type ControllerDefinition, type MapFn } from "../../core/index.js";
+import { controllerFor, generationChanged, type ControllerDefinition, type MapFn } from "../../core/index.js";
 import type { ResourceObject } from "../../store/index.js";
 import { ownerOf } from "../references/reference-controller.js";
 import { componentTypes, createComponentReconciler, type ComponentReconcilerDeps } from "./reconcile.js";
@@ -23,7 +23,9 @@ export function componentController(deps: ComponentReconcilerDeps): ControllerDe
   let builder = controllerFor(ComponentSchema)
     .owns(DeployableArtifactSchema)
     .watches(WorkloadSchema, toOwningComponent)
-    .watches(ProjectSchema, toProjectComponents);
+    // A component reads its project's spec (the pipeline); the project's status follows its
+    // components' readiness, and waking every component on each such write would be quadratic.
+    .watches(ProjectSchema, toProjectComponents, { predicates: [generationChanged] });
   for (const { instance, binding } of Object.values(componentTypes)) {
     builder = builder.watches(instance, toOwningComponent);
     if (binding) builder = builder.owns(binding);

@@ -13,7 +13,7 @@ import { APISchema } from "../../../gen/openchoreo/model/v1alpha1/api_pb.js";
 import { WorkloadSchema, type Workload } from "../../../gen/openchoreo/model/v1alpha1/workload_pb.js";
 import type { Client, Clock, Reconciler } from "../../core/index.js";
 import { isAlreadyExistsError } from "../../errors/index.js";
-import { labels } from "../../model/index.js";
+import { copyMessage, labels } from "../../model/index.js";
 import type { ResourceObject } from "../../store/index.js";
 import { bindArtifact } from "../bind-artifact.js";
 import type { ConditionInput } from "../conditions.js";
@@ -119,7 +119,8 @@ async function find(client: Client, schema: DescMessage, namespace: string, name
 /** Objects of a kind in the namespace whose spec.owner.componentName names the component, by name. */
 export async function ownedBy(client: Client, schema: DescMessage, namespace: string, component: string): Promise<ResourceObject[]> {
   const objects = (await client.list(schema, { namespace })) as ResourceObject[];
-  return objects.filter((o) => ownerOf(o)?.componentName === component);
+  // Listed objects are the cache's own (frozen): copies, which the caller may change and write.
+  return objects.filter((o) => ownerOf(o)?.componentName === component).map((o) => copyMessage(schema, o));
 }
 
 /** Labels and a controlling owner reference to the project; true when it wrote. */

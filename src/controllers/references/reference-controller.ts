@@ -1,6 +1,6 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { ComponentSchema } from "../../../gen/openchoreo/model/v1alpha1/component_pb.js";
-import { controllerFor, type Client, type Clock, type ControllerDefinition, type Reader } from "../../core/index.js";
+import { controllerFor, type Client, type Clock, type ControllerDefinition, type FieldIndex, type Predicate, type Reader } from "../../core/index.js";
 import { labels } from "../../model/index.js";
 import type { ObjectKey, ResourceObject } from "../../store/index.js";
 import type { Condition } from "../../../gen/openchoreo/meta/v1alpha1/condition_pb.js";
@@ -59,7 +59,7 @@ export function referenceController(declaration: ReferenceDeclaration, deps: { r
   const { schema, references, rollup } = declaration;
   let builder = controllerFor(schema);
   for (const reference of references) {
-    builder = builder.watches(reference.schema, async (parent, reader) => referrers(reader, schema, reference, parent));
+    builder = builder.watches(reference.schema, async (parent, reader) => referrers(reader, schema, reference, parent), { predicates: [existenceChanged] });
   }
   if (rollup) {
     builder = builder.watches(rollup.schema, async (member, reader) => {
@@ -113,12 +113,33 @@ export async function check(reader: Reader, object: ResourceObject, reference: R
   };
 }
 
+// One field index per Reference object: two references may share a condition type and a kind
+// (environmentOf("environment") and environmentOf("environmentName")) and still read other fields.
+const referenceIndexes = new WeakMap<Reference, FieldIndex>();
+let referenceIndexCount = 0;
+function referenceIndex(reference: Reference): FieldIndex {
+  let index = referenceIndexes.get(reference);
+  if (!index) {
+    index = { name: `reference-${++referenceIndexCount}.${reference.type}`, values: reference.names };
+    referenceIndexes.set(reference, index);
+  }
+  return index;
+}
+
+/** The objects of a kind that name `parent` through a reference, found through a field index. */
 export async function referrers(reader: Reader, schema: DescMessage, reference: Reference, parent: ResourceObject): Promise<ObjectKey[]> {
   const namespace = parent.metadata?.namespace ?? "";
   const name = parent.metadata?.name ?? "";
-  const objects = (await reader.list(schema, { namespace })) as ResourceObject[];
-  return objects.filter((o) => reference.names(o).includes(name)).map((o) => ({ namespace, name: o.metadata?.name ?? "" }));
+  const objects = (await reader.list(schema, { namespace, field: { index: referenceIndex(reference), value: name } })) as ResourceObject[];
+  return objects.map((o) => ({ namespace, name: o.metadata?.name ?? "" }));
 }
+
+/**
+ * A referenced object's updates do not pass: check() asks only whether it exists, so only its
+ * creation and deletion can change a referrer's conditions. Without this a project's status write
+ * (its components' readiness rolls up into it) would re-reconcile everything in the project.
+ */
+export const existenceChanged: Predicate = (event) => event.type !== "update";
 
 /**
  * Gives an object owned by a component the standard labels and an ownerReference to the component.

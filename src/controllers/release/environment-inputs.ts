@@ -18,11 +18,13 @@ import {
   type BindingRenderInput,
   type ComponentBinding,
   type ComponentClass,
+  type ComponentEndpoints,
   type DataPlaneSettings,
   type EndpointLookup,
 } from "../../render/index.js";
 import type { ResourceObject } from "../../store/index.js";
 import { findObject } from "../find-object.js";
+import { bindingsOfComponent } from "./binding-indexes.js";
 
 /** The binding kinds of a component in an environment, with the class kind each names. */
 export const componentBindingKinds: readonly { readonly binding: DescMessage; readonly componentClass: DescMessage }[] = [
@@ -42,14 +44,16 @@ export interface EnvironmentInputs {
   readonly environment: Environment;
   readonly dataPlane: DataPlane;
   readonly settings: DataPlaneSettings;
-  /** Renders one of the environment's bindings, with connections resolved against all the others. */
+  /** Renders one of the environment's bindings, with its connections resolved. */
   render(binding: ComponentBinding): Promise<BindingRender>;
 }
 
 /**
  * Reads an environment's inputs from a reader (a reconcile's cache, or the store through
- * `storeReader`). The environment's other bindings are rendered too, once, only for the endpoints
- * connections resolve to, so a binding's Release is the same whoever asks for it.
+ * `storeReader`). A binding's connections resolve to the endpoints of the bindings they name, which
+ * are rendered too (found through bindingComponentIndex, and only those: a render costs what its
+ * connections cost, not what the environment holds), from their specs rather than their statuses,
+ * so a binding's Release is the same whoever asks for it and whenever.
  */
 export async function readEnvironmentInputs(reader: Reader, namespace: string, environmentName: string): Promise<EnvironmentInputs | EnvironmentUnavailable> {
   const environment = await findObject(reader, EnvironmentSchema, { namespace, name: environmentName });
@@ -75,25 +79,39 @@ export async function readEnvironmentInputs(reader: Reader, namespace: string, e
     componentClass: await classOf(binding),
     endpoints,
   });
-
-  let lookup: EndpointLookup | undefined;
-  const endpointLookup = async (): Promise<EndpointLookup> => {
-    if (lookup) return lookup;
-    const noEndpoints = createEndpointLookup([]);
-    const reported = [];
-    for (const binding of await bindingsIn(reader, namespace, environmentName)) {
-      const render = renderBinding(await inputOf(binding, noEndpoints));
-      const owner = binding.spec?.owner;
-      reported.push({ project: owner?.projectName ?? "", component: owner?.componentName ?? "", endpoints: render.endpointStatuses });
+  // What each connected-to component's bindings report, rendered once per inputs.
+  const noEndpoints = createEndpointLookup([]);
+  const reportedBy = new Map<string, Promise<ComponentEndpoints[]>>();
+  const endpointsOf = (component: string): Promise<ComponentEndpoints[]> => {
+    let reported = reportedBy.get(component);
+    if (!reported) {
+      reported = (async () => {
+        const found: ComponentEndpoints[] = [];
+        for (const kind of componentBindingKinds) {
+          for (const target of await bindingsOfComponent(reader, kind.binding, namespace, environmentName, component)) {
+            const owner = target.spec?.owner;
+            const render = renderBinding(await inputOf(target, noEndpoints));
+            found.push({ project: owner?.projectName ?? "", component: owner?.componentName ?? "", endpoints: render.endpointStatuses });
+          }
+        }
+        return found;
+      })();
+      reportedBy.set(component, reported);
     }
-    lookup = createEndpointLookup(reported);
-    return lookup;
+    return reported;
+  };
+  const endpointLookup = async (binding: ComponentBinding): Promise<EndpointLookup> => {
+    const targets = new Set(Object.values(binding.spec?.workloadSpec?.connections ?? {}).map((c) => c.params?.componentName ?? ""));
+    targets.delete("");
+    const reported: ComponentEndpoints[] = [];
+    for (const component of [...targets].sort()) reported.push(...(await endpointsOf(component)));
+    return createEndpointLookup(reported);
   };
   return {
     environment,
     dataPlane,
     settings,
-    render: async (binding) => renderBinding(await inputOf(binding, await endpointLookup())),
+    render: async (binding) => renderBinding(await inputOf(binding, await endpointLookup(binding))),
   };
 }
 
@@ -101,15 +119,13 @@ export function isEnvironmentUnavailable(value: EnvironmentInputs | EnvironmentU
   return "reason" in value;
 }
 
-/** The component bindings (of every kind) that deploy to an environment. */
-export async function bindingsIn(reader: Reader, namespace: string, environmentName: string): Promise<ComponentBinding[]> {
-  const bindings: ComponentBinding[] = [];
+/** The binding (of any kind) that deploys a component to an environment; the first, if there are several. */
+export async function componentBindingIn(reader: Reader, namespace: string, environmentName: string, component: string): Promise<ComponentBinding | undefined> {
   for (const kind of componentBindingKinds) {
-    for (const binding of (await reader.list(kind.binding, { namespace })) as ComponentBinding[]) {
-      if (binding.spec?.environment === environmentName) bindings.push(binding);
-    }
+    const [found] = await bindingsOfComponent(reader, kind.binding, namespace, environmentName, component);
+    if (found) return found;
   }
-  return bindings;
+  return undefined;
 }
 
 /** The component bindings of a kind-agnostic object list, e.g. to map a watched object to bindings. */

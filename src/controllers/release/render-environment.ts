@@ -3,7 +3,7 @@ import type { JsonObject } from "../../model/index.js";
 import { cellNamespace, renderCell, type RenderProblem } from "../../render/index.js";
 import type { ObjectKey, ResourceStore } from "../../store/index.js";
 import { storeReader } from "../store-reader.js";
-import { bindingsIn, isEnvironmentUnavailable, readEnvironmentInputs } from "./environment-inputs.js";
+import { componentBindingIn, isEnvironmentUnavailable, readEnvironmentInputs } from "./environment-inputs.js";
 
 export interface RenderedRelease {
   readonly name: string;
@@ -28,7 +28,7 @@ export async function renderComponentEnvironment(store: ResourceStore, key: Obje
     if (inputs.reason === "EnvironmentNotFound") throw new NotFoundError(inputs.message);
     throw new FailedPreconditionError(inputs.message);
   }
-  const target = (await bindingsIn(reader, namespace, environmentName)).find((b) => b.spec?.owner?.componentName === key.name);
+  const target = await componentBindingIn(reader, namespace, environmentName, key.name);
   if (!target) throw new NotFoundError(`component "${key.name}" has no binding in environment "${environmentName}"`);
   const rendered = await inputs.render(target);
   const project = target.spec?.owner?.projectName ?? "";
