@@ -30,7 +30,15 @@ export function discoveryDocument(catalog: ResourceCatalog, segments: readonly s
     apiVersion: "v1",
     groupVersion: groupVersion.group ? `${groupVersion.group}/${groupVersion.version}` : groupVersion.version,
     resources: types.flatMap((t) => [
-      { name: t.plural, singularName: t.kind.toLowerCase(), namespaced: t.namespaced, kind: t.kind, verbs: [...allVerbs] },
+      {
+        name: t.plural,
+        singularName: t.singular ?? t.kind.toLowerCase(),
+        namespaced: t.namespaced,
+        kind: t.kind,
+        verbs: [...allVerbs],
+        ...(t.shortNames ? { shortNames: [...t.shortNames] } : {}),
+        ...(t.categories ? { categories: [...t.categories] } : {}),
+      },
       ...(t.statusSubresource ? [{ name: `${t.plural}/status`, singularName: "", namespaced: t.namespaced, kind: t.kind, verbs: ["get", "patch", "update"] }] : []),
       ...(t.subresources ?? []).map((sub) => ({ name: `${t.plural}/${sub}`, singularName: "", namespaced: t.namespaced, kind: t.kind, verbs: ["get"] })),
     ]),

@@ -8,8 +8,10 @@ import { parseLabelSelector } from "../../src/model/label-selector.js";
 import { KubeStatusError } from "./kube-status.js";
 import { createObjectStore, type ObjectStore } from "./object-store.js";
 import { createOtherControllers, type ObjectKey, type OtherControllers } from "./other-controllers.js";
+import { createCrdController } from "./crd-controller.js";
+import { kindCauses, prepareObject } from "./kind-rules.js";
 import { createPodLogs } from "./pod-logs.js";
-import { createResourceCatalog, defaultResourceTypes, type ResourceType } from "./resource-catalog.js";
+import { createResourceCatalog, crdResourceType, defaultResourceTypes, type ResourceType } from "./resource-catalog.js";
 import { createRouter, type RequestRecord } from "./router.js";
 import { selfSignedCertificate } from "./self-signed-certificate.js";
 import { createWatchHub } from "./watch-hub.js";
@@ -63,7 +65,8 @@ export interface KubeApiDouble {
 export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Promise<KubeApiDouble> {
   const token = options.token ?? "double-token";
   const now = options.now ?? (() => new Date());
-  const catalog = createResourceCatalog(options.resourceTypes ?? defaultResourceTypes);
+  const types = options.resourceTypes ?? defaultResourceTypes;
+  const catalog = createResourceCatalog(types.includes(crdResourceType) ? types : [...types, crdResourceType]);
   const hub = createWatchHub();
   const rejections = new Set<{ match: (object: JsonObject) => boolean; message: string }>();
   const failures: { match: (request: RequestRecord) => boolean; left: number; code: number }[] = [];
@@ -73,13 +76,17 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
     hub,
     now,
     admit: (_resource, object) => [...rejections].find((r) => r.match(object))?.message,
+    prepare: prepareObject,
+    check: kindCauses,
   });
+  const crds = createCrdController(catalog, store, hub, crdResourceType, now);
   const logs = createPodLogs();
   const router = createRouter({
     catalog,
     store,
     logs,
     hub,
+    now,
     token,
     intercept(request) {
       requests.push(request);
@@ -153,6 +160,7 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
     },
     store,
     async close() {
+      crds.stop();
       hub.closeAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();

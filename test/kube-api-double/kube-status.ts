@@ -61,11 +61,17 @@ export const staleResourceVersion = (plural: string, group: string, name: string
     { name, group, kind: plural },
   );
 
+/** One cause as is; several in brackets, as kube-apiserver's aggregate error prints them. */
+function causeList(causes: readonly StatusCause[]): string {
+  const text = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(", ");
+  return causes.length > 1 ? `[${text}]` : text;
+}
+
 export const invalid = (kind: string, group: string, name: string, causes: readonly StatusCause[]) =>
   new KubeStatusError(
     422,
     "Invalid",
-    `${kind}${group ? `.${group}` : ""} "${name}" is invalid: ${causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(", ")}`,
+    `${kind}${group ? `.${group}` : ""} "${name}" is invalid: ${causeList(causes)}`,
     { name, group, kind, causes },
   );
 

@@ -13,7 +13,8 @@ import {
 } from "./kube-status.js";
 import { recordUpdate, serverSideApply } from "./managed-fields.js";
 import { jsonPatch, mergePatch } from "./patch-documents.js";
-import { apiVersionOf, type ResourceCatalog, type ResourceType } from "./resource-catalog.js";
+import { apiVersionOf, storageKeyOf, type ResourceCatalog, type ResourceType } from "./resource-catalog.js";
+import { applyDefaults, prune, validateObject } from "./structural-schema.js";
 import type { WatchHub } from "./watch-hub.js";
 
 /** Where a write lands: the main resource ("") or its status subresource. */
@@ -23,6 +24,14 @@ export type PatchType = "merge" | "json" | "apply";
 
 /** Refuses an object with a message (422 Invalid), or lets it through with undefined. */
 export type Admission = (resource: ResourceType, object: JsonObject) => string | undefined;
+
+/** How a write treats fields its schema does not know, and where it reports what it dropped. */
+export interface WriteOptions {
+  /** kube-apiserver's `fieldValidation`: "Strict" refuses unknown fields, "Warn" (the default) drops them with a warning, "Ignore" drops them. */
+  readonly fieldValidation?: string;
+  /** Collects the `Warning` headers of the response. */
+  readonly warnings?: string[];
+}
 
 export interface ListResult {
   readonly items: JsonObject[];
@@ -39,15 +48,15 @@ export interface ObjectStore {
   find(resource: ResourceType, namespace: string, name: string): JsonObject | undefined;
   get(resource: ResourceType, namespace: string, name: string): JsonObject;
   list(resource: ResourceType, namespace: string | undefined, selector: LabelSelector, page?: { limit?: number; continue?: string }): ListResult;
-  create(resource: ResourceType, namespace: string, body: JsonObject, manager: string): JsonObject;
-  update(resource: ResourceType, namespace: string, name: string, body: JsonObject, manager: string, subresource: Subresource): JsonObject;
+  create(resource: ResourceType, namespace: string, body: JsonObject, manager: string, options?: WriteOptions): JsonObject;
+  update(resource: ResourceType, namespace: string, name: string, body: JsonObject, manager: string, subresource: Subresource, options?: WriteOptions): JsonObject;
   patch(
     resource: ResourceType,
     namespace: string,
     name: string,
     type: PatchType,
     body: unknown,
-    options: { manager: string; force: boolean; subresource: Subresource },
+    options: { manager: string; force: boolean; subresource: Subresource } & WriteOptions,
   ): { object: JsonObject; created: boolean };
   /** The object as it stays (finalizers pending), or undefined when it is gone. */
   delete(resource: ResourceType, namespace: string, name: string, preconditions?: { resourceVersion?: string; uid?: string }): JsonObject | undefined;
@@ -57,6 +66,10 @@ export interface ObjectStoreOptions {
   readonly catalog: ResourceCatalog;
   readonly hub: WatchHub;
   readonly admit: Admission;
+  /** What the kind's registry sets before a write is validated (e.g. a CRD's cleanup finalizer on create). */
+  readonly prepare?: (resource: ResourceType, object: JsonObject, before: JsonObject | undefined) => void;
+  /** The kind's own validation, beyond names and the schema. */
+  readonly check?: (resource: ResourceType, object: JsonObject, before: JsonObject | undefined) => StatusCause[];
   readonly now?: () => Date;
 }
 
@@ -64,14 +77,24 @@ const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const meta = (object: JsonObject) => object.metadata as JsonObject;
 const str = (value: unknown) => (typeof value === "string" ? value : undefined);
 
-export function createObjectStore({ catalog, hub, admit, now = () => new Date() }: ObjectStoreOptions): ObjectStore {
-  const tables = new Map<ResourceType, Map<string, JsonObject>>(catalog.types.map((t) => [t, new Map()]));
+export function createObjectStore({ catalog, hub, admit, prepare, check, now = () => new Date() }: ObjectStoreOptions): ObjectStore {
+  const tables = new Map<string, Map<string, JsonObject>>();
   const namespaceType = catalog.byKind("v1", "Namespace")!;
   let revision = 0;
 
   const timestamp = () => now().toISOString().replace(/\.\d+Z$/, "Z");
   const key = (namespace: string, name: string) => `${namespace}/${name}`;
-  const table = (resource: ResourceType) => tables.get(resource)!;
+  const table = (resource: ResourceType) => {
+    const storageKey = storageKeyOf(resource);
+    let objects = tables.get(storageKey);
+    if (!objects) tables.set(storageKey, (objects = new Map()));
+    return objects;
+  };
+  /** Each stored namespaced resource once (a CRD's versions share their table). */
+  const namespacedTables = () => {
+    const seen = new Set<string>();
+    return catalog.types.filter((t) => t.namespaced && !seen.has(storageKeyOf(t)) && seen.add(storageKeyOf(t))).map((t) => [t, table(t)] as const);
+  };
 
   function find(resource: ResourceType, namespace: string, name: string): JsonObject | undefined {
     return table(resource).get(key(resource.namespaced ? namespace : "", name));
@@ -125,6 +148,8 @@ export function createObjectStore({ catalog, hub, admit, now = () => new Date() 
       const added = ((metadata.finalizers as string[] | undefined) ?? []).filter((f) => !had.has(f));
       if (added.length > 0) causes.push({ type: "FieldValueForbidden", field: "metadata.finalizers", message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}` });
     }
+    if (resource.schema) causes.push(...validateObject(object, resource.schema));
+    if (check) causes.push(...check(resource, object, before));
     if (causes.length === 0) {
       const refusal = admit(resource, object);
       if (refusal) causes.push({ type: "FieldValueInvalid", message: refusal });
@@ -194,8 +219,7 @@ export function createObjectStore({ catalog, hub, admit, now = () => new Date() 
   function finishNamespace(name: string): void {
     const ns = find(namespaceType, "", name);
     if (!ns || meta(ns).deletionTimestamp === undefined || ((meta(ns).finalizers as string[] | undefined) ?? []).length > 0) return;
-    for (const [resource, objects] of tables) {
-      if (!resource.namespaced) continue;
+    for (const [, objects] of namespacedTables()) {
       for (const object of objects.values()) if (meta(object).namespace === name) return;
     }
     remove(namespaceType, ns);
@@ -203,6 +227,7 @@ export function createObjectStore({ catalog, hub, admit, now = () => new Date() 
 
   /** Stores a write; a write that changes nothing keeps the resourceVersion and notifies no one. */
   function commit(resource: ResourceType, before: JsonObject | undefined, after: JsonObject): JsonObject {
+    prepare?.(resource, after, before);
     validate(resource, after, before);
     const metadata = meta(after);
     const name = str(metadata.name)!;
@@ -229,10 +254,23 @@ export function createObjectStore({ catalog, hub, admit, now = () => new Date() 
     return structuredClone(after);
   }
 
-  function update(resource: ResourceType, namespace: string, name: string, body: JsonObject, manager: string, subresource: Subresource): JsonObject {
+  /** A custom resource's schema at work: unknown fields dropped (or refused when Strict), defaults set. */
+  function conform(resource: ResourceType, object: JsonObject, options: WriteOptions, defaults = true): void {
+    if (!resource.schema) return;
+    const dropped = prune(object, resource.schema);
+    if (dropped.length > 0) {
+      const fields = dropped.map((field) => `unknown field "${field}"`);
+      if (options.fieldValidation === "Strict") throw badRequest(`strict decoding error: ${fields.join(", ")}`);
+      if (options.fieldValidation !== "Ignore") options.warnings?.push(...fields);
+    }
+    if (defaults) applyDefaults(object, resource.schema);
+  }
+
+  function update(resource: ResourceType, namespace: string, name: string, body: JsonObject, manager: string, subresource: Subresource, options: WriteOptions = {}): JsonObject {
     const before = find(resource, namespace, name);
     if (!before) throw notFound(resource.plural, resource.group, name);
     const candidate = identity(resource, namespace, name, body);
+    conform(resource, candidate, options);
     const expected = meta(candidate).resourceVersion;
     if (expected !== undefined && expected !== meta(before).resourceVersion) throw staleResourceVersion(resource.plural, resource.group, name);
     const after = carryOver(resource, before, candidate, subresource);
@@ -267,8 +305,9 @@ export function createObjectStore({ catalog, hub, admit, now = () => new Date() 
       };
     },
 
-    create(resource, namespace, body, manager) {
+    create(resource, namespace, body, manager, options = {}) {
       const candidate = identity(resource, namespace, undefined, body);
+      conform(resource, candidate, options);
       const name = str(meta(candidate).name) ?? "";
       if (name && find(resource, namespace, name)) throw alreadyExists(resource.plural, resource.group, name);
       const after = carryOver(resource, undefined, candidate, "");
@@ -277,7 +316,7 @@ export function createObjectStore({ catalog, hub, admit, now = () => new Date() 
 
     update,
 
-    patch(resource, namespace, name, type, body, { manager, force, subresource }) {
+    patch(resource, namespace, name, type, body, { manager, force, subresource, ...options }) {
       const before = find(resource, namespace, name);
       if (type === "apply") {
         if (!manager) throw badRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
@@ -285,7 +324,9 @@ export function createObjectStore({ catalog, hub, admit, now = () => new Date() 
         const applied = identity(resource, namespace, name, body);
         if (!str(applied.apiVersion) || !str(applied.kind)) throw badRequest("apiVersion and kind are required");
         if (resource.statusSubresource) delete applied.status;
+        conform(resource, applied, options, false);
         const merged = serverSideApply({ live: before, applied, manager, force, now: timestamp() });
+        if (resource.schema) applyDefaults(merged, resource.schema);
         // serverSideApply computed the ownership that carryOver would put back to what it was.
         const ownership = meta(merged).managedFields;
         const after = carryOver(resource, before, merged, "");
@@ -299,7 +340,7 @@ export function createObjectStore({ catalog, hub, admit, now = () => new Date() 
       // A patch that names a resourceVersion is a precondition, as in the API server.
       const patchVersion = isJsonObject(body) && isJsonObject(body.metadata) ? body.metadata.resourceVersion : undefined;
       if (patchVersion === undefined) meta(patched).resourceVersion = meta(before).resourceVersion!;
-      return { object: update(resource, namespace, name, patched, manager, subresource), created: false };
+      return { object: update(resource, namespace, name, patched, manager, subresource, options), created: false };
     },
 
     delete(resource, namespace, name, preconditions) {
@@ -322,8 +363,7 @@ export function createObjectStore({ catalog, hub, admit, now = () => new Date() 
           table(resource).set(key("", name), terminating);
           publish(resource, "MODIFIED", terminating, before);
           // The namespace controller's work: everything in it is deleted (finalizers still hold what they hold).
-          for (const [type, objects] of tables) {
-            if (!type.namespaced) continue;
+          for (const [type, objects] of namespacedTables()) {
             for (const object of [...objects.values()]) if (meta(object).namespace === name) this.delete(type, name, str(meta(object).name)!);
           }
         }

@@ -1,3 +1,15 @@
+import type { Schema } from "./structural-schema.js";
+
+/** An `additionalPrinterColumns` entry: a column `kubectl get` shows. */
+export interface PrinterColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly jsonPath: string;
+  readonly format?: string;
+  readonly description?: string;
+  readonly priority?: number;
+}
+
 /** One REST resource the double serves, with the facts discovery publishes about it. */
 export interface ResourceType {
   /** "" for the core group. */
@@ -10,6 +22,15 @@ export interface ResourceType {
   readonly statusSubresource: boolean;
   /** Extra subresources served besides status, e.g. "log" for pods. */
   readonly subresources?: readonly string[];
+  /** Lowercase kind unless given. */
+  readonly singular?: string;
+  readonly shortNames?: readonly string[];
+  readonly categories?: readonly string[];
+  /** The structural schema writes are pruned, defaulted and validated by; none accepts anything. */
+  readonly schema?: Schema;
+  readonly printerColumns?: readonly PrinterColumn[];
+  /** The CustomResourceDefinition that serves this type (a custom resource). */
+  readonly definedBy?: string;
 }
 
 export const allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] as const;
@@ -32,6 +53,13 @@ const grouped = (group: string, version: string, kind: string, plural: string, s
   namespaced,
   statusSubresource,
 });
+
+/** The API for custom resources, always served (a double started with its own types gets it too). */
+export const crdResourceType: ResourceType = {
+  ...grouped("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", true, false),
+  shortNames: ["crd", "crds"],
+  categories: ["api-extensions"],
+};
 
 /**
  * What the agent applies and watches. Argo's Workflow CRD has no status subresource (its controller
@@ -60,23 +88,35 @@ export const defaultResourceTypes: readonly ResourceType[] = [
   grouped("argoproj.io", "v1alpha1", "ClusterWorkflowTemplate", "clusterworkflowtemplates", false, false),
   grouped("rbac.authorization.k8s.io", "v1", "Role", "roles", false),
   grouped("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", false),
+  crdResourceType,
 ];
 
 export function apiVersionOf(type: ResourceType): string {
   return type.group ? `${type.group}/${type.version}` : type.version;
 }
 
-/** The resource types, looked up the ways requests name them. */
+/** Where a resource's objects are stored: every version of a group's resource shares one table. */
+export const storageKeyOf = (type: ResourceType): string => `${type.plural}.${type.group}`;
+
+/** The resource types, looked up the ways requests name them; custom resources come and go with their CRDs. */
 export interface ResourceCatalog {
   readonly types: readonly ResourceType[];
   byPlural(group: string, version: string, plural: string): ResourceType | undefined;
   byKind(apiVersion: string, kind: string): ResourceType | undefined;
+  /** Serves the types a CRD defines, replacing what it defined before. */
+  define(crdName: string, types: readonly ResourceType[]): void;
 }
 
-export function createResourceCatalog(types: readonly ResourceType[] = defaultResourceTypes): ResourceCatalog {
+export function createResourceCatalog(initial: readonly ResourceType[] = defaultResourceTypes): ResourceCatalog {
+  let types = [...initial];
   return {
-    types,
+    get types() {
+      return types;
+    },
     byPlural: (group, version, plural) => types.find((t) => t.group === group && t.version === version && t.plural === plural),
     byKind: (apiVersion, kind) => types.find((t) => apiVersionOf(t) === apiVersion && t.kind === kind),
+    define(crdName, defined) {
+      types = [...types.filter((t) => t.definedBy !== crdName), ...defined];
+    },
   };
 }

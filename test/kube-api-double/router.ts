@@ -8,6 +8,7 @@ import type { ObjectStore, PatchType, Subresource } from "./object-store.js";
 import type { PodLogs } from "./pod-logs.js";
 import { apiVersionOf, type ResourceCatalog, type ResourceType } from "./resource-catalog.js";
 import { booleanParameter } from "./query-parameters.js";
+import { tableOf, wantsTable } from "./table-view.js";
 import type { WatchHub } from "./watch-hub.js";
 
 /** What a request asked for, as the double logs it (tests assert on writes, e.g. none on a no-change resync). */
@@ -23,6 +24,7 @@ export interface RouterDeps {
   readonly store: ObjectStore;
   readonly hub: WatchHub;
   readonly logs: PodLogs;
+  readonly now: () => Date;
   /** When set, every request needs `Authorization: Bearer <token>`. */
   readonly token?: string;
   /** Called first; an error it returns is the response (fault injection). */
@@ -70,8 +72,12 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     return { resource, namespace: resource.namespaced ? undefined : "", ...(rest[1] ? { name: rest[1] } : {}), ...(rest[2] ? { subresource: rest[2] } : {}) };
   }
 
-  function send(res: ServerResponse, code: number, body: JsonObject): void {
+  const tableOptions = (query: URLSearchParams) => ({ now: deps.now(), includeObject: query.get("includeObject") ?? "Metadata" });
+
+  function send(res: ServerResponse, code: number, body: JsonObject, warnings: readonly string[] = []): void {
     const text = JSON.stringify(body);
+    // RFC 7234 warnings, as kube-apiserver sends them (kubectl prints "Warning: <text>").
+    if (warnings.length > 0) res.setHeader("warning", warnings.map((w) => `299 - ${JSON.stringify(w)}`));
     res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
     res.end(text);
   }
@@ -108,7 +114,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     };
   }
 
-  function watch(req: IncomingMessage, res: ServerResponse, t: Target, query: URLSearchParams): void {
+  function watch(req: IncomingMessage, res: ServerResponse, t: Target, query: URLSearchParams, asTable: boolean): void {
     const selector = selectorOf(query);
     const version = query.get("resourceVersion") ?? "";
     const fromRevision = version === "" || version === "0" ? undefined : Number(version);
@@ -120,7 +126,10 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     let handle: { cancel(): void } | undefined;
     let timer: NodeJS.Timeout | undefined;
     const write = (event: JsonObject) => {
-      if (open) res.write(`${JSON.stringify(event)}\n`);
+      if (!open) return;
+      // kubectl get -w asks for each event's object as a one-row Table.
+      const shown = asTable && event.type !== "ERROR" && event.type !== "BOOKMARK" ? { ...event, object: tableOf(t.resource, [event.object as JsonObject], tableOptions(query)) } : event;
+      res.write(`${JSON.stringify(shown)}\n`);
     };
     const end = () => {
       if (!open) return;
@@ -191,6 +200,9 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     if (!t) throw new KubeStatusError(404, "NotFound", "the server could not find the requested resource");
     const manager = query.get("fieldManager") ?? (req.headers["user-agent"] ?? "unknown").split("/")[0]!;
     const subresource = t.subresource ?? "";
+    const asTable = wantsTable(req.headers.accept);
+    const warnings: string[] = [];
+    const writeOptions = { fieldValidation: query.get("fieldValidation") ?? "Warn", warnings };
     const served = subresource === "status" ? t.resource.statusSubresource : (t.resource.subresources ?? []).includes(subresource);
     if (subresource && !served) {
       throw new KubeStatusError(404, "NotFound", `the server could not find the requested resource (${t.resource.plural}/${subresource})`);
@@ -198,14 +210,17 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
 
     if (t.name === undefined) {
       if (method === "GET") {
-        if (booleanParameter(query, "watch")) return watch(req, res, t, query);
-        return send(res, 200, listOf(t, query));
+        if (booleanParameter(query, "watch")) return watch(req, res, t, query, asTable);
+        const list = listOf(t, query);
+        if (!asTable) return send(res, 200, list);
+        const listMeta = list.metadata as { resourceVersion?: string; continue?: string };
+        return send(res, 200, tableOf(t.resource, list.items as JsonObject[], { ...tableOptions(query), ...listMeta, ...(listMeta.continue ? { continueToken: listMeta.continue } : {}) }));
       }
       if (method === "POST") {
         if (t.namespace === undefined) throw new KubeStatusError(405, "MethodNotAllowed", "create needs a namespace in the path");
         const body = await readBody(req, contentType);
         if (!isJsonObject(body)) throw badRequest("the request body is not an object");
-        return send(res, 201, store.create(t.resource, t.namespace, body, manager));
+        return send(res, 201, store.create(t.resource, t.namespace, body, manager, writeOptions), warnings);
       }
       if (method === "DELETE") {
         for (const item of store.list(t.resource, t.namespace, selectorOf(query)).items) {
@@ -225,11 +240,12 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     const sub = subresource as Subresource;
     switch (method) {
       case "GET":
+        if (asTable) return send(res, 200, tableOf(t.resource, [store.get(t.resource, namespace, t.name)], tableOptions(query)));
         return send(res, 200, store.get(t.resource, namespace, t.name));
       case "PUT": {
         const body = await readBody(req, contentType);
         if (!isJsonObject(body)) throw badRequest("the request body is not an object");
-        return send(res, 200, store.update(t.resource, namespace, t.name, body, manager, sub));
+        return send(res, 200, store.update(t.resource, namespace, t.name, body, manager, sub, writeOptions), warnings);
       }
       case "PATCH": {
         const type = patchTypes[contentType];
@@ -238,8 +254,8 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
         if (type === "apply" && !query.get("fieldManager")) {
           throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
         }
-        const { object, created } = store.patch(t.resource, namespace, t.name, type, body, { manager, force: booleanParameter(query, "force"), subresource: sub });
-        return send(res, created ? 201 : 200, object);
+        const { object, created } = store.patch(t.resource, namespace, t.name, type, body, { manager, force: booleanParameter(query, "force"), subresource: sub, ...writeOptions });
+        return send(res, created ? 201 : 200, object, warnings);
       }
       case "DELETE": {
         const body = await readBody(req, contentType);

@@ -1,7 +1,7 @@
 import type { JsonObject } from "../../src/model/json.js";
 import type { LabelSelector } from "../../src/model/label-selector.js";
 import { gone } from "./kube-status.js";
-import { apiVersionOf, type ResourceType } from "./resource-catalog.js";
+import { apiVersionOf, storageKeyOf, type ResourceType } from "./resource-catalog.js";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 
@@ -61,7 +61,7 @@ export function createWatchHub(): WatchHub {
 
   /** What a watch sees of an event: selector transitions become ADDED or DELETED, as in the API server. */
   function eventFor(request: WatchRequest, event: StoredEvent): JsonObject | undefined {
-    if (event.resource !== request.resource) return undefined;
+    if (storageKeyOf(event.resource) !== storageKeyOf(request.resource)) return undefined;
     if (request.namespace !== undefined && namespaceOf(event.object) !== request.namespace) return undefined;
     const now = request.selector.matches(labelsOf(event.object));
     const before = event.previous !== undefined && request.selector.matches(labelsOf(event.previous));

@@ -1,0 +1,12 @@
+import { startClientRig } from "./real-clients.js";
+const rig = await startClientRig();
+const r = (x: any) => console.log(x.code, x.stdout, x.stderr);
+r(await rig.kubectl(["apply", "--validate=false", "-f", "../../deploy/crds/"]));
+r(await rig.kubectl(["get", "crds"]));
+r(await rig.kubectl(["create", "--validate=false", "-f", "-"], "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"));
+r(await rig.kubectl(["apply", "--validate=false", "-f", "-"], "apiVersion: openchoreo.dev/v1alpha1\nkind: Project\nmetadata: {name: p, namespace: a}\nspec: {deploymentPipelineRef: x, bogus: 1}\n"));
+r(await rig.kubectl(["get", "proj", "-n", "a"]));
+r(await rig.kubectl(["get", "projects", "-n", "a", "-o", "yaml"]));
+r(await rig.kubectl(["delete", "crd", "projects.openchoreo.dev"]));
+r(await rig.kubectl(["get", "crd", "projects.openchoreo.dev"]));
+await rig.close();
