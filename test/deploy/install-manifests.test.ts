@@ -11,9 +11,11 @@ import { allFiles } from "../../gen/index.js";
 import { parseAgentArgs } from "../../src/agent/index.js";
 import { parseConfig } from "../../src/main/index.js";
 import { createKindRegistry } from "../../src/model/index.js";
+import { schemaProblems, schemasPresent, schemasSkipReason } from "../support/shared-schemas.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const kubectlPresent = spawnSync("kubectl", ["version", "--client"], { stdio: "ignore" }).status === 0;
+if (!schemasPresent) console.warn(`${schemasSkipReason} (the install's Gateway API objects)`);
 const skipReason = "kubectl not found: the install manifests are not rendered or validated (install kubectl 1.32 to run these tests)";
 
 interface K8sObject {
@@ -37,15 +39,12 @@ function render(dir: string): K8sObject[] {
 
 type Model = new (data: never) => { validate(): void };
 
-/** The schema class of an object's kind: kubernetes-models for Kubernetes' own kinds, @kubernetes-models/gateway-api for the Gateway API. */
+/** The schema class of a Kubernetes kind (kubernetes-models); the Gateway API's kinds go to ../shared/schemas. */
 async function modelOf(object: K8sObject): Promise<Model | undefined> {
   const slash = object.apiVersion.indexOf("/");
   const group = slash < 0 ? "" : object.apiVersion.slice(0, slash);
   const version = object.apiVersion.slice(slash + 1);
-  const module = group.endsWith("gateway.networking.k8s.io")
-    ? `@kubernetes-models/gateway-api/${group}/${version}`
-    : `kubernetes-models/${group ? `${group}/` : ""}${version}`;
-  const exports = (await import(module).catch(() => ({}))) as Record<string, Model>;
+  const exports = (await import(`kubernetes-models/${group ? `${group}/` : ""}${version}`).catch(() => ({}))) as Record<string, Model>;
   return exports[object.kind];
 }
 
@@ -53,6 +52,12 @@ async function modelOf(object: K8sObject): Promise<Model | undefined> {
 async function schemaViolations(objects: readonly K8sObject[]): Promise<string[]> {
   const out: string[] = [];
   for (const object of objects) {
+    if (object.apiVersion.startsWith("gateway.networking.k8s.io/")) {
+      if (!schemasPresent) continue;
+      const file = `gateway.networking.k8s.io/${object.kind.toLowerCase()}_${object.apiVersion.split("/")[1]}.json`;
+      out.push(...schemaProblems(file, object).map((p) => `${object.kind}/${object.metadata.name}: ${p}`));
+      continue;
+    }
     const Model = await modelOf(object);
     if (!Model) {
       out.push(`${object.apiVersion} ${object.kind}/${object.metadata.name}: no schema known for this kind`);

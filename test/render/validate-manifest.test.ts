@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../src/model/index.js";
-import { manifestProblems, schemasPresent } from "./support/validate-manifest.js";
+import { manifestProblems } from "./support/validate-manifest.js";
+import { schemasPresent } from "../support/shared-schemas.js";
 
 // The golden and flow suites trust `manifestProblems`: it must refuse what the real schemas refuse.
 
