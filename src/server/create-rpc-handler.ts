@@ -4,6 +4,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createCors } from "./create-cors.js";
+import { peerAddressKey } from "./peer-address.js";
 import { requestIdHeader, requestIdKey, resolveRequestId } from "./request-id.js";
 import { isPermissionDeniedError, isUnauthenticatedError } from "../errors/index.js";
 
@@ -51,7 +52,10 @@ export function createRpcHandler(opts: RpcHandlerOptions): NodeHandler {
     // that send compressed requests get unimplemented, as the protocols specify.
     acceptCompression: [],
     shutdownSignal: opts.shutdownSignal,
-    contextValues: (req) => createContextValues().set(requestIdKey, requestIds.get(req) ?? ""),
+    contextValues: (req) =>
+      createContextValues()
+        .set(requestIdKey, requestIds.get(req) ?? "")
+        .set(peerAddressKey, req.socket?.remoteAddress ?? ""),
     fallback(req, res) {
       const path = req.url?.split("?", 1)[0];
       if (path === "/metrics" && (req.method === "GET" || req.method === "HEAD")) {

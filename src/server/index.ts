@@ -6,4 +6,5 @@ export { toConnectError } from "./to-connect-error.js";
 export { createRpcObserver } from "./rpc-observer.js";
 export { createRpcMetrics, type RpcMetrics } from "./rpc-metrics.js";
 export { requestIdHeader, requestIdKey, resolveRequestId } from "./request-id.js";
+export { peerAddressKey } from "./peer-address.js";
 export { createCors, type Cors } from "./create-cors.js";
