@@ -19,7 +19,22 @@ export function kindCauses(resource: ResourceType, object: JsonObject, _before: 
   switch (kindOf(resource)) {
     case "apiextensions.k8s.io/v1/CustomResourceDefinition":
       return crdCauses(object);
+    case "coordination.k8s.io/v1/Lease":
+      return leaseCauses(object);
     default:
       return [];
   }
+}
+
+/** ValidateLeaseSpec: a duration must be positive, transitions never negative. */
+function leaseCauses(lease: JsonObject): StatusCause[] {
+  const spec = (lease.spec ?? {}) as { leaseDurationSeconds?: number; leaseTransitions?: number };
+  const causes: StatusCause[] = [];
+  if (spec.leaseDurationSeconds !== undefined && spec.leaseDurationSeconds <= 0) {
+    causes.push({ type: "FieldValueInvalid", field: "spec.leaseDurationSeconds", message: `Invalid value: ${spec.leaseDurationSeconds}: must be greater than 0` });
+  }
+  if (spec.leaseTransitions !== undefined && spec.leaseTransitions < 0) {
+    causes.push({ type: "FieldValueInvalid", field: "spec.leaseTransitions", message: `Invalid value: ${spec.leaseTransitions}: must be greater than or equal to 0` });
+  }
+  return causes;
 }

@@ -1,3 +1,4 @@
+import { leaseSchema } from "./builtin-schemas.js";
 import type { Schema } from "./structural-schema.js";
 
 /** An `additionalPrinterColumns` entry: a column `kubectl get` shows. */
@@ -62,7 +63,7 @@ export const crdResourceType: ResourceType = {
 };
 
 /**
- * What the agent applies and watches. Argo's Workflow CRD has no status subresource (its controller
+ * What the agent applies and watches, and the Leases leader election takes. Argo's Workflow CRD has no status subresource (its controller
  * writes the whole object), unlike the Gateway API and Envoy Gateway kinds.
  */
 export const defaultResourceTypes: readonly ResourceType[] = [
@@ -89,6 +90,14 @@ export const defaultResourceTypes: readonly ResourceType[] = [
   grouped("rbac.authorization.k8s.io", "v1", "Role", "roles", false),
   grouped("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", false),
   crdResourceType,
+  {
+    ...grouped("coordination.k8s.io", "v1", "Lease", "leases", false),
+    schema: leaseSchema,
+    printerColumns: [
+      { name: "Holder", type: "string", jsonPath: ".spec.holderIdentity" },
+      { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+    ],
+  },
 ];
 
 export function apiVersionOf(type: ResourceType): string {
