@@ -37,16 +37,22 @@ describe("agent process", () => {
       "--server", cp.url,
       "--driver", "local",
       "--dir", join(dir, "plane"),
+      "--namespace-prefix", "shop-",
     ]);
 
     const session = await cp.session(0, 30_000);
     const hello = await session.waitFor("hello", (m) => (m.message.case === "hello" ? m.message.value : undefined));
     expect(session.authorization).toBe("Bearer plane-token-7");
     expect(hello).toMatchObject({ planeName: "default", planeKind: "DataPlane", driver: "local", agentVersion: expect.stringMatching(/^\d+\.\d+\.\d+/) });
-    session.send({ case: "release", value: desiredRelease({ releaseId: "org/p", generation: 1, objects: [releaseObject(service("p", "svc"))] }) });
-    expect(outcomes(await session.waitFor("ack", ackOf("org/p", 1)))).toEqual(["Service/svc=Applied"]);
+    // --namespace-prefix replaces the data plane's default (dp-): shop-dev is the agent's, dp-x is not.
+    const objects = [service("shop-dev", "svc"), service("dp-x", "outside")].map(releaseObject);
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/p", generation: 1, objects }) });
+    const ack = await session.waitFor("ack", ackOf("org/p", 1));
+    expect(outcomes(ack)).toEqual(["Service/outside=Refused", "Service/svc=Applied"]);
+    expect(ack.results.find((r) => r.outcome === "Refused")?.message).toContain("dp-x is not a namespace of this DataPlane (the agent writes only into namespaces starting with shop-)");
     await session.waitFor("status", statusOf("Service", "svc", "Healthy"));
-    expect(existsSync(join(dir, "plane/objects/p/v1/Service/svc.yaml"))).toBe(true);
+    expect(existsSync(join(dir, "plane/objects/shop-dev/v1/Service/svc.yaml"))).toBe(true);
+    expect(existsSync(join(dir, "plane/objects/dp-x"))).toBe(false);
 
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
@@ -62,9 +68,9 @@ describe("agent process", () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, "credential"), "t");
     const args = ["--plane", "default", "--credential-file", join(dir, "credential"), "--server", cp.url, "--dir", join(dir, "plane")];
-    const objectsDir = join(dir, "plane/objects/crash/v1/Service");
+    const objectsDir = join(dir, "plane/objects/dp-crash/v1/Service");
     const names = Array.from({ length: 300 }, (_, i) => `svc-${i}`);
-    const release = desiredRelease({ releaseId: "org/crash", generation: 1, objects: names.map((n) => releaseObject(service("crash", n))) });
+    const release = desiredRelease({ releaseId: "org/crash", generation: 1, objects: names.map((n) => releaseObject(service("dp-crash", n))) });
 
     const first = runAgent(args);
     const session = await cp.session(0, 30_000);

@@ -9,28 +9,10 @@ import { startKindWatch, type KindWatch } from "./kubernetes-kind-watch.js";
 import { agentLabel, inventoryLabel, inventoryName, labelSafe, releaseAnnotation, releaseLabel, withOwnership } from "./kubernetes-ownership.js";
 import { formatRef, isNamespace, refKey, refOfManifest } from "./object-ref.js";
 import { createListenerSet } from "./listener-set.js";
+import { allPlaneKinds } from "./plane-allow-list.js";
 
-/** Every kind the renderers produce for data and build planes; the start-up sweep looks for orphans among them. */
-export const managedKinds: readonly { readonly apiVersion: string; readonly kind: string }[] = [
-  { apiVersion: "v1", kind: "Namespace" },
-  { apiVersion: "v1", kind: "Service" },
-  { apiVersion: "v1", kind: "ConfigMap" },
-  { apiVersion: "apps/v1", kind: "Deployment" },
-  { apiVersion: "batch/v1", kind: "CronJob" },
-  { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy" },
-  { apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy" },
-  { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute" },
-  { apiVersion: "gateway.networking.k8s.io/v1", kind: "GRPCRoute" },
-  { apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "SecurityPolicy" },
-  { apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "BackendTrafficPolicy" },
-  { apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "HTTPRouteFilter" },
-  { apiVersion: "secrets-store.csi.x-k8s.io/v1", kind: "SecretProviderClass" },
-  { apiVersion: "argoproj.io/v1alpha1", kind: "Workflow" },
-  { apiVersion: "argoproj.io/v1alpha1", kind: "ClusterWorkflowTemplate" },
-  { apiVersion: "v1", kind: "ServiceAccount" },
-  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role" },
-  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding" },
-];
+/** Every kind some plane may receive (plane-allow-list.ts); the start-up sweep looks for orphans among them. */
+export const managedKinds: readonly { readonly apiVersion: string; readonly kind: string }[] = allPlaneKinds();
 
 export const releaseFieldManager = "openchoreo-release-controller";
 
@@ -42,6 +24,7 @@ export interface KubernetesDriverOptions {
   readonly namespace: string;
   readonly logger: Logger;
   readonly fieldManager?: string;
+  /** The kinds swept and watched: the agent guard's (managedKinds by default). */
   readonly kinds?: readonly { readonly apiVersion: string; readonly kind: string }[];
   readonly watchBackoff?: { readonly initialMs?: number; readonly maxMs?: number; readonly random?: () => number };
   /** How soon a build step's log is looked for again when its pod is missing or its stream broke; 2 s. */

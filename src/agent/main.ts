@@ -8,6 +8,7 @@ import { startHealthEndpoint } from "./health-endpoint.js";
 import { createLocalDriver } from "./local-driver.js";
 import { agentUsage, isAgentArgsError, parseAgentArgs, type AgentArgs } from "./parse-agent-args.js";
 import { createPlaneAgent } from "./plane-agent.js";
+import { createPlaneGuard, type PlaneGuard } from "./plane-guard.js";
 
 // Exit code for a command line the agent cannot start with (distinct from a crash, 1).
 const exitUsage = 2;
@@ -24,12 +25,13 @@ async function readCredential(file: string): Promise<string> {
 }
 
 /** Loaded only for this driver: the Kubernetes client is most of a local agent's start-up time. */
-async function kubernetesDriver(args: AgentArgs, logger: Logger): Promise<PlaneDriver> {
+async function kubernetesDriver(args: AgentArgs, guard: PlaneGuard, logger: Logger): Promise<PlaneDriver> {
   const [{ createKubernetesDriver }, { loadKubeConfig }] = await Promise.all([import("./kubernetes-driver.js"), import("./kubernetes-config.js")]);
   return createKubernetesDriver({
     kubeConfig: loadKubeConfig(args.kubeconfig && resolve(args.kubeconfig)),
     agentId: `${args.planeKind.toLowerCase()}.${args.plane}`,
     namespace: args.inventoryNamespace ?? "openchoreo-agent",
+    kinds: guard.kinds,
     logger,
   });
 }
@@ -57,9 +59,11 @@ async function main(): Promise<void> {
   const logFormat = process.env.CHOREO_LOG_FORMAT || "auto";
   if (!isLogFormat(logFormat)) usageError(`CHOREO_LOG_FORMAT: must be one of ${logFormats.join(", ")} (got "${logFormat}")`);
   const logger = createLogger({ level: args.logLevel, format: logFormat, fd: 2 });
+  const guard = createPlaneGuard(args.guard);
+  logger.info({ kinds: guard.kinds.map((k) => k.kind), namespacePrefixes: guard.namespacePrefixes }, "the agent applies only these kinds, into these namespaces");
   const driver =
     args.driver === "kubernetes"
-      ? await kubernetesDriver(args, logger)
+      ? await kubernetesDriver(args, guard, logger)
       : createLocalDriver({ dir: resolve(args.dir), simulate: args.simulate, readyDelayMs: args.simulateDelayMs, logger });
   const health = args.healthPort === undefined ? undefined : await startHealthEndpoint(args.healthPort);
   const agent = createPlaneAgent({
@@ -69,6 +73,7 @@ async function main(): Promise<void> {
     agentVersion: pkg.version,
     credential: () => readCredential(credentialFile),
     driver,
+    guard,
     logger,
   });
 

@@ -15,6 +15,7 @@ describe("agent command line", () => {
       simulate: true,
       simulateDelayMs: 1000,
       logLevel: "info",
+      guard: { planeKind: "DataPlane" },
     });
     expect(parseAgentArgs([...base, "--plane-kind=BuildPlane", "--no-simulate", "--simulate-delay", "250ms", "--driver", "local"])).toMatchObject({
       planeKind: "BuildPlane",
@@ -22,6 +23,20 @@ describe("agent command line", () => {
       simulateDelayMs: 250,
     });
     expect(parseAgentArgs([...base, "--help"])).toBe("help");
+  });
+
+  it("parses the guard's limits: namespace prefixes, extra kinds, privileged build templates; the kubernetes driver's own namespace is closed", () => {
+    expect(parseAgentArgs([...base, "--namespace-prefix", "dp-,team-a-", "--allow-kind", "v1/Secret, monitoring.coreos.com/v1/ServiceMonitor"])).toMatchObject({
+      guard: {
+        planeKind: "DataPlane",
+        namespacePrefixes: ["dp-", "team-a-"],
+        extraKinds: [{ apiVersion: "v1", kind: "Secret" }, { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor" }],
+      },
+    });
+    expect(parseAgentArgs([...base, "--plane-kind", "BuildPlane", "--privileged-build-templates", "docker,kaniko"])).toMatchObject({ guard: { privilegedBuildTemplates: ["docker", "kaniko"] } });
+    expect(parseAgentArgs([...base, "--plane-kind", "BuildPlane", "--privileged-build-templates=none"])).toMatchObject({ guard: { privilegedBuildTemplates: [] } });
+    const kubernetes = ["--plane", "p", "--credential-file", "c", "--server", "http://x:1", "--driver", "kubernetes", "--inventory-namespace", "agents"];
+    expect(parseAgentArgs(kubernetes)).toMatchObject({ guard: { planeKind: "DataPlane", protectedNamespaces: ["agents"] } });
   });
 
   it("parses the kubernetes driver's flags: no --dir needed, kubeconfig optional (in-cluster), inventory namespace defaulted", () => {
@@ -48,6 +63,11 @@ describe("agent command line", () => {
     [[...base, "--plane", "again"], "--plane: given twice"],
     [["--plane", "--server", "http://x"], "--plane: needs a value"],
     [base.slice(0, 6), "--dir: required"],
+    [[...base, "--namespace-prefix", ","], "--namespace-prefix: needs at least one prefix"],
+    [[...base, "--namespace-prefix", "Kube_"], "--namespace-prefix: Kube_ cannot begin a namespace name"],
+    [[...base, "--allow-kind", "Secret"], "--allow-kind: Secret is not APIVERSION/KIND"],
+    [[...base, "--allow-kind", "rbac.authorization.k8s.io/v1/ClusterRoleBinding"], "--allow-kind: rbac.authorization.k8s.io/v1/ClusterRoleBinding: an agent never applies this kind"],
+    [[...base, "--privileged-build-templates", "docker"], "--privileged-build-templates: only for --plane-kind BuildPlane"],
   ])("refuses %j: %s", (argv, message) => {
     expect(() => parseAgentArgs(argv)).toThrow(message);
   });

@@ -1,5 +1,6 @@
 import { parseDuration } from "../model/parse-duration.js";
 import type { PlaneKind } from "./plane-agent.js";
+import { createPlaneGuard, isPlaneGuardConfigError, type PlaneGuardConfig } from "./plane-guard.js";
 
 /** The agent's command line, parsed. */
 export interface AgentArgs {
@@ -19,6 +20,8 @@ export interface AgentArgs {
   readonly simulate: boolean;
   readonly simulateDelayMs: number;
   readonly logLevel: string;
+  /** What the agent lets into its plane; only its command line sets it. */
+  readonly guard: PlaneGuardConfig;
 }
 
 export const agentUsage = `usage: npm run agent -- --plane NAME --credential-file FILE --server URL [options]
@@ -33,6 +36,13 @@ export const agentUsage = `usage: npm run agent -- --plane NAME --credential-fil
   --inventory-namespace NS kubernetes: where inventory ConfigMaps live (default openchoreo-agent)
   --health-port PORT       serve /healthz and /readyz on this port (for probes)
   --no-simulate            do not simulate workloads: their health stays Unknown (NoRuntime)
+  --namespace-prefix LIST  the namespaces the agent writes into, by prefix, comma-separated
+                           (default dp- for a DataPlane, openchoreo-ci- for a BuildPlane)
+  --allow-kind LIST        namespaced kinds allowed beyond the plane's own, comma-separated
+                           APIVERSION/KIND, e.g. v1/Secret,monitoring.coreos.com/v1/ServiceMonitor
+  --privileged-build-templates LIST
+                           BuildPlane: the ClusterWorkflowTemplates that may run privileged pods
+                           with hostPath volumes (default: the four shipped ones; none for none)
   --simulate-delay D       how long a simulated Deployment progresses, and each simulated build step (default 1s)
   --log-level LEVEL        trace, debug, info (default), warn, error
 `;
@@ -46,7 +56,22 @@ export function isAgentArgsError(err: unknown): err is AgentArgsError {
   return err instanceof Error && err.name === "AgentArgsError";
 }
 
-const valued = ["--plane", "--plane-kind", "--credential-file", "--server", "--driver", "--dir", "--simulate-delay", "--log-level", "--kubeconfig", "--inventory-namespace", "--health-port"];
+const valued = [
+  "--plane",
+  "--plane-kind",
+  "--credential-file",
+  "--server",
+  "--driver",
+  "--dir",
+  "--simulate-delay",
+  "--log-level",
+  "--kubeconfig",
+  "--inventory-namespace",
+  "--health-port",
+  "--namespace-prefix",
+  "--allow-kind",
+  "--privileged-build-templates",
+];
 const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
 /** Parses argv (without node and the script); "help" when help was asked for. */
@@ -97,6 +122,7 @@ export function parseAgentArgs(argv: readonly string[]): AgentArgs | "help" {
   if (simulateDelayMs === undefined) throw new AgentArgsError(`--simulate-delay: ${delay} is not a duration such as 1s or 500ms`);
   const logLevel = values.get("--log-level") ?? "info";
   if (!logLevels.includes(logLevel)) throw new AgentArgsError(`--log-level: ${logLevel} is not one of ${logLevels.join(", ")}`);
+  const guard = guardConfig(values, planeKind, driver === "kubernetes" ? inventoryNamespace : undefined);
   return {
     plane,
     planeKind,
@@ -107,7 +133,46 @@ export function parseAgentArgs(argv: readonly string[]): AgentArgs | "help" {
     simulate,
     simulateDelayMs,
     logLevel,
+    guard,
     ...(driver === "kubernetes" ? { inventoryNamespace, ...(values.has("--kubeconfig") ? { kubeconfig: values.get("--kubeconfig")! } : {}) } : {}),
     ...(healthPort === undefined ? {} : { healthPort }),
   };
+}
+
+const list = (value: string) => value.split(",").map((item) => item.trim()).filter((item) => item !== "");
+const namePattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+/** The guard's limits from --namespace-prefix, --allow-kind and --privileged-build-templates. */
+function guardConfig(values: ReadonlyMap<string, string>, planeKind: PlaneKind, inventoryNamespace: string | undefined): PlaneGuardConfig {
+  const prefixesText = values.get("--namespace-prefix");
+  const namespacePrefixes = prefixesText === undefined ? undefined : list(prefixesText);
+  if (namespacePrefixes?.length === 0) throw new AgentArgsError("--namespace-prefix: needs at least one prefix");
+  for (const prefix of namespacePrefixes ?? []) if (!/^[a-z0-9][-a-z0-9]*$/.test(prefix)) throw new AgentArgsError(`--namespace-prefix: ${prefix} cannot begin a namespace name`);
+  const extraKinds = list(values.get("--allow-kind") ?? "").map((item) => {
+    const slash = item.lastIndexOf("/");
+    const apiVersion = item.slice(0, slash);
+    const kind = item.slice(slash + 1);
+    if (slash <= 0 || !/^([a-z0-9.-]+\/)?v[0-9]+[a-z0-9]*$/.test(apiVersion) || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) {
+      throw new AgentArgsError(`--allow-kind: ${item} is not APIVERSION/KIND, e.g. v1/Secret`);
+    }
+    return { apiVersion, kind };
+  });
+  const templatesText = values.get("--privileged-build-templates");
+  if (templatesText !== undefined && planeKind !== "BuildPlane") throw new AgentArgsError("--privileged-build-templates: only for --plane-kind BuildPlane");
+  const privilegedBuildTemplates = templatesText === undefined ? undefined : templatesText === "none" ? [] : list(templatesText);
+  for (const name of privilegedBuildTemplates ?? []) if (!namePattern.test(name)) throw new AgentArgsError(`--privileged-build-templates: ${name} is not a template name`);
+  const config: PlaneGuardConfig = {
+    planeKind,
+    ...(namespacePrefixes ? { namespacePrefixes } : {}),
+    ...(extraKinds.length ? { extraKinds } : {}),
+    ...(privilegedBuildTemplates ? { privilegedBuildTemplates } : {}),
+    ...(inventoryNamespace ? { protectedNamespaces: [inventoryNamespace] } : {}),
+  };
+  try {
+    createPlaneGuard(config);
+  } catch (err) {
+    if (isPlaneGuardConfigError(err)) throw new AgentArgsError(`--allow-kind: ${err.message}`);
+    throw err;
+  }
+  return config;
 }

@@ -9,6 +9,7 @@ import { objectChecksum } from "../model/object-checksum.js";
 import { ackOf, cronJob, deployment, desiredRelease, namespace, outcomes, releaseObject, service, statusJson, statusOf } from "./agent-fixtures.js";
 import { createLocalDriver } from "./local-driver.js";
 import { createPlaneAgent, type PlaneAgent } from "./plane-agent.js";
+import { createPlaneGuard, type PlaneGuard } from "./plane-guard.js";
 import { startScriptedControlPlane, type ScriptedControlPlane, type ScriptedControlPlaneOptions } from "./scripted-control-plane.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -33,6 +34,7 @@ interface AgentOptions {
   credential?: () => Promise<string>;
   random?: () => number;
   stableSessionMs?: number;
+  guard?: PlaneGuard;
 }
 
 async function startAgent(cp: ScriptedControlPlane, dir: string, options: AgentOptions = {}) {
@@ -45,6 +47,7 @@ async function startAgent(cp: ScriptedControlPlane, dir: string, options: AgentO
     agentVersion: "9.9.9",
     credential: options.credential ?? (async () => "token-1"),
     driver,
+    ...(options.guard ? { guard: options.guard } : {}),
     logger,
     reconnect: { initialMs: 200, maxMs: 1000, random: options.random ?? (() => 0.5), ...(options.stableSessionMs === undefined ? {} : { stableSessionMs: options.stableSessionMs }) },
   });
@@ -73,17 +76,17 @@ describe("plane agent", () => {
     expect(hello).toMatchObject({ planeName: "default", planeKind: "DataPlane", agentVersion: "9.9.9", driver: "local", inventory: [] });
     expect(hello.capabilities).toContain("simulation");
 
-    const manifests = [deployment("shop", "api", 2), service("shop", "api"), namespace("shop")];
+    const manifests = [deployment("dp-shop", "api", 2), service("dp-shop", "api"), namespace("dp-shop")];
     session.send({ case: "release", value: desiredRelease({ releaseId: "org/shop-dev", generation: 1, objects: manifests.map(releaseObject) }) });
     const ack = await session.waitFor("ack of generation 1", ackOf("org/shop-dev", 1));
-    expect(outcomes(ack)).toEqual(["Deployment/api=Applied", "Namespace/shop=Applied", "Service/api=Applied"]);
+    expect(outcomes(ack)).toEqual(["Deployment/api=Applied", "Namespace/dp-shop=Applied", "Service/api=Applied"]);
     // Namespaces are applied before what lives in them.
     expect(ack.results[0]?.ref?.kind).toBe("Namespace");
-    expect(ack.results.find((r) => r.ref?.kind === "Service")?.sha256).toBe(objectChecksum(service("shop", "api")));
-    expect(parse(readFileSync(objectFile(dir, "shop", "apps/v1", "Deployment", "api"), "utf8"))).toEqual(deployment("shop", "api", 2));
-    expect(existsSync(objectFile(dir, "_cluster", "v1", "Namespace", "shop"))).toBe(true);
+    expect(ack.results.find((r) => r.ref?.kind === "Service")?.sha256).toBe(objectChecksum(service("dp-shop", "api")));
+    expect(parse(readFileSync(objectFile(dir, "dp-shop", "apps/v1", "Deployment", "api"), "utf8"))).toEqual(deployment("dp-shop", "api", 2));
+    expect(existsSync(objectFile(dir, "_cluster", "v1", "Namespace", "dp-shop"))).toBe(true);
     const events = await session.waitFor("events", (m) => (m.message.case === "events" ? m.message.value.events : undefined));
-    expect(events.map((e) => `${e.type} ${e.reason} ${e.involved?.name}`).sort()).toEqual(["Normal Applied api", "Normal Applied api", "Normal Applied shop"]);
+    expect(events.map((e) => `${e.type} ${e.reason} ${e.involved?.name}`).sort()).toEqual(["Normal Applied api", "Normal Applied api", "Normal Applied dp-shop"]);
 
     await first.stop();
     await startAgent(cp, dir);
@@ -100,16 +103,16 @@ describe("plane agent", () => {
     const dir = tempDir();
     await startAgent(cp, dir);
     const session = await cp.session(0);
-    const release = desiredRelease({ releaseId: "org/r", generation: 3, objects: [releaseObject(service("a", "s"))] });
+    const release = desiredRelease({ releaseId: "org/r", generation: 3, objects: [releaseObject(service("dp-a", "s"))] });
     session.send({ case: "release", value: release });
     expect(outcomes(await session.waitFor("first ack", ackOf("org/r", 3)))).toEqual(["Service/s=Applied"]);
-    const written = statSync(objectFile(dir, "a", "v1", "Service", "s")).mtimeMs;
+    const written = statSync(objectFile(dir, "dp-a", "v1", "Service", "s")).mtimeMs;
     session.send({ case: "release", value: release });
     await session.waitFor("an ack saying Unchanged", (m) => {
       const ack = ackOf("org/r", 3)(m);
       return ack && outcomes(ack).join() === "Service/s=Unchanged" ? ack : undefined;
     });
-    expect(statSync(objectFile(dir, "a", "v1", "Service", "s")).mtimeMs).toBe(written);
+    expect(statSync(objectFile(dir, "dp-a", "v1", "Service", "s")).mtimeMs).toBe(written);
   });
 
   it("collects the parts of a generation, keeps unchanged_refs, and prunes what no part names once all parts are there", async () => {
@@ -120,25 +123,25 @@ describe("plane agent", () => {
     const id = "org/parts";
     session.send({
       case: "release",
-      value: desiredRelease({ releaseId: id, generation: 1, objects: [service("a", "kept"), service("a", "changed"), service("a", "dropped")].map(releaseObject) }),
+      value: desiredRelease({ releaseId: id, generation: 1, objects: [service("dp-a", "kept"), service("dp-a", "changed"), service("dp-a", "dropped")].map(releaseObject) }),
     });
     await session.waitFor("generation 1", ackOf(id, 1));
 
-    session.send({ case: "release", value: desiredRelease({ releaseId: id, generation: 2, part: 0, partCount: 2, objects: [releaseObject(service("a", "changed", 8080))], unchanged: [service("a", "kept")] }) });
+    session.send({ case: "release", value: desiredRelease({ releaseId: id, generation: 2, part: 0, partCount: 2, objects: [releaseObject(service("dp-a", "changed", 8080))], unchanged: [service("dp-a", "kept")] }) });
     // The stream is handled in order: the answer to this query shows the state after part 0 alone.
-    session.send({ case: "liveObjectsQuery", value: { queryId: "after-part-0", kind: "Service", namespace: "a" } });
+    session.send({ case: "liveObjectsQuery", value: { queryId: "after-part-0", kind: "Service", namespace: "dp-a" } });
     const live = await session.waitFor("live objects", (m) => (m.message.case === "liveObjects" && m.message.value.queryId === "after-part-0" ? m.message.value : undefined));
     expect(live.objects.map((o) => JSON.parse(new TextDecoder().decode(o.object)).metadata.name).sort()).toEqual(["changed", "dropped", "kept"]);
     expect(session.received.some(ackOf(id, 2, 0))).toBe(false);
 
-    session.send({ case: "release", value: desiredRelease({ releaseId: id, generation: 2, part: 1, partCount: 2, objects: [releaseObject(service("a", "added"))] }) });
+    session.send({ case: "release", value: desiredRelease({ releaseId: id, generation: 2, part: 1, partCount: 2, objects: [releaseObject(service("dp-a", "added"))] }) });
     const ack0 = await session.waitFor("ack of part 0", ackOf(id, 2, 0));
     const ack1 = await session.waitFor("ack of part 1", ackOf(id, 2, 1));
     expect(outcomes(ack0)).toEqual(["Service/changed=Applied", "Service/kept=Unchanged"]);
     expect(outcomes(ack1)).toEqual(["Service/added=Applied", "Service/dropped=Pruned"]);
-    expect(existsSync(objectFile(dir, "a", "v1", "Service", "dropped"))).toBe(false);
-    expect(existsSync(objectFile(dir, "a", "v1", "Service", "kept"))).toBe(true);
-    expect(parse(readFileSync(objectFile(dir, "a", "v1", "Service", "changed"), "utf8")).spec.ports[0].port).toBe(8080);
+    expect(existsSync(objectFile(dir, "dp-a", "v1", "Service", "dropped"))).toBe(false);
+    expect(existsSync(objectFile(dir, "dp-a", "v1", "Service", "kept"))).toBe(true);
+    expect(parse(readFileSync(objectFile(dir, "dp-a", "v1", "Service", "changed"), "utf8")).spec.ports[0].port).toBe(8080);
   });
 
   it("applies and acks parts early when the in-flight window is full, and prunes only when the last part arrives", async () => {
@@ -147,17 +150,17 @@ describe("plane agent", () => {
     await startAgent(cp, dir);
     const session = await cp.session(0);
     const id = "org/window";
-    session.send({ case: "release", value: desiredRelease({ releaseId: id, generation: 1, objects: [releaseObject(service("w", "old"))] }) });
+    session.send({ case: "release", value: desiredRelease({ releaseId: id, generation: 1, objects: [releaseObject(service("dp-w", "old"))] }) });
     await session.waitFor("generation 1", ackOf(id, 1));
     for (const part of [0, 1]) {
-      session.send({ case: "release", value: desiredRelease({ releaseId: id, generation: 2, part, partCount: 3, objects: [releaseObject(service("w", `p${part}`))] }) });
+      session.send({ case: "release", value: desiredRelease({ releaseId: id, generation: 2, part, partCount: 3, objects: [releaseObject(service("dp-w", `p${part}`))] }) });
     }
     expect(outcomes(await session.waitFor("part 0", ackOf(id, 2, 0)))).toEqual(["Service/p0=Applied"]);
     expect(outcomes(await session.waitFor("part 1", ackOf(id, 2, 1)))).toEqual(["Service/p1=Applied"]);
-    expect(existsSync(objectFile(dir, "w", "v1", "Service", "old"))).toBe(true);
-    session.send({ case: "release", value: desiredRelease({ releaseId: id, generation: 2, part: 2, partCount: 3, objects: [releaseObject(service("w", "p2"))] }) });
+    expect(existsSync(objectFile(dir, "dp-w", "v1", "Service", "old"))).toBe(true);
+    session.send({ case: "release", value: desiredRelease({ releaseId: id, generation: 2, part: 2, partCount: 3, objects: [releaseObject(service("dp-w", "p2"))] }) });
     expect(outcomes(await session.waitFor("part 2", ackOf(id, 2, 2)))).toEqual(["Service/old=Pruned", "Service/p2=Applied"]);
-    expect(existsSync(objectFile(dir, "w", "v1", "Service", "old"))).toBe(false);
+    expect(existsSync(objectFile(dir, "dp-w", "v1", "Service", "old"))).toBe(false);
   });
 
   it("fails a poisoned object alone, with its reason, and applies the others", async () => {
@@ -165,10 +168,10 @@ describe("plane agent", () => {
     const dir = tempDir();
     await startAgent(cp, dir);
     const session = await cp.session(0);
-    const good = releaseObject(service("p", "good"));
-    const notJson = { ...releaseObject(service("p", "not-json")), manifest: new TextEncoder().encode("{ not json") };
-    const tampered = { ...releaseObject(service("p", "tampered")), sha256: "0".repeat(64) };
-    const escape = { ...service("p", "x"), metadata: { name: "../../escape", namespace: "p" } };
+    const good = releaseObject(service("dp-p", "good"));
+    const notJson = { ...releaseObject(service("dp-p", "not-json")), manifest: new TextEncoder().encode("{ not json") };
+    const tampered = { ...releaseObject(service("dp-p", "tampered")), sha256: "0".repeat(64) };
+    const escape = { ...service("dp-p", "x"), metadata: { name: "../../escape", namespace: "dp-p" } };
     const badName = { ...good, ref: { ...good.ref!, name: "../../escape" }, manifest: new TextEncoder().encode(JSON.stringify(escape)), sha256: objectChecksum(escape) };
     session.send({ case: "release", value: desiredRelease({ releaseId: "org/p", generation: 1, objects: [notJson, good, tampered, badName] }) });
     const ack = await session.waitFor("ack", ackOf("org/p", 1));
@@ -177,10 +180,71 @@ describe("plane agent", () => {
     expect(byName.get("not-json")).toMatchObject({ outcome: "Failed", message: expect.stringContaining("manifest: not UTF-8 JSON") });
     expect(byName.get("tampered")).toMatchObject({ outcome: "Failed", message: expect.stringContaining("sha256: 000") });
     expect(byName.get("../../escape")).toMatchObject({ outcome: "Failed", message: expect.stringContaining("metadata.name") });
-    expect(existsSync(objectFile(dir, "p", "v1", "Service", "good"))).toBe(true);
-    expect(existsSync(objectFile(dir, "p", "v1", "Service", "tampered"))).toBe(false);
+    expect(existsSync(objectFile(dir, "dp-p", "v1", "Service", "good"))).toBe(true);
+    expect(existsSync(objectFile(dir, "dp-p", "v1", "Service", "tampered"))).toBe(false);
     const warning = await session.waitFor("warning", (m) => (m.message.case === "events" ? m.message.value.events.find((e) => e.type === "Warning") : undefined));
     expect(warning).toMatchObject({ reason: "Failed", releaseId: "org/p" });
+  });
+
+  it("refuses what its plane may not receive (cluster-admin binding, kube-system, a privileged Deployment) as Refused with the reason, and applies the rest", async () => {
+    const cp = await controlPlane();
+    const dir = tempDir();
+    await startAgent(cp, dir);
+    const session = await cp.session(0);
+    const clusterAdmin = {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "take-over" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [{ kind: "ServiceAccount", name: "default", namespace: "dp-shop" }],
+    };
+    const privileged = deployment("dp-shop", "root");
+    (privileged.spec as { template: { spec: { containers: { securityContext?: unknown }[] } } }).template.spec.containers[0]!.securityContext = { privileged: true };
+    const objects = [namespace("dp-shop"), deployment("dp-shop", "api", 1), clusterAdmin, service("kube-system", "dns"), privileged];
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/mixed", generation: 1, objects: objects.map(releaseObject) }) });
+    const ack = await session.waitFor("ack", ackOf("org/mixed", 1));
+    expect(outcomes(ack)).toEqual(["ClusterRoleBinding/take-over=Refused", "Deployment/api=Applied", "Deployment/root=Refused", "Namespace/dp-shop=Applied", "Service/dns=Refused"]);
+    const byName = new Map(ack.results.map((r) => [r.ref?.name, r]));
+    expect(byName.get("take-over")?.message).toMatch(/^kind: an agent never applies a ClusterRoleBinding/);
+    expect(byName.get("dns")?.message).toBe("metadata.namespace: kube-system is never written by an agent");
+    expect(byName.get("root")?.message).toBe("pod security (baseline): spec.template.spec.containers[0].securityContext.privileged: privileged containers are not allowed");
+    expect(byName.get("root")?.sha256).toBe(objectChecksum(privileged));
+    // Nothing refused reached the plane, nor its inventory.
+    expect(existsSync(join(dir, "objects", "_cluster", "rbac.authorization.k8s.io_v1"))).toBe(false);
+    expect(existsSync(join(dir, "objects", "kube-system"))).toBe(false);
+    expect(existsSync(objectFile(dir, "dp-shop", "apps/v1", "Deployment", "root"))).toBe(false);
+    expect(existsSync(objectFile(dir, "dp-shop", "apps/v1", "Deployment", "api"))).toBe(true);
+    const refusals = await session.waitFor("refusal events", (m) => {
+      const found = m.message.case === "events" ? m.message.value.events.filter((e) => e.reason === "Refused") : [];
+      return found.length ? found : undefined;
+    });
+    expect(refusals.map((e) => `${e.type} ${e.involved?.name}`).sort()).toEqual(["Warning dns", "Warning root", "Warning take-over"]);
+
+    // A change the guard refuses leaves what was applied before in place, neither replaced nor pruned.
+    const escalated = deployment("dp-shop", "api", 1);
+    (escalated.spec as { template: { spec: Record<string, unknown> } }).template.spec.hostNetwork = true;
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/mixed", generation: 2, objects: [releaseObject(escalated)], unchanged: [namespace("dp-shop")] }) });
+    const second = await session.waitFor("second ack", ackOf("org/mixed", 2));
+    expect(outcomes(second)).toEqual(["Deployment/api=Refused", "Namespace/dp-shop=Unchanged"]);
+    expect(parse(readFileSync(objectFile(dir, "dp-shop", "apps/v1", "Deployment", "api"), "utf8"))).toEqual(deployment("dp-shop", "api", 1));
+  });
+
+  it("checks what it holds against its guard again: after a restart with narrower limits, an unchanged object outside them is Refused", async () => {
+    const cp = await controlPlane();
+    const dir = tempDir();
+    const first = await startAgent(cp, dir);
+    const session = await cp.session(0);
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/narrow", generation: 1, objects: [releaseObject(service("dp-team-b", "api"))] }) });
+    expect(outcomes(await session.waitFor("ack", ackOf("org/narrow", 1)))).toEqual(["Service/api=Applied"]);
+    await first.stop();
+
+    await startAgent(cp, dir, { guard: createPlaneGuard({ planeKind: "DataPlane", namespacePrefixes: ["dp-team-a-"] }) });
+    const resync = await cp.session(1);
+    await resync.waitFor("hello", (m) => m.message.case === "hello" || undefined);
+    resync.send({ case: "release", value: desiredRelease({ releaseId: "org/narrow", generation: 1, unchanged: [service("dp-team-b", "api")] }) });
+    const ack = await resync.waitFor("resync ack", ackOf("org/narrow", 1));
+    expect(outcomes(ack)).toEqual(["Service/api=Refused"]);
+    expect(ack.results[0]?.message).toContain("dp-team-b is not a namespace of this DataPlane");
   });
 
   it("prunes everything of a deleted Release, namespaces last, and forgets it", async () => {
@@ -188,14 +252,14 @@ describe("plane agent", () => {
     const dir = tempDir();
     const first = await startAgent(cp, dir);
     const session = await cp.session(0);
-    session.send({ case: "release", value: desiredRelease({ releaseId: "org/gone", generation: 1, objects: [namespace("g"), service("g", "s"), deployment("g", "d")].map(releaseObject) }) });
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/gone", generation: 1, objects: [namespace("dp-g"), service("dp-g", "s"), deployment("dp-g", "d")].map(releaseObject) }) });
     await session.waitFor("applied", ackOf("org/gone", 1));
     session.send({ case: "releaseDeletion", value: { releaseId: "org/gone", generation: 2 } });
     const ack = await session.waitFor("deletion ack", ackOf("org/gone", 2));
-    expect(outcomes(ack)).toEqual(["Deployment/d=Pruned", "Namespace/g=Pruned", "Service/s=Pruned"]);
+    expect(outcomes(ack)).toEqual(["Deployment/d=Pruned", "Namespace/dp-g=Pruned", "Service/s=Pruned"]);
     expect(ack.results.at(-1)?.ref?.kind).toBe("Namespace");
-    expect(existsSync(objectFile(dir, "g", "v1", "Service", "s"))).toBe(false);
-    expect(existsSync(objectFile(dir, "_cluster", "v1", "Namespace", "g"))).toBe(false);
+    expect(existsSync(objectFile(dir, "dp-g", "v1", "Service", "s"))).toBe(false);
+    expect(existsSync(objectFile(dir, "_cluster", "v1", "Namespace", "dp-g"))).toBe(false);
     await first.stop();
     await startAgent(cp, dir);
     expect((await (await cp.session(1)).waitFor("hello", (m) => (m.message.case === "hello" ? m.message.value : undefined))).inventory).toEqual([]);
@@ -205,7 +269,7 @@ describe("plane agent", () => {
     const cp = await controlPlane();
     await startAgent(cp, tempDir());
     const session = await cp.session(0);
-    session.send({ case: "release", value: desiredRelease({ releaseId: "org/h", generation: 4, objects: [deployment("h", "web", 3), service("h", "web")].map(releaseObject) }) });
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/h", generation: 4, objects: [deployment("dp-h", "web", 3), service("dp-h", "web")].map(releaseObject) }) });
     const progressing = await session.waitFor("Progressing", statusOf("Deployment", "web", "Progressing"));
     expect(progressing.message).toContain("Simulated");
     const healthy = await session.waitFor("Healthy", statusOf("Deployment", "web", "Healthy"));
@@ -227,7 +291,7 @@ describe("plane agent", () => {
     const cp = await controlPlane();
     await startAgent(cp, tempDir());
     const session = await cp.session(0);
-    session.send({ case: "release", value: desiredRelease({ releaseId: "org/s", generation: 1, objects: [deployment("s", "idle", 0), cronJob("s", "nightly", true), cronJob("s", "hourly", false)].map(releaseObject) }) });
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/s", generation: 1, objects: [deployment("dp-s", "idle", 0), cronJob("dp-s", "nightly", true), cronJob("dp-s", "hourly", false)].map(releaseObject) }) });
     expect((await session.waitFor("idle", statusOf("Deployment", "idle", "Suspended"))).message).toContain("Simulated");
     expect(statusJson(await session.waitFor("nightly", statusOf("CronJob", "nightly", "Suspended")))).toMatchObject({ suspend: true, schedule: "*/5 * * * *" });
     expect((await session.waitFor("hourly", statusOf("CronJob", "hourly", "Healthy"))).message).toContain("Simulated");
@@ -239,7 +303,7 @@ describe("plane agent", () => {
     const session = await cp.session(0);
     const hello = await session.waitFor("hello", (m) => (m.message.case === "hello" ? m.message.value : undefined));
     expect(hello.capabilities).not.toContain("simulation");
-    session.send({ case: "release", value: desiredRelease({ releaseId: "org/n", generation: 1, objects: [deployment("n", "api", 2), cronJob("n", "job", false), service("n", "api")].map(releaseObject) }) });
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/n", generation: 1, objects: [deployment("dp-n", "api", 2), cronJob("dp-n", "job", false), service("dp-n", "api")].map(releaseObject) }) });
     const api = await session.waitFor("Deployment Unknown", statusOf("Deployment", "api", "Unknown"));
     expect(api.message).toContain("NoRuntime");
     expect(statusJson(api)).toMatchObject({ reason: "NoRuntime" });
@@ -284,7 +348,7 @@ describe("plane agent", () => {
     const dir = tempDir();
     await startAgent(before, dir);
     const session = await before.session(0);
-    session.send({ case: "release", value: desiredRelease({ releaseId: "org/kept", generation: 2, objects: [releaseObject(service("k", "svc"))] }) });
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/kept", generation: 2, objects: [releaseObject(service("dp-k", "svc"))] }) });
     await session.waitFor("applied", ackOf("org/kept", 2));
     await before.close();
     const after = await controlPlane({ port: Number(new URL(before.url).port) });
@@ -312,22 +376,22 @@ describe("plane agent", () => {
     const dir = tempDir();
     await startAgent(cp, dir);
     const session = await cp.session(0);
-    session.send({ case: "release", value: desiredRelease({ releaseId: "org/d", generation: 1, objects: [releaseObject(service("d", "svc"))], interval: "150ms", progressingInterval: "100ms" }) });
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/d", generation: 1, objects: [releaseObject(service("dp-d", "svc"))], interval: "150ms", progressingInterval: "100ms" }) });
     await session.waitFor("applied", ackOf("org/d", 1));
-    const file = objectFile(dir, "d", "v1", "Service", "svc");
+    const file = objectFile(dir, "dp-d", "v1", "Service", "svc");
     rmSync(file);
     const corrected = await session.waitFor("drift corrected", (m) =>
       m.message.case === "events" ? m.message.value.events.find((e) => e.reason === "DriftCorrected") : undefined,
     );
     expect(corrected.involved?.name).toBe("svc");
-    expect(parse(readFileSync(file, "utf8"))).toEqual(service("d", "svc"));
+    expect(parse(readFileSync(file, "utf8"))).toEqual(service("dp-d", "svc"));
   });
 
   it("answers a live objects query with the objects of that kind, their Release, status and health", async () => {
     const cp = await controlPlane();
     await startAgent(cp, tempDir());
     const session = await cp.session(0);
-    session.send({ case: "release", value: desiredRelease({ releaseId: "org/l", generation: 1, objects: [deployment("l", "api", 0), service("l", "api")].map(releaseObject) }) });
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/l", generation: 1, objects: [deployment("dp-l", "api", 0), service("dp-l", "api")].map(releaseObject) }) });
     await session.waitFor("applied", ackOf("org/l", 1));
     session.send({ case: "liveObjectsQuery", value: { queryId: "q1", kind: "Deployment", namespace: "" } });
     const report = await session.waitFor("report", (m) => (m.message.case === "liveObjects" ? m.message.value : undefined));
@@ -359,12 +423,12 @@ describe("plane agent", () => {
     const dir = tempDir();
     const first = await startAgent(cp, dir);
     const session = await cp.session(0);
-    session.send({ case: "release", value: desiredRelease({ releaseId: "org/c", generation: 1, objects: [releaseObject(service("c", "held"))] }) });
+    session.send({ case: "release", value: desiredRelease({ releaseId: "org/c", generation: 1, objects: [releaseObject(service("dp-c", "held"))] }) });
     await session.waitFor("applied", ackOf("org/c", 1));
     await first.stop();
     // What a SIGKILL after the object write and before the inventory write leaves: the object file
     // exists, the inventory does not name it (and a temporary file of an interrupted write).
-    const orphan = objectFile(dir, "c", "v1", "Service", "orphan");
+    const orphan = objectFile(dir, "dp-c", "v1", "Service", "orphan");
     mkdirSync(join(orphan, ".."), { recursive: true });
     writeFileSync(orphan, "apiVersion: v1\nkind: Service\nmetadata: {name: orphan, namespace: c}\n");
     writeFileSync(`${orphan}.1a2b3c4d.partial`, "apiVersion: v1\nkind: Serv");
@@ -373,7 +437,7 @@ describe("plane agent", () => {
     const hello = await (await cp.session(1)).waitFor("hello", (m) => (m.message.case === "hello" ? m.message.value : undefined));
     expect(existsSync(orphan)).toBe(false);
     expect(existsSync(`${orphan}.1a2b3c4d.partial`)).toBe(false);
-    expect(existsSync(objectFile(dir, "c", "v1", "Service", "held"))).toBe(true);
+    expect(existsSync(objectFile(dir, "dp-c", "v1", "Service", "held"))).toBe(true);
     expect(hello.inventory.flatMap((r) => r.objects.map((o) => o.ref?.name))).toEqual(["held"]);
     expect(lines.some((l) => String(l.msg).includes("no inventory holds"))).toBe(true);
   });

@@ -22,6 +22,7 @@ import { chunkBySize } from "./chunk-by-size.js";
 import { refKey } from "./object-ref.js";
 import { createOutbox, type Outbox } from "./outbox.js";
 import { parseDuration } from "../model/parse-duration.js";
+import { createPlaneGuard, type PlaneGuard } from "./plane-guard.js";
 import { toProtoRef } from "./proto-ref.js";
 import { createReleaseApplier, type ApplyReport } from "./release-applier.js";
 
@@ -36,6 +37,8 @@ export interface PlaneAgentOptions {
   /** Read before every connection, so a rotated credential is picked up without a restart. */
   readonly credential: () => Promise<string>;
   readonly driver: PlaneDriver;
+  /** What the plane may receive; the plane kind's defaults (createPlaneGuard) when absent. */
+  readonly guard?: PlaneGuard;
   readonly logger: Logger;
   readonly reconnect?: {
     /** First ceiling of the jittered delay (500 ms); it doubles up to maxMs (30 s). */
@@ -90,7 +93,8 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
     maxMs: options.reconnect?.maxMs ?? 30_000,
     ...(options.reconnect?.random ? { random: options.reconnect.random } : {}),
   });
-  const applier = createReleaseApplier({ driver, logger, now });
+  const guard = options.guard ?? createPlaneGuard({ planeKind: options.planeKind });
+  const applier = createReleaseApplier({ driver, guard, logger, now });
   const sessionManager = new Http2SessionManager(options.server);
   const client = createClient(PlaneAgentService, createGrpcTransport({ baseUrl: options.server, sessionManager }));
   const buildLogs = createBuildLogBuffer({

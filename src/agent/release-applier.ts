@@ -16,6 +16,7 @@ import type { JsonObject } from "../model/json.js";
 import { objectChecksum } from "../model/object-checksum.js";
 import type { InventoryObject, PlaneDriver, PlaneObjectRef, ReleaseInventoryRecord } from "./driver.js";
 import { formatRef, isNamespace, parseManifest, refKey, refOfManifest } from "./object-ref.js";
+import type { PlaneGuard } from "./plane-guard.js";
 import { fromProtoRef, toProtoRef } from "./proto-ref.js";
 
 /** What applying a message produced: acks to send and events worth reporting. */
@@ -51,6 +52,8 @@ export interface ReleaseApplier {
 
 export interface ReleaseApplierDeps {
   readonly driver: PlaneDriver;
+  /** What this plane may receive: a refused object is reported Refused and never reaches the driver. */
+  readonly guard: PlaneGuard;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -72,7 +75,7 @@ interface Candidate {
   readonly ref: PlaneObjectRef;
 }
 
-export function createReleaseApplier({ driver, logger, now = Date.now }: ReleaseApplierDeps): ReleaseApplier {
+export function createReleaseApplier({ driver, guard, logger, now = Date.now }: ReleaseApplierDeps): ReleaseApplier {
   const records = new Map<string, ReleaseInventoryRecord>();
   const pending = new Map<string, Pending>();
   const owners = new Map<string, string>();
@@ -97,6 +100,18 @@ export function createReleaseApplier({ driver, logger, now = Date.now }: Release
     return false;
   }
 
+  /** The one way a manifest reaches the driver: past the guard. Applied, Unchanged, Refused or Failed. */
+  async function applyGuarded(releaseId: string, ref: PlaneObjectRef, sha256: string, manifest: JsonObject): Promise<ObjectResult> {
+    const refusal = guard.refusal(manifest);
+    if (refusal !== undefined) return result(ref, "Refused", sha256, refusal);
+    owners.set(refKey(ref), releaseId);
+    try {
+      return result(ref, await driver.apply(manifest), sha256);
+    } catch (err) {
+      return result(ref, "Failed", sha256, (err as Error).message);
+    }
+  }
+
   /** Validates one object and applies it; the outcome, and the inventory entry when it is in the plane. */
   async function applyObject(releaseId: string, candidate: Candidate): Promise<{ result: ObjectResult; entry?: InventoryObject }> {
     const { object, ref } = candidate;
@@ -108,13 +123,8 @@ export function createReleaseApplier({ driver, logger, now = Date.now }: Release
     if (refKey(identity) !== refKey(ref)) return fail(`ref: names ${formatRef(ref)} but the manifest is ${formatRef(identity)}`);
     const sha256 = objectChecksum(manifest);
     if (object.sha256 && object.sha256 !== sha256) return fail(`sha256: ${object.sha256} does not match the manifest (${sha256})`);
-    owners.set(refKey(ref), releaseId);
-    try {
-      const outcome = await driver.apply(manifest);
-      return { result: result(ref, outcome, sha256), entry: { ref, sha256, manifest } };
-    } catch (err) {
-      return fail((err as Error).message);
-    }
+    const outcome = await applyGuarded(releaseId, ref, sha256, manifest);
+    return outcome.outcome === "Applied" || outcome.outcome === "Unchanged" ? { result: outcome, entry: { ref, sha256, manifest } } : { result: outcome };
   }
 
   async function applyParts(releaseId: string, state: Pending, complete: boolean, last: DesiredRelease): Promise<ApplyReport> {
@@ -134,9 +144,9 @@ export function createReleaseApplier({ driver, logger, now = Date.now }: Release
       if (entry) state.objects.set(key, entry);
       results.get(candidate.part)!.push(outcome);
       if (outcome.outcome === "Applied") events.push(event(releaseId, candidate.ref, "Normal", "Applied", `applied ${formatRef(candidate.ref)}`));
-      if (outcome.outcome === "Failed") {
-        logger.warn({ release: releaseId, object: formatRef(candidate.ref), reason: outcome.message }, "object failed to apply");
-        events.push(event(releaseId, candidate.ref, "Warning", "Failed", outcome.message));
+      if (outcome.outcome === "Failed" || outcome.outcome === "Refused") {
+        logger.warn({ release: releaseId, object: formatRef(candidate.ref), reason: outcome.message }, outcome.outcome === "Refused" ? "object refused: this plane does not accept it" : "object failed to apply");
+        events.push(event(releaseId, candidate.ref, "Warning", outcome.outcome, outcome.message));
       }
     }
     for (const part of parts) {
@@ -149,11 +159,9 @@ export function createReleaseApplier({ driver, logger, now = Date.now }: Release
           results.get(part)!.push(result(ref, "Failed", "", "unchanged_refs: this agent does not hold the object; send it again"));
           continue;
         }
-        // Level-based: an object the control plane believes unchanged is put back if it drifted.
-        const outcome = await driver.apply(held.manifest).catch((err: Error) => err);
-        results.get(part)!.push(
-          outcome instanceof Error ? result(ref, "Failed", held.sha256, outcome.message) : result(ref, outcome, held.sha256),
-        );
+        // Level-based: an object the control plane believes unchanged is put back if it drifted, if
+        // the guard (perhaps narrowed since it was applied) still lets it.
+        results.get(part)!.push(await applyGuarded(releaseId, ref, held.sha256, held.manifest));
       }
     }
 
@@ -259,8 +267,10 @@ export function createReleaseApplier({ driver, logger, now = Date.now }: Release
         if (!record || pending.has(releaseId)) return { acks: [], events };
         const ordered = [...record.objects].sort((a, b) => Number(isNamespace(b.ref)) - Number(isNamespace(a.ref)));
         for (const object of ordered) {
+          // Refused at its last apply already; drift correction adds no second report.
+          if (guard.refusal(object.manifest) !== undefined) continue;
           try {
-            if ((await driver.apply(object.manifest as JsonObject)) === "Applied") {
+            if ((await driver.apply(object.manifest)) === "Applied") {
               logger.info({ release: releaseId, object: formatRef(object.ref) }, "drift corrected");
               events.push(event(releaseId, object.ref, "Normal", "DriftCorrected", `re-applied ${formatRef(object.ref)}: it had changed or vanished in the plane`));
             }

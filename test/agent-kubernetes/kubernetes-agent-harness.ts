@@ -1,7 +1,7 @@
 // Test support: a plane agent with the kubernetes driver, against the Kubernetes API double and a
 // scripted control plane, both over real HTTP.
 import { startScriptedControlPlane, type ScriptedControlPlane, type ScriptedControlPlaneOptions } from "../../src/agent/scripted-control-plane.js";
-import { createKubernetesDriver, createPlaneAgent, type PlaneAgent, type PlaneDriver } from "../../src/agent/index.js";
+import { createKubernetesDriver, createPlaneAgent, createPlaneGuard, type PlaneAgent, type PlaneDriver, type PlaneGuardConfig } from "../../src/agent/index.js";
 import type { JsonObject } from "../../src/model/json.js";
 import { captureLogger } from "../support/capture-logger.js";
 import { startKubeApiDouble, type KubeApiDouble } from "../kube-api-double/index.js";
@@ -9,7 +9,8 @@ import { startKubeApiDouble, type KubeApiDouble } from "../kube-api-double/index
 export interface Harness {
   readonly double: KubeApiDouble;
   readonly cp: ScriptedControlPlane;
-  startAgent(options?: { planeName?: string }): Promise<StartedAgent>;
+  /** An agent of a DataPlane with the guard's defaults unless `guard` says otherwise. */
+  startAgent(options?: { planeName?: string; guard?: PlaneGuardConfig }): Promise<StartedAgent>;
   close(): Promise<void>;
 }
 
@@ -29,22 +30,25 @@ export async function startHarness(options?: ScriptedControlPlaneOptions): Promi
   return {
     double,
     cp,
-    async startAgent({ planeName = "default" } = {}) {
+    async startAgent({ planeName = "default", guard: guardConfig = { planeKind: "DataPlane" } }: { planeName?: string; guard?: PlaneGuardConfig } = {}) {
       const { logger, lines } = captureLogger();
+      const guard = createPlaneGuard({ protectedNamespaces: [agentNamespace], ...guardConfig });
       const driver = createKubernetesDriver({
         kubeConfig: double.kubeConfig(),
-        agentId: `dataplane.${planeName}`,
+        agentId: `${guardConfig.planeKind.toLowerCase()}.${planeName}`,
         namespace: agentNamespace,
+        kinds: guard.kinds,
         logger,
         watchBackoff: { initialMs: 50, maxMs: 200, random: () => 0.5 },
       });
       const agent = createPlaneAgent({
         server: cp.url,
         planeName,
-        planeKind: "DataPlane",
+        planeKind: guardConfig.planeKind,
         agentVersion: "9.9.9",
         credential: async () => "token-1",
         driver,
+        guard,
         logger,
         reconnect: { initialMs: 200, maxMs: 1000, random: () => 0.5 },
       });

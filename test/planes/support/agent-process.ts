@@ -34,7 +34,10 @@ export function startAgentProcess(options: AgentProcessOptions): AgentProcess {
   const credentialFile = join(work, `${plane}.token`);
   writeFileSync(credentialFile, `${options.token}\n`);
   const dir = join(work, plane);
-  const args = ["--plane", plane, "--plane-kind", options.kind ?? "DataPlane", "--credential-file", credentialFile, "--server", options.serverUrl, "--driver", "local", "--dir", dir];
+  const kind = options.kind ?? "DataPlane";
+  // The plane tests' objects live in shop-dev; the agent's guard takes only the prefixes it is given.
+  const guard = kind === "DataPlane" ? ["--namespace-prefix", "dp-,shop-"] : [];
+  const args = ["--plane", plane, "--plane-kind", kind, "--credential-file", credentialFile, "--server", options.serverUrl, "--driver", "local", "--dir", dir, ...guard];
   const child = spawn(process.execPath, ["--import", "tsx", "src/agent/main.ts", ...args, ...(options.args ?? ["--simulate-delay", "100ms"])], {
     cwd: repoRoot,
     stdio: ["ignore", "ignore", "pipe"],
