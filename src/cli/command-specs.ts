@@ -2,6 +2,7 @@ import type { CommandSpec } from "./command-spec.js";
 import type { FlagSpec } from "./parse-args.js";
 import { buildCommandSpec } from "./build-command-specs.js";
 import { promotionCommandSpecs } from "./promotion-command-specs.js";
+import { tokenCommandSpecs } from "./token-command-specs.js";
 
 /** Flags every command takes; set, they override the context for one call (scripts, CI). */
 export const globalFlags: readonly FlagSpec[] = [
@@ -12,7 +13,6 @@ export const globalFlags: readonly FlagSpec[] = [
   { name: "certificate-authority", value: "FILE", description: "PEM file of the CA that signed the server's certificate" },
   { name: "insecure-skip-tls-verify", description: "do not verify the server's certificate (testing only)" },
   { name: "verbose", description: "more detail in errors: the RPC, its code, the request id" },
-  { name: "as", value: "NAME", description: "who you are, sent as x-choreo-identity (else env CHOREO_IDENTITY); honoured only by a server run with CHOREO_INSECURE_IDENTITY=1" },
   { name: "help", short: "h", description: "show help" },
 ];
 
@@ -81,6 +81,7 @@ export const commandSpecs: readonly CommandSpec[] = [
     load: () => import("./run-status.js").then((m) => m.runStatus),
   },
   ...promotionCommandSpecs,
+  ...tokenCommandSpecs,
   buildCommandSpec,
   {
     name: "api-resources",

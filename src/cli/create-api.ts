@@ -5,6 +5,8 @@ import { Health } from "../../gen/health/v1/health_pb.js";
 import { BuildService } from "../../gen/openchoreo/api/v1alpha1/build_service_pb.js";
 import { PromotionService } from "../../gen/openchoreo/api/v1alpha1/promotion_service_pb.js";
 import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
+import { IdentityService } from "../../gen/openchoreo/api/v1alpha1/identity_service_pb.js";
+import { TokenService } from "../../gen/openchoreo/api/v1alpha1/token_service_pb.js";
 import { CliError } from "./cli-error.js";
 import type { Target } from "./resolve-target.js";
 
@@ -14,6 +16,8 @@ export interface Api {
   readonly health: Client<typeof Health>;
   readonly promotions: Client<typeof PromotionService>;
   readonly builds: Client<typeof BuildService>;
+  readonly tokens: Client<typeof TokenService>;
+  readonly identity: Client<typeof IdentityService>;
   /** Closes the connection, so the process can end. */
   close(): void;
 }
@@ -34,7 +38,6 @@ export async function createApi(target: Target, userAgent: string): Promise<Api>
   const headers: Interceptor = (next) => (req) => {
     req.header.set("user-agent", userAgent);
     if (target.token) req.header.set("authorization", `Bearer ${target.token}`);
-    if (target.identity) req.header.set("x-choreo-identity", target.identity);
     return next(req);
   };
   const transport = createGrpcTransport({ baseUrl: target.server, sessionManager, interceptors: [headers] });
@@ -43,6 +46,8 @@ export async function createApi(target: Target, userAgent: string): Promise<Api>
     health: createClient(Health, transport),
     promotions: createClient(PromotionService, transport),
     builds: createClient(BuildService, transport),
+    tokens: createClient(TokenService, transport),
+    identity: createClient(IdentityService, transport),
     close: () => sessionManager.abort(),
   };
 }

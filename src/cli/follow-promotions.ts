@@ -34,7 +34,7 @@ export async function followPromotions(api: Api, io: CliIo, namespace: string, n
       if (printed.get(name) !== line) {
         printed.set(name, line);
         io.stdout.write(`${line}\n`);
-        if (promotion.status?.phase === "AwaitingApproval") io.stdout.write(`  approve with: choreoctl approve ${name} --as APPROVER\n`);
+        if (promotion.status?.phase === "AwaitingApproval") io.stdout.write(`  approve with: choreoctl approve ${name} (as an approver other than the requester)\n`);
       }
       if (names.every((n) => finishedPhases.has(latest.get(n)?.status?.phase ?? ""))) {
         return names.every((n) => latest.get(n)?.status?.phase === "Succeeded");

@@ -30,7 +30,7 @@ export const promotionCommandSpecs: readonly CommandSpec[] = [
     summary: "Approve promotions waiting for approval (another principal than the requester, with the approver role)",
     usage: "PROMOTION... [--comment TEXT]",
     flags: [comment],
-    examples: ["choreoctl approve greeter-production-1a2b3c4d --as carol --comment 'CHG-42'"],
+    examples: ["CHOREO_TOKEN=$APPROVER_TOKEN choreoctl approve greeter-production-1a2b3c4d --comment 'CHG-42'"],
     load: () => import("./run-decide.js").then((m) => m.runApprove),
   },
   {
@@ -38,7 +38,7 @@ export const promotionCommandSpecs: readonly CommandSpec[] = [
     summary: "Reject promotions waiting for approval",
     usage: "PROMOTION... [--comment TEXT]",
     flags: [comment],
-    examples: ["choreoctl reject greeter-production-1a2b3c4d --as carol --comment 'not this week'"],
+    examples: ["choreoctl reject greeter-production-1a2b3c4d --comment 'not this week'"],
     load: () => import("./run-decide.js").then((m) => m.runReject),
   },
   {

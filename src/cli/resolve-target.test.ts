@@ -25,7 +25,6 @@ describe("resolveTarget", () => {
       certificateAuthority: undefined,
       insecureSkipTlsVerify: true,
       namespace: "acme",
-      identity: undefined,
       context: "prod",
     });
   });
@@ -35,7 +34,6 @@ describe("resolveTarget", () => {
     const target = await resolveTarget(config, { server: "http://127.0.0.1:9", tokenFile: "other-token", namespace: "shop", insecureSkipTlsVerify: false }, dir);
     expect(target).toMatchObject({ server: "http://127.0.0.1:9", token: "flag-token", namespace: "shop", insecureSkipTlsVerify: false });
     expect((await resolveTarget(config, { envToken: "env-token" }, dir)).token).toBe("env-token");
-    expect((await resolveTarget(config, { identity: "carol" }, dir)).identity).toBe("carol");
   });
 
   it("falls back to npm start's address and the default namespace", async () => {

@@ -13,8 +13,6 @@ export interface Target {
   readonly certificateAuthority: string | undefined;
   readonly insecureSkipTlsVerify: boolean;
   readonly namespace: string;
-  /** Sent as x-choreo-identity (--as, else CHOREO_IDENTITY): who the caller says it is, until authentication lands. */
-  readonly identity: string | undefined;
   /** The context used, if any. */
   readonly context: string | undefined;
 }
@@ -29,8 +27,6 @@ export interface TargetOverrides {
   readonly insecureSkipTlsVerify?: boolean | undefined;
   /** CHOREO_TOKEN: the token itself, for scripts and CI. */
   readonly envToken?: string | undefined;
-  /** --as, else CHOREO_IDENTITY. */
-  readonly identity?: string | undefined;
 }
 
 /** Flags, then the environment, then the context (named by --context, else the current one), then defaults. */
@@ -48,7 +44,6 @@ export async function resolveTarget(config: CliConfig, overrides: TargetOverride
     certificateAuthority: overrides.certificateAuthority ? resolve(cwd, overrides.certificateAuthority) : context?.certificateAuthority,
     insecureSkipTlsVerify: overrides.insecureSkipTlsVerify ?? context?.insecureSkipTlsVerify ?? false,
     namespace: overrides.namespace ?? context?.namespace ?? "default",
-    identity: overrides.identity || undefined,
     context: context?.name,
   };
 }

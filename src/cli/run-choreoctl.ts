@@ -53,7 +53,6 @@ export async function runChoreoctl(argv: readonly string[], io: CliIo): Promise<
             certificateAuthority: args.value("certificate-authority"),
             insecureSkipTlsVerify: args.has("insecure-skip-tls-verify") ? args.enabled("insecure-skip-tls-verify") : undefined,
             envToken: io.env.CHOREO_TOKEN,
-            identity: args.value("as") ?? io.env.CHOREO_IDENTITY,
           },
           io.cwd,
         );

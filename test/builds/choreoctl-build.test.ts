@@ -10,11 +10,13 @@ import { createMemoryLogStore, type LogStore } from "../../src/store/index.js";
 import { eventually, startPlatform, type Platform } from "../controllers/harness.js";
 import { playArgo, type ArgoPlay } from "../support/fake-plane.js";
 import { greeterComponent } from "./support/greeter.js";
+import { testAccessControl } from "../support/test-tokens.js";
 
 let platform: Platform | undefined;
 let server: RunningServer | undefined;
 let logStore: LogStore | undefined;
 let dir = "";
+let adminToken = "";
 afterEach(async () => {
   await server?.close();
   await logStore?.close();
@@ -30,16 +32,18 @@ async function start(fate: (build: string) => ArgoPlay = () => ({})): Promise<vo
   await eventually(() => platform!.get("Environment", "default", "development"), "the default organization");
   await platform.access.apply(greeterComponent);
   logStore = createMemoryLogStore();
+  const { accessControl, tokens } = await testAccessControl(platform);
+  adminToken = tokens.admin!;
   server = await startServer(
-    { host: "127.0.0.1", port: 0, tls: undefined, maxMessageBytes: 4 * 1024 * 1024, shutdownGraceMs: 200, corsOrigins: [], insecureIdentity: false },
-    { logger: pino({ level: "silent" }), metrics: new Registry(), resources: { access: platform.access, codec: platform.codec, store: platform.store, logStore } },
+    { host: "127.0.0.1", port: 0, tls: undefined, maxMessageBytes: 4 * 1024 * 1024, shutdownGraceMs: 200, corsOrigins: [] },
+    { logger: pino({ level: "silent" }), metrics: new Registry(), resources: { access: platform.access, codec: platform.codec, store: platform.store, logStore, accessControl } },
   );
   dir = mkdtempSync(join(tmpdir(), "choreoctl-build-"));
   writeFileSync(join(dir, "config.yaml"), `currentContext: test\ncontexts:\n  - name: test\n    server: ${server.url}\n`);
 }
 
-/** choreoctl in this process, over real gRPC to the test server. */
-const choreoctl = (args: string[]) => choreoctlInProcess(args, dir);
+/** choreoctl in this process, over real gRPC to the test server, as the platform admin. */
+const choreoctl = (args: string[]) => choreoctlInProcess(args, dir, { env: { CHOREO_TOKEN: adminToken } });
 
 describe("choreoctl build", () => {
   it("triggers a build, shows its steps while waiting, and reports the image", async () => {

@@ -17,8 +17,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** choreoctl in this process, over real gRPC to the test server, as `identity` (CHOREO_IDENTITY). */
-const choreoctl = (args: string[], identity?: string) => choreoctlInProcess(args, dir, { env: identity ? { CHOREO_IDENTITY: identity } : {} });
+/** choreoctl in this process, over real gRPC to the test server, with the API token of `as` (the platform admin's by default; "" for none). */
+const choreoctl = (args: string[], as = "admin") => choreoctlInProcess(args, dir, { env: { CHOREO_TOKEN: as ? platform.tokens[as]! : "" } });
 
 const createdName = (stdout: string) => /promotion\.openchoreo\.dev\/(\S+) created/.exec(stdout)![1]!;
 
@@ -48,14 +48,14 @@ describe("choreoctl promote, approve, history and rollback", () => {
       }
     })();
     const self = await choreoctl(["approve", name], "alice");
-    expect(self).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: permission denied: "alice" requested this promotion and cannot decide on it/) });
-    const approved = await choreoctl(["approve", name, "--as", "carol", "--comment", "CHG-42"]);
+    expect(self).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: permission denied: "token:alice" requested this promotion and cannot decide on it/) });
+    const approved = await choreoctl(["approve", name, "--comment", "CHG-42"], "carol");
     expect(approved.code).toBe(0);
     expect(approved.stdout).toMatch(new RegExp(`^promotion\\.openchoreo\\.dev/${name} approved$`, "m"));
     const production = await waiting;
     expect(production.code).toBe(0);
     expect(production.stdout).toMatch(/AwaitingApproval/);
-    expect(production.stdout).toMatch(/approve with: choreoctl approve greeter-production-[0-9a-f]{8} --as APPROVER/);
+    expect(production.stdout).toMatch(/approve with: choreoctl approve greeter-production-[0-9a-f]{8} \(as an approver other than the requester\)/);
     expect(production.stdout).toMatch(/: Succeeded \(environment "production" runs artifact/);
 
     // A second build goes all the way, then production rolls back to the first.
@@ -76,9 +76,9 @@ describe("choreoctl promote, approve, history and rollback", () => {
     const rows = history.stdout.trim().split("\n");
     expect(rows[0]).toMatch(/^AGE\s+ENVIRONMENT\s+ACTION\s+FROM\s+ARTIFACT\s+IMAGE\s+RESULT\s+BY\s+PROMOTION$/);
     expect(rows.slice(1).map((r) => r.split(/\s+/).slice(1, 8).filter((_, i) => i !== 3).join(" "))).toEqual([
-      "production Rollback - ghcr.io/acme/greeter:1.0.0 Succeeded dave",
-      "production Promotion staging ghcr.io/acme/greeter:1.1.0 Succeeded alice",
-      "production Promotion staging ghcr.io/acme/greeter:1.0.0 Succeeded alice",
+      "production Rollback - ghcr.io/acme/greeter:1.0.0 Succeeded token:dave",
+      "production Promotion staging ghcr.io/acme/greeter:1.1.0 Succeeded token:alice",
+      "production Promotion staging ghcr.io/acme/greeter:1.0.0 Succeeded token:alice",
     ]);
   });
 
@@ -86,8 +86,10 @@ describe("choreoctl promote, approve, history and rollback", () => {
     expect(await choreoctl(["promote", "greeter", "--to", "staging"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^error: promote COMPONENT needs --from ENV and --to ENV/) });
     expect(await choreoctl(["rollback", "greeter"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^error: rollback needs --env ENV/) });
     expect(await choreoctl(["approve"])).toMatchObject({ code: 2 });
-    const anonymous = await choreoctl(["reject", "nothing-here"]);
-    expect(anonymous).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: permission denied: rejecting needs a principal: .*CHOREO_INSECURE_IDENTITY=1/) });
+    const anonymous = await choreoctl(["reject", "nothing-here"], "");
+    expect(anonymous).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: not authenticated: authentication required[^\n]*\nGive a token with --token-file FILE/) });
+    const viewer = await choreoctl(["reject", "nothing-here"], "victor");
+    expect(viewer).toMatchObject({ code: 1, stderr: 'error: permission denied: token:victor lacks permission promotions:approve in organization "default"\n' });
   });
 });
 

@@ -18,17 +18,16 @@ let server: SpawnedServer;
 let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "choreo-promote-e2e-"));
-  writeFileSync(join(dir, "roles.yaml"), "default:\n  developer: [alice]\n  approver: [carol]\n");
-  server = spawnServer({
-    CHOREO_PORT: "0",
-    CHOREO_DATA_DIR: join(dir, "data"),
-    CHOREO_LOG_LEVEL: "warn",
-    CHOREO_INSECURE_IDENTITY: "1",
-    CHOREO_ROLES_FILE: join(dir, "roles.yaml"),
-  });
+  server = spawnServer({ CHOREO_PORT: "0", CHOREO_DATA_DIR: join(dir, "data"), CHOREO_LOG_LEVEL: "warn" });
   const { url } = await waitForListening(server, 30_000);
-  writeFileSync(join(dir, "config.yaml"), `currentContext: test\ncontexts:\n  - name: test\n    server: ${url}\n`);
-  env = { ...process.env, CHOREOCONFIG: join(dir, "config.yaml"), HOME: dir, CHOREO_TOKEN: "", CHOREO_IDENTITY: "" };
+  // The platform admin's token from the first start, then a developer's and an approver's made with it.
+  writeFileSync(join(dir, "config.yaml"), `currentContext: test\ncontexts:\n  - name: test\n    server: ${url}\n    tokenFile: ${join(dir, "data", "admin.token")}\n`);
+  env = { ...process.env, CHOREOCONFIG: join(dir, "config.yaml"), HOME: dir, CHOREO_TOKEN: "" };
+  for (const [name, role] of [["alice", "developer"], ["carol", "approver"]] as const) {
+    const created = await runCommand(process.execPath, [choreoctl, "token", "create", name, "--org", "default", "--role", role], { cwd: repoRoot, env, timeoutMs: 30_000 });
+    expect(created.code, created.stderr).toBe(0);
+    writeFileSync(join(dir, `${name}.token`), created.stdout.trim().split("\n").at(-1)!, { mode: 0o600 });
+  }
 });
 afterAll(async () => {
   server?.child.kill("SIGTERM");
@@ -36,7 +35,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const run = (args: string[], as?: string) => runCommand(process.execPath, [choreoctl, ...args, ...(as ? ["--as", as] : [])], { cwd: repoRoot, env, timeoutMs: 90_000 });
+const as = (name?: string) => (name ? ["--token-file", join(dir, `${name}.token`)] : []);
+const run = (args: string[], name?: string) => runCommand(process.execPath, [choreoctl, ...args, ...as(name)], { cwd: repoRoot, env, timeoutMs: 90_000 });
 
 describe("choreoctl against npm start with its embedded agents", () => {
   it("promotes with an approval, shows the history, rolls back, and refuses a path the pipeline lacks", async () => {
@@ -51,9 +51,9 @@ describe("choreoctl against npm start with its embedded agents", () => {
     expect(staging.code).toBe(0);
     expect(staging.stdout).toMatch(/Succeeded \(environment "staging" runs artifact "greeter-[0-9a-f]{8}" \(ghcr\.io\/acme\/greeter:1\.0\.0\)/);
 
-    const waiting = startProcess(process.execPath, [choreoctl, "promote", "greeter", "--from", "staging", "--to", "production", "--wait", "--timeout", "60s", "--as", "alice"], env);
-    const [, name] = await waiting.waitFor(/approve with: choreoctl approve (\S+) --as APPROVER/, 60_000);
-    expect((await run(["approve", name!], "alice")).stderr).toMatch(/permission denied: "alice" requested this promotion/);
+    const waiting = startProcess(process.execPath, [choreoctl, "promote", "greeter", "--from", "staging", "--to", "production", "--wait", "--timeout", "60s", ...as("alice")], env);
+    const [, name] = await waiting.waitFor(/approve with: choreoctl approve (\S+) \(as an approver/, 60_000);
+    expect((await run(["approve", name!], "alice")).stderr).toMatch(/permission denied: token:alice lacks permission promotions:approve in organization "default"/);
     expect((await run(["approve", name!, "--comment", "CHG-1"], "carol")).code).toBe(0);
     expect(await waiting.exited).toBe(0);
     expect(waiting.stdout()).toMatch(/Succeeded \(environment "production" runs artifact "greeter-[0-9a-f]{8}" \(ghcr\.io\/acme\/greeter:1\.0\.0\), promoted from "staging"\)/);
@@ -70,7 +70,7 @@ describe("choreoctl against npm start with its embedded agents", () => {
     const second = await run(["promote", "greeter", "--from", "development", "--to", "staging", "--wait", "--timeout", "60s"], "alice");
     expect(second.stdout).toMatch(/greeter:1\.1\.0\), promoted from "development"\)/);
 
-    const rollback = await run(["rollback", "greeter", "--env", "staging", "--wait", "--timeout", "60s"], "carol");
+    const rollback = await run(["rollback", "greeter", "--env", "staging", "--wait", "--timeout", "60s"], "alice");
     expect(rollback.code).toBe(0);
     expect(rollback.stdout).toMatch(/Succeeded \(environment "staging" runs artifact "greeter-[0-9a-f]{8}" \(ghcr\.io\/acme\/greeter:1\.0\.0\), rolled back\)/);
 

@@ -55,7 +55,7 @@ describe("promotion along the pipeline", () => {
     await platform.apply(serviceComponent("greeter", "ghcr.io/acme/greeter:1.0.0"));
     const dev = await readyBinding("greeter", "development");
     const { promotion } = await platform.promotions("dave").promote({ componentName: "greeter", sourceEnvironment: "development", targetEnvironment: "staging", reason: "ready for QA" });
-    expect(promotion?.spec?.requestedBy).toBe("dave");
+    expect(promotion?.spec?.requestedBy).toBe("token:dave");
     const done = await phaseOf(promotion!.metadata!.name, "Succeeded");
     expect(done.status?.artifactName).toBe(specOf(dev).artifactName);
     expect(done.status?.image).toBe("ghcr.io/acme/greeter:1.0.0");
@@ -141,30 +141,29 @@ describe("approvals", () => {
     expect(await bindingIn("greeter", "production")).toBeUndefined();
 
     const self = await codeOf(platform.promotions("alice").approve({ name }));
-    expect(self).toEqual({ code: Code.PermissionDenied, message: '"alice" requested this promotion and cannot decide on it: another principal with the approver role must' });
+    expect(self).toEqual({ code: Code.PermissionDenied, message: '"token:alice" requested this promotion and cannot decide on it: another principal with the approver role must' });
     const viewer = await codeOf(platform.promotions("victor").approve({ name }));
-    expect(viewer).toEqual({ code: Code.PermissionDenied, message: '"victor" does not hold the approver role in organization "default" (holds viewer)' });
-    const anonymous = await codeOf(platform.promotions().approve({ name }));
-    expect(anonymous.code).toBe(Code.PermissionDenied);
-    expect(anonymous.message).toMatch(/needs a principal: .*CHOREO_INSECURE_IDENTITY=1/);
+    expect(viewer).toEqual({ code: Code.PermissionDenied, message: 'token:victor lacks permission promotions:approve in organization "default"' });
+    const anonymous = await codeOf(platform.promotions(null).approve({ name }));
+    expect(anonymous.code).toBe(Code.Unauthenticated);
     expect((await platform.promotions().getPromotion({ name })).promotion?.spec?.approvals).toEqual([]);
 
     const { promotion } = await platform.promotions("carol").approve({ name, comment: "change CHG-42" });
-    expect(promotion?.spec?.approvals.map((a) => [a.principal, a.decision, a.comment])).toEqual([["carol", "Approved", "change CHG-42"]]);
+    expect(promotion?.spec?.approvals.map((a) => [a.principal, a.decision, a.comment])).toEqual([["token:carol", "Approved", "change CHG-42"]]);
     const done = await phaseOf(name, "Succeeded");
-    expect(done.status?.conditions.find((c) => c.type === "Approved")).toMatchObject({ status: "True", message: 'approved by "carol": change CHG-42' });
+    expect(done.status?.conditions.find((c) => c.type === "Approved")).toMatchObject({ status: "True", message: 'approved by "token:carol": change CHG-42' });
     await readyBinding("greeter", "production", stagingArtifact);
   });
 
   it("sets aside an approval written past the service by someone who may not approve", async () => {
     const { name } = await awaitingProduction();
     const stored = (await platform.get("Promotion", name))!;
-    await platform.apply(JSON.stringify({ apiVersion: "openchoreo.dev/v1alpha1", kind: "Promotion", metadata: { name }, spec: { ...specOf(stored), approvals: [{ principal: "victor", decision: "Approved" }] } }));
+    await platform.apply(JSON.stringify({ apiVersion: "openchoreo.dev/v1alpha1", kind: "Promotion", metadata: { name }, spec: { ...specOf(stored), approvals: [{ principal: "token:victor", decision: "Approved" }] } }));
     const waiting = await eventually(async () => {
       const p = await platform.get("Promotion", name);
       return condition(p, "Approved")?.message?.includes("set aside") && p;
     }, "the forged approval set aside");
-    expect(condition(waiting, "Approved")?.message).toContain('"victor" does not hold the approver role');
+    expect(condition(waiting, "Approved")?.message).toContain('"token:victor" does not hold the approver role');
     expect(((waiting.status as JsonObject).phase)).toBe("AwaitingApproval");
     expect(await bindingIn("greeter", "production")).toBeUndefined();
   });
@@ -173,7 +172,7 @@ describe("approvals", () => {
     const { name } = await awaitingProduction();
     await platform.promotions("carol").reject({ name, comment: "not this week" });
     const rejected = await phaseOf(name, "Rejected");
-    expect(rejected.status?.conditions.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "Rejected", message: 'rejected by "carol": not this week' });
+    expect(rejected.status?.conditions.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "Rejected", message: 'rejected by "token:carol": not this week' });
     expect(await bindingIn("greeter", "production")).toBeUndefined();
     const late = await codeOf(platform.promotions("carol").approve({ name }));
     expect(late).toEqual({ code: Code.FailedPrecondition, message: `promotion "${name}" is Rejected: there is nothing to approve` });
@@ -234,9 +233,9 @@ describe("history and rollback", () => {
 
     const { entries } = await platform.promotions().listHistory({ componentName: "greeter", environment: "staging" });
     expect(entries.map((e) => [e.action, e.artifactName, e.result, e.principal])).toEqual([
-      ["Rollback", v1, "Succeeded", "dave"],
-      ["Promotion", v2, "Succeeded", "dave"],
-      ["Promotion", v1, "Succeeded", "dave"],
+      ["Rollback", v1, "Succeeded", "token:dave"],
+      ["Promotion", v2, "Succeeded", "token:dave"],
+      ["Promotion", v1, "Succeeded", "token:dave"],
     ]);
     const all = await platform.promotions().listHistory({ componentName: "greeter" });
     expect(all.entries.filter((e) => e.environment === "development").map((e) => [e.action, e.artifactName, e.image])).toEqual([

@@ -50,7 +50,8 @@ export async function startCliHarness(): Promise<CliHarness> {
   );
   // The config file is the CLI's own interface, so writing it directly is what a user could do too.
   const configPath = join(dir, "config.yaml");
-  writeFileSync(configPath, `currentContext: test\ncontexts:\n  - name: test\n    server: ${url}\n`);
+  // The platform admin's token the first start wrote (what the quick start uses too).
+  writeFileSync(configPath, `currentContext: test\ncontexts:\n  - name: test\n    server: ${url}\n    tokenFile: ${join(dir, "data", "admin.token")}\n`);
   const env: NodeJS.ProcessEnv = { ...process.env, CHOREOCONFIG: configPath, HOME: dir, CHOREO_TOKEN: "" };
   const harness: CliHarness = {
     url,

@@ -1,7 +1,7 @@
 // A control plane as `npm start` builds it (SQLite in a temporary directory, controllers, the real
 // server on a free port), with agent settings small enough for tests, and a helper to write planes
 // and Releases straight into its store.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { create } from "@bufbuild/protobuf";
@@ -17,6 +17,7 @@ import { startServer, type AgentConfig, type RunningServer } from "../../../src/
 import { startControlPlane, type ControlPlane } from "../../../src/main/control-plane.js";
 import { labels, type JsonObject } from "../../../src/model/index.js";
 import { captureLogger } from "../../support/capture-logger.js";
+import { bearer } from "../../support/test-tokens.js";
 
 export interface PlaneHarness {
   readonly plane: ControlPlane;
@@ -48,7 +49,9 @@ export async function startPlaneHarness(agent: Partial<AgentConfig> = {}): Promi
     { host: "127.0.0.1", port: 0, tls: undefined, maxMessageBytes: 4 * 1024 * 1024, shutdownGraceMs: 1000, corsOrigins: [] },
     { logger, metrics, resources: plane },
   );
-  const transport = createGrpcTransport({ baseUrl: server.url });
+  // The platform admin's token the control plane wrote on its first start: plane registration is theirs.
+  const adminToken = readFileSync(plane.adminTokenFile!, "utf8").trim();
+  const transport = createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(adminToken) as never] });
   const dataPlanes = createClient(DataPlaneService, transport);
   const buildPlanes = createClient(BuildPlaneService, transport);
   const { store } = plane;

@@ -4,20 +4,20 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { PromotionService } from "../../../gen/openchoreo/api/v1alpha1/promotion_service_pb.js";
 import { allFiles } from "../../../gen/index.js";
-import { identityHeader } from "../../../src/api/index.js";
+import { createAccessControl } from "../../../src/auth/index.js";
 import { createResourceAccess, type ResourceAccess } from "../../../src/api/resource-access.js";
 import { ensureEmbeddedDefaults } from "../../../src/bootstrap/index.js";
 import { createEventRecorder, platformControllers } from "../../../src/controllers/index.js";
-import { createRoleTable, type RoleAssignments } from "../../../src/controllers/promotion/index.js";
 import { createFakeClock, createManager, createSystemClock, type Clock, type FakeClock } from "../../../src/core/index.js";
 import { startServer, type RunningServer } from "../../../src/main/index.js";
 import { createCodec, createKindRegistry, type JsonObject } from "../../../src/model/index.js";
 import { createMemoryStore, type ResourceStore } from "../../../src/store/index.js";
 import { fakePlaneControllers, type FakePlaneOptions } from "../../support/fake-plane.js";
 import { serviceComponent as sharedServiceComponent } from "../../support/service-component.js";
+import { bearer, issueTestTokens, type TestRoles } from "../../support/test-tokens.js";
 
 /** Who holds which role in the embedded `default` organization, in every promotion test. */
-export const testRoles: RoleAssignments = {
+export const testRoles: TestRoles = {
   default: { developer: ["alice", "dave"], approver: ["carol", "alice"], viewer: ["victor"] },
 };
 
@@ -27,8 +27,13 @@ export interface PromotionPlatform {
   readonly server: RunningServer;
   /** The fake clock when the platform runs on one. */
   readonly clock: Clock;
-  /** PromotionService over real gRPC (HTTP/2), calling as the given principal (anonymous when undefined). */
-  promotions(as?: string): Client<typeof PromotionService>;
+  /**
+   * PromotionService over real gRPC (HTTP/2), calling with the API token of the given name (subject
+   * `token:<name>`; the platform admin's token when undefined, none with null).
+   */
+  promotions(as?: string | null): Client<typeof PromotionService>;
+  /** The API tokens by name: `admin` and every name of testRoles. */
+  readonly tokens: Record<string, string>;
   apply(yaml: string): Promise<void>;
   get(kind: string, name: string): Promise<JsonObject | undefined>;
   list(kind: string, labelSelector?: string): Promise<JsonObject[]>;
@@ -40,8 +45,6 @@ export interface PromotionPlatformOptions {
   readonly fakeClock?: FakeClock;
   readonly ttlMs?: number;
   readonly fakePlane?: FakePlaneOptions;
-  /** Honour the identity header (default true). */
-  readonly insecureIdentity?: boolean;
 }
 
 /**
@@ -56,15 +59,17 @@ export async function startPromotionPlatform(options: PromotionPlatformOptions =
   const logger = pino({ level: "silent" });
   const manager = createManager({ store, registry, clock, logger, metrics: new Registry() });
   const events = createEventRecorder({ store, clock, source: "test" });
-  const roles = createRoleTable(testRoles);
-  for (const controller of platformControllers({ store, registry, clock, events, roles, ...(options.ttlMs ? { promotionTtlMs: options.ttlMs } : {}) })) manager.add(controller);
+  const accessControl = createAccessControl({ informers: manager, clock, defaultTokenTtlMs: 3_600_000 });
+  for (const controller of platformControllers({ store, registry, clock, events, roles: accessControl.roles, ...(options.ttlMs ? { promotionTtlMs: options.ttlMs } : {}) })) manager.add(controller);
   for (const controller of fakePlaneControllers(clock, options.fakePlane ?? {})) manager.add(controller);
   await ensureEmbeddedDefaults(store);
   await manager.start();
   const access = createResourceAccess({ store, codec });
+  await accessControl.ready();
+  const tokens = await issueTestTokens(access, registry, accessControl, testRoles);
   const server = await startServer(
-    { host: "127.0.0.1", port: 0, tls: undefined, maxMessageBytes: 4 * 1024 * 1024, shutdownGraceMs: 500, corsOrigins: [], insecureIdentity: options.insecureIdentity ?? true },
-    { logger, metrics: new Registry(), resources: { access, codec, store, roles, clock } },
+    { host: "127.0.0.1", port: 0, tls: undefined, maxMessageBytes: 4 * 1024 * 1024, shutdownGraceMs: 500, corsOrigins: [] },
+    { logger, metrics: new Registry(), resources: { access, codec, store, clock, accessControl } },
   );
   const sessions: Http2SessionManager[] = [];
   const kind = (name: string) => registry.resolve(name)!;
@@ -73,16 +78,14 @@ export async function startPromotionPlatform(options: PromotionPlatformOptions =
     access,
     server,
     clock,
+    tokens,
     promotions(as) {
       const sessionManager = new Http2SessionManager(server.url);
       sessions.push(sessionManager);
       const transport = createGrpcTransport({
         baseUrl: server.url,
         sessionManager,
-        interceptors: [(next) => (req) => {
-          if (as !== undefined) req.header.set(identityHeader, as);
-          return next(req);
-        }],
+        interceptors: [bearer(as === null ? undefined : tokens[as ?? "admin"]) as never],
       });
       return createClient(PromotionService, transport);
     },
@@ -102,6 +105,7 @@ export async function startPromotionPlatform(options: PromotionPlatformOptions =
     async stop() {
       for (const session of sessions) session.abort();
       await server.close();
+      accessControl.close();
       await manager.stop();
       await store.close();
     },
