@@ -97,7 +97,7 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
   const sent = new Map<string, { readonly uid: string; readonly generation: number }>();
   const pending = new Map<string, PendingGeneration>();
   let inFlight = 0;
-  const failures = new Map<string, Map<string, { sha256: string; message: string }>>();
+  const failures = new Map<string, Map<string, { sha256: string; message: string; refused?: boolean }>>();
   const health = new Map<string, Map<string, ObjectHealth>>();
   /** Releases to look at again, in the order they changed. */
   const dirty = new Set<string>();
@@ -247,9 +247,10 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
           failures.get(ack.releaseId)?.delete(objectKey);
         } else if (result.outcome === "Pruned") {
           h.objects.delete(objectKey);
-        } else if (result.outcome === "Failed") {
+        } else if (result.outcome === "Failed" || result.outcome === "Refused") {
+          // Refused: the agent's own limits keep the object out of its plane (the plane is not the object's).
           h.objects.delete(objectKey);
-          mapOf(failures, ack.releaseId).set(objectKey, { sha256, message: result.message || "failed to apply" });
+          mapOf(failures, ack.releaseId).set(objectKey, { sha256, message: result.message || "failed to apply", refused: result.outcome === "Refused" });
         }
       }
       if (p && p.acked.size === p.partCount) {

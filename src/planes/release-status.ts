@@ -16,8 +16,8 @@ export interface ObjectHealth {
 /** What a session knows of one Release in its plane. */
 export interface ReleaseSyncState {
   readonly held: HeldRelease | undefined;
-  /** Objects the agent failed to apply (or that could not be sent), by refKey, for the checksum that failed. */
-  readonly failures: ReadonlyMap<string, { readonly sha256: string; readonly message: string }>;
+  /** Objects the agent failed to apply, refused (its guard) or that could not be sent, by refKey, for the checksum that failed. */
+  readonly failures: ReadonlyMap<string, { readonly sha256: string; readonly message: string; readonly refused?: boolean }>;
   readonly health: ReadonlyMap<string, ObjectHealth>;
   /** Parts of a generation are still unacknowledged. */
   readonly awaitingAck: boolean;
@@ -30,8 +30,8 @@ function groupVersion(apiVersion: string): { group: string; version: string } {
 
 /**
  * Release.status.resources and appliedGeneration as the session knows them: per desired object,
- * Applied when the agent holds its checksum, Failed when applying that checksum failed, Pending
- * otherwise; health as last reported. Conditions and everything else are left to their owner.
+ * Applied when the agent holds its checksum, Failed when applying that checksum failed, Refused when
+ * the agent's guard kept it out of the plane, Pending otherwise; health as last reported. Conditions and everything else are left to their owner.
  */
 export function withSyncStatus(status: ReleaseStatus, objects: readonly DesiredObject[], state: ReleaseSyncState): void {
   const existing = new Map(status.resources.map((r) => [r.id ?? "", r]));
@@ -40,11 +40,11 @@ export function withSyncStatus(status: ReleaseStatus, objects: readonly DesiredO
     const heldSha = state.held?.objects.get(o.key);
     const failure = state.failures.get(o.key);
     const failed = heldSha !== o.sha256 && failure?.sha256 === o.sha256;
-    const syncStatus = heldSha === o.sha256 ? "Applied" : failed ? "Failed" : "Pending";
+    const syncStatus = heldSha === o.sha256 ? "Applied" : failed ? (failure.refused ? "Refused" : "Failed") : "Pending";
     const health = state.health.get(o.key);
     const sameObject = before && before.kind === o.ref.kind && before.name === o.ref.name;
     const { group, version } = groupVersion(o.ref.apiVersion);
-    const message = failed ? failure.message : (health?.message ?? (sameObject && before.syncStatus !== "Failed" ? before.message : undefined));
+    const message = failed ? failure.message : (health?.message ?? (sameObject && before.syncStatus !== "Failed" && before.syncStatus !== "Refused" ? before.message : undefined));
     return create(ResourceStatusSchema, {
       id: o.id,
       group,

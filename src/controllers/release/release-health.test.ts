@@ -46,6 +46,12 @@ describe("releaseConditions", () => {
     expect(c.Ready).toMatchObject({ status: "False", reason: "ApplyFailed", message: "b b: admission webhook denied" });
   });
 
+  it("says Refused when the plane's agent refused an object (its guard), naming the agent and its reason", () => {
+    const c = byType(release({ a: { health: "Healthy" }, b: { sync: "Refused", message: "kind: an agent never applies a ClusterRoleBinding" }, f: { sync: "Failed", message: "conflict" } }));
+    expect(c.Synced).toMatchObject({ status: "False", reason: "Refused" });
+    expect(c.Ready).toMatchObject({ status: "False", reason: "Refused", message: 'b b: refused by the agent of DataPlane "edge": kind: an agent never applies a ClusterRoleBinding; f f: conflict' });
+  });
+
   it("rolls health up worst first: Degraded, then Progressing, then Unknown; Suspended is ready", () => {
     expect(byType(release({ a: { health: "Progressing" }, b: { health: "Degraded", message: "CrashLoopBackOff" } })).Ready).toMatchObject({ status: "False", reason: "Degraded", message: "b b (CrashLoopBackOff)" });
     expect(byType(release({ a: { health: "Progressing" }, b: { health: "Healthy" } })).Ready).toMatchObject({ status: "False", reason: "Progressing" });

@@ -33,9 +33,12 @@ export function releaseConditions(release: Release, plane: PlaneView): Condition
 }
 
 function syncedCondition(release: Release, plane: PlaneView, generation: number, reported: Map<string, ResourceStatus>): ConditionInput {
-  const failed = (release.spec?.resources ?? []).map((d) => reported.get(d.id ?? "")).filter((r): r is ResourceStatus => r?.syncStatus === "Failed");
+  const failed = (release.spec?.resources ?? []).map((d) => reported.get(d.id ?? "")).filter((r): r is ResourceStatus => r?.syncStatus === "Failed" || r?.syncStatus === "Refused");
   if (failed.length > 0) {
-    return { type: "Synced", status: "False", reason: "ApplyFailed", message: failed.map((r) => `${describe(r)}: ${r.message ?? "failed"}`).join("; ") };
+    // Refused: the plane's agent will not take the object whatever is retried; a user must change it.
+    const refused = failed.some((r) => r.syncStatus === "Refused");
+    const why = (r: ResourceStatus) => `${describe(r)}: ${r.syncStatus === "Refused" ? `refused by the agent of ${plane.kind} "${plane.name}": ` : ""}${r.message ?? "failed"}`;
+    return { type: "Synced", status: "False", reason: refused ? "Refused" : "ApplyFailed", message: failed.map(why).join("; ") };
   }
   if (!plane.exists) return { type: "Synced", status: "False", reason: `${plane.kind}NotFound`, message: `${plane.kind} "${plane.name}" does not exist` };
   // Without its agent nobody vouches for the plane: what was applied may have changed or stopped.
