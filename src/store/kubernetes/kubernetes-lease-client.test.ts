@@ -3,19 +3,18 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSystemClock } from "../../core/clock.js";
 import { createLeaseLeaderElector } from "../../core/lease-leader-elector.js";
 import { isAlreadyExistsError, isConflictError } from "../../errors/index.js";
-import { defaultResourceTypes, startKubeApiDouble, type KubeApiDouble } from "../../../test/kube-api-double/index.js";
+import { startKubeApiDouble, type KubeApiDouble } from "../../../test/kube-api-double/index.js";
 import { withTimeout } from "../contract/contract-fixtures.js";
 import { createKubeRestClient, type KubeRestClient } from "./kube-rest-client.js";
 import { createKubernetesLeaseClient } from "./kubernetes-lease-client.js";
 
-const leaseType = { group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true, statusSubresource: false };
 const record = (holderIdentity: string, at: number) => ({ holderIdentity, leaseDurationMs: 15_000, acquireTime: at, renewTime: at, leaseTransitions: 0 });
 
 describe("Lease client over the Kubernetes API", () => {
   let double: KubeApiDouble;
   let rest: KubeRestClient;
   beforeEach(async () => {
-    double = await startKubeApiDouble({ resourceTypes: [...defaultResourceTypes, leaseType] });
+    double = await startKubeApiDouble();
     rest = createKubeRestClient(double.kubeConfig());
     await rest.request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name: "openchoreo" } } });
   });
