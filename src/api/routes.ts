@@ -22,10 +22,16 @@ import { createPlaneAgentService } from "./plane-agent-service.js";
 import type { HealthStatus } from "./health-status.js";
 import { createReflectionService, createReflectionServiceV1alpha } from "./reflection-service.js";
 import { resourceRoutes, type ResourceRouteDeps } from "./resource-routes.js";
+import { AuditService } from "../../gen/openchoreo/api/v1alpha1/audit_service_pb.js";
+import { LoginService } from "../../gen/openchoreo/api/v1alpha1/login_service_pb.js";
+import { createAuditService } from "../audit/index.js";
+import { createOidcLoginService, type LoginConfig } from "../auth/index.js";
 
 export interface ApiDeps {
   readonly health: HealthStatus;
   readonly descriptors: DescriptorIndex;
+  /** The OIDC sign-in choreoctl login uses; LoginService answers "none" without. */
+  readonly login?: LoginConfig | undefined;
   /** The resource model behind the typed resource services and ResourceService. */
   readonly resources?: ResourceRouteDeps;
 }
@@ -42,6 +48,8 @@ export function routes(router: ConnectRouter, deps: ApiDeps): void {
   }
   router.service(BuildService, deps.resources ? createBuildService(deps.resources) : {});
   router.service(PlaneAgentService, deps.resources?.planes ? createPlaneAgentService(deps.resources.planes) : {});
+  router.service(AuditService, deps.resources ? createAuditService({ log: deps.resources.store.auditLog, registry: deps.resources.codec.registry }) : {});
+  router.service(LoginService, createOidcLoginService(deps.login));
 
   const served = () => servedServices(router);
   router.service(Health, createHealthService(deps.health));

@@ -16,3 +16,5 @@ export { organizationRoles, platformAdmin, rolePermissions, platformPermissions,
 export { readableBy } from "./visibility.js";
 export { recordIdentity, requestedByAnnotation } from "./record-identity.js";
 export { createAccessControl, type AccessControl } from "./create-access-control.js";
+export { createOidcAuthenticator, asymmetricAlgorithms, type OidcSettings, type OidcAuthenticatorOptions } from "./oidc-authenticator.js";
+export { createOidcLoginService, type LoginConfig } from "./oidc-login-service.js";

@@ -7,11 +7,10 @@ import {
   jwtVerify,
   type JWTPayload,
 } from "jose";
+import { UnauthenticatedError } from "../errors/index.js";
+import type { Authenticator } from "./authenticator.js";
 import { createOidcFetch, type OidcFetch } from "./oidc-fetch.js";
-// TEMP until #17 lands
-interface Principal { subject: string; groups: readonly string[]; via: "token" | "oidc" | "plane" }
-interface Authenticator { authenticate(bearer: string): Promise<Principal | undefined> }
-class UnauthenticatedError extends Error { override readonly name = "UnauthenticatedError"; }
+import type { Principal } from "./principal.js";
 
 /** How the control plane trusts one OpenID Connect issuer (CHOREO_OIDC_* in the README). */
 export interface OidcSettings {

@@ -24,6 +24,8 @@ describe("parseConfig", () => {
       logLevel: "info",
       logFormat: "auto",
       tokenTtlMs: 30 * 24 * 3_600_000,
+      oidc: undefined,
+      audit: { maxAgeMs: 90 * 24 * 3_600_000, maxRecords: 1_000_000 },
       openEndpoints: ["health", "reflection", "metrics"],
       embeddedAgents: true,
       agentSimulation: true,
@@ -48,6 +50,16 @@ describe("parseConfig", () => {
         CHOREO_LOG_FORMAT: "json",
         CHOREO_TOKEN_TTL: "24h",
         CHOREO_OPEN_ENDPOINTS: "health, metrics",
+        CHOREO_OIDC_ISSUER: "https://id.example.com/realms/platform",
+        CHOREO_OIDC_CLIENT_ID: "choreoctl",
+        CHOREO_OIDC_AUDIENCE: "choreoctl, console",
+        CHOREO_OIDC_SUBJECT_CLAIM: "email",
+        CHOREO_OIDC_GROUPS_CLAIM: "roles",
+        CHOREO_OIDC_CA_FILE: "ca/issuer.pem",
+        CHOREO_OIDC_CLOCK_SKEW_SECONDS: "10",
+        CHOREO_OIDC_SCOPES: "openid email offline_access",
+        CHOREO_AUDIT_MAX_AGE: "720h",
+        CHOREO_AUDIT_MAX_RECORDS: "50000",
         CHOREO_EMBEDDED_AGENTS: "0",
         CHOREO_AGENT_SIMULATION: "0",
         CHOREO_PROMOTION_TTL: "1h30m",
@@ -70,6 +82,17 @@ describe("parseConfig", () => {
       logLevel: "debug",
       logFormat: "json",
       tokenTtlMs: 24 * 3_600_000,
+      oidc: {
+        issuer: "https://id.example.com/realms/platform",
+        clientId: "choreoctl",
+        audiences: ["choreoctl", "console"],
+        subjectClaim: "email",
+        groupsClaim: "roles",
+        caFile: "/srv/choreo/ca/issuer.pem",
+        clockSkewSeconds: 10,
+        scopes: ["openid", "email", "offline_access"],
+      },
+      audit: { maxAgeMs: 720 * 3_600_000, maxRecords: 50_000 },
       openEndpoints: ["health", "metrics"],
       embeddedAgents: false,
       agentSimulation: false,
@@ -137,6 +160,14 @@ describe("parseConfig", () => {
 describe("CHOREO_OPEN_ENDPOINTS", () => {
   it("closes everything with none", () => {
     expect(parseConfig({ CHOREO_OPEN_ENDPOINTS: "none" }, cwd).openEndpoints).toEqual([]);
+  });
+
+  it("refuses an OIDC issuer it could not trust, or without the client choreoctl signs in as", () => {
+    expect(issuesOf({ CHOREO_OIDC_ISSUER: "http://id.example.com", CHOREO_OIDC_CLIENT_ID: "c" })[0]!.variable).toBe("CHOREO_OIDC_ISSUER");
+    expect(issuesOf({ CHOREO_OIDC_ISSUER: "https://id.example.com" })).toEqual([{ variable: "CHOREO_OIDC_CLIENT_ID", message: expect.stringMatching(/required/) }]);
+    expect(issuesOf({ CHOREO_OIDC_ISSUER: "https://id.example.com", CHOREO_OIDC_CLIENT_ID: "c", CHOREO_OIDC_SCOPES: "email" })[0]!.variable).toBe("CHOREO_OIDC_SCOPES");
+    expect(issuesOf({ CHOREO_OIDC_SUBJECT_CLAIM: "name" })[0]!.variable).toBe("CHOREO_OIDC_SUBJECT_CLAIM");
+    expect(parseConfig({ CHOREO_OIDC_ISSUER: "http://127.0.0.1:5556", CHOREO_OIDC_CLIENT_ID: "choreoctl" }, cwd).oidc?.audiences).toEqual(["choreoctl"]);
   });
 });
 

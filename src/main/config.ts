@@ -1,5 +1,4 @@
 import * as path from "node:path";
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { logFormats, type LogFormat } from "../agent/create-logger.js";
 import { parseDuration } from "../model/parse-duration.js";
@@ -17,6 +16,10 @@ export interface Config {
   readonly logFormat: LogFormat;
   /** How long an API token lives when its creator names no TTL. */
   readonly tokenTtlMs: number;
+  /** OpenID Connect sign-in (CHOREO_OIDC_*); undefined when CHOREO_OIDC_ISSUER is unset: API tokens only. */
+  readonly oidc: OidcConfig | undefined;
+  /** How long and how many audit records are kept. */
+  readonly audit: { readonly maxAgeMs: number; readonly maxRecords: number };
   /** What answers without a credential: any of health, reflection, metrics. */
   readonly openEndpoints: readonly OpenEndpoint[];
   /** How long a promotion may wait (for approval, for its project) before it expires. */
@@ -35,10 +38,6 @@ export interface Config {
   readonly embeddedAgents: boolean;
   /** Whether those agents simulate workloads (available shortly after apply, marked Simulated). */
   readonly agentSimulation: boolean;
-  /** Where the resource model is kept: SQLite in the data directory, or custom resources in Kubernetes. */
-  readonly store: StoreKind;
-  /** The Kubernetes store and leader election (used when store is "kubernetes"). */
-  readonly kubernetes: KubernetesConfig;
 }
 
 /** What the control plane tells plane agents in its Welcome, and how long it waits on a silent one. */
@@ -57,29 +56,19 @@ export type LogLevel = (typeof logLevels)[number];
 export const openEndpointNames = ["health", "reflection", "metrics"] as const;
 export type OpenEndpoint = (typeof openEndpointNames)[number];
 
-export const storeKinds = ["sqlite", "kubernetes"] as const;
-export type StoreKind = (typeof storeKinds)[number];
-
-export interface KubernetesConfig {
-  /** The kubeconfig file (KUBECONFIG); undefined: the pod's service account. */
-  readonly kubeconfig: string | undefined;
-  /** The control plane's own namespace: its Lease and its admin-token Secret live there. */
-  readonly namespace: string;
-  /** Leader election on the Lease openchoreo-control-plane (client-go's 15 / 10 / 2 s by default). */
-  readonly leaseDurationMs: number;
-  readonly renewDeadlineMs: number;
-  readonly retryPeriodMs: number;
-}
-
-// Where the kubelet mounts the namespace of the pod's service account.
-const serviceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
-
-function defaultNamespace(): string {
-  try {
-    return readFileSync(serviceAccountNamespaceFile, "utf8").trim() || "openchoreo-system";
-  } catch {
-    return "openchoreo-system";
-  }
+/** The identity provider whose ID tokens the server accepts, and what choreoctl login asks of it. */
+export interface OidcConfig {
+  readonly issuer: string;
+  /** The public client choreoctl signs in as. */
+  readonly clientId: string;
+  /** Accepted `aud` values; the client id unless CHOREO_OIDC_AUDIENCE says otherwise. */
+  readonly audiences: readonly string[];
+  readonly subjectClaim: "sub" | "email";
+  readonly groupsClaim: string;
+  /** Absolute path of a PEM file with the CA of a private issuer's certificate. */
+  readonly caFile: string | undefined;
+  readonly clockSkewSeconds: number;
+  readonly scopes: readonly string[];
 }
 
 /** One variable that is wrong, and why. */
@@ -183,26 +172,39 @@ const schema = z.object({
     }
     return [...new Set(names)] as OpenEndpoint[];
   }),
-  CHOREO_EMBEDDED_AGENTS: onOff("run the embedded planes' agents"),
-  CHOREO_AGENT_SIMULATION: onOff("simulate workloads in the embedded planes"),
-  CHOREO_STORE: z.preprocess(
-    unsetIfEmpty,
-    z
-      .enum(storeKinds, { error: `must be one of ${storeKinds.join(", ")}` })
-      .optional()
-      .transform((v) => v ?? "sqlite"),
-  ),
-  KUBECONFIG: optionalString,
-  CHOREO_KUBERNETES_NAMESPACE: optionalString.transform((raw, ctx) => {
-    if (raw !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(raw)) {
-      ctx.addIssue({ code: "custom", message: `must be a Kubernetes namespace name (a DNS label) (got ${JSON.stringify(raw)})` });
+  CHOREO_OIDC_ISSUER: optionalString.transform((raw, ctx) => {
+    if (raw === undefined) return undefined;
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = undefined;
+    }
+    // Keys fetched over plain HTTP could be anyone's: only an issuer on this machine may use it.
+    const loopback = url && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+    if (!url || !(url.protocol === "https:" || (url.protocol === "http:" && loopback))) {
+      ctx.addIssue({ code: "custom", message: `must be an https:// URL (http:// only on 127.0.0.1 or localhost) (got ${JSON.stringify(raw)})` });
       return z.NEVER;
     }
     return raw;
   }),
-  CHOREO_LEASE_DURATION_SECONDS: wholeNumber(2, 3600, 15),
-  CHOREO_LEASE_RENEW_DEADLINE_SECONDS: wholeNumber(1, 3600, 10),
-  CHOREO_LEASE_RETRY_PERIOD_SECONDS: wholeNumber(1, 3600, 2),
+  CHOREO_OIDC_CLIENT_ID: optionalString,
+  CHOREO_OIDC_AUDIENCE: optionalString,
+  CHOREO_OIDC_SUBJECT_CLAIM: z.preprocess(
+    unsetIfEmpty,
+    z
+      .enum(["sub", "email"], { error: "must be sub (subjects oidc:<sub>, the default) or email (the verified email address)" })
+      .optional()
+      .transform((v) => v ?? "sub"),
+  ),
+  CHOREO_OIDC_GROUPS_CLAIM: optionalString.transform((v) => v ?? "groups"),
+  CHOREO_OIDC_CA_FILE: optionalString,
+  CHOREO_OIDC_CLOCK_SKEW_SECONDS: wholeNumber(0, 300, 30),
+  CHOREO_OIDC_SCOPES: optionalString.transform((v) => (v ?? "openid offline_access email groups").split(/[\s,]+/).filter((s) => s !== "")),
+  CHOREO_AUDIT_MAX_AGE: durationOf(90 * 24 * 3_600_000),
+  CHOREO_AUDIT_MAX_RECORDS: wholeNumber(1000, 1_000_000_000, 1_000_000),
+  CHOREO_EMBEDDED_AGENTS: onOff("run the embedded planes' agents"),
+  CHOREO_AGENT_SIMULATION: onOff("simulate workloads in the embedded planes"),
   CHOREO_PROMOTION_TTL: durationOf(24 * 3_600_000),
   CHOREO_BUILD_TIMEOUT: durationOf(3_600_000),
   // 4 GiB - 1 is the largest length a gRPC or Connect envelope can state.
@@ -245,6 +247,12 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       { variable: missing, message: "CHOREO_TLS_CERT and CHOREO_TLS_KEY must be set together (or neither)" },
     ]);
   }
+  if (v.CHOREO_OIDC_ISSUER !== undefined && v.CHOREO_OIDC_CLIENT_ID === undefined) {
+    throw new ConfigError([{ variable: "CHOREO_OIDC_CLIENT_ID", message: "required with CHOREO_OIDC_ISSUER: the client choreoctl signs in as" }]);
+  }
+  if (v.CHOREO_OIDC_ISSUER !== undefined && !v.CHOREO_OIDC_SCOPES.includes("openid")) {
+    throw new ConfigError([{ variable: "CHOREO_OIDC_SCOPES", message: "must include openid: without it there is no ID token" }]);
+  }
   if (v.CHOREO_AGENT_TIMEOUT_SECONDS <= v.CHOREO_AGENT_HEARTBEAT_SECONDS) {
     throw new ConfigError([
       { variable: "CHOREO_AGENT_TIMEOUT_SECONDS", message: `must be longer than CHOREO_AGENT_HEARTBEAT_SECONDS (${v.CHOREO_AGENT_HEARTBEAT_SECONDS})` },
@@ -254,15 +262,6 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   if (v.CHOREO_AGENT_MAX_MESSAGE_BYTES > v.CHOREO_MAX_MESSAGE_BYTES) {
     throw new ConfigError([
       { variable: "CHOREO_AGENT_MAX_MESSAGE_BYTES", message: `must be at most CHOREO_MAX_MESSAGE_BYTES (${v.CHOREO_MAX_MESSAGE_BYTES})` },
-    ]);
-  }
-  // As client-go's elector: the leader must have stopped (renew deadline) before a lease expires for the others.
-  if (!(v.CHOREO_LEASE_DURATION_SECONDS > v.CHOREO_LEASE_RENEW_DEADLINE_SECONDS && v.CHOREO_LEASE_RENEW_DEADLINE_SECONDS > v.CHOREO_LEASE_RETRY_PERIOD_SECONDS)) {
-    throw new ConfigError([
-      {
-        variable: "CHOREO_LEASE_RENEW_DEADLINE_SECONDS",
-        message: `must be shorter than CHOREO_LEASE_DURATION_SECONDS (${v.CHOREO_LEASE_DURATION_SECONDS}) and longer than CHOREO_LEASE_RETRY_PERIOD_SECONDS (${v.CHOREO_LEASE_RETRY_PERIOD_SECONDS})`,
-      },
     ]);
   }
   return {
@@ -276,17 +275,23 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     logLevel: v.CHOREO_LOG_LEVEL,
     logFormat: v.CHOREO_LOG_FORMAT,
     tokenTtlMs: v.CHOREO_TOKEN_TTL,
+    oidc:
+      v.CHOREO_OIDC_ISSUER !== undefined && v.CHOREO_OIDC_CLIENT_ID !== undefined
+        ? {
+            issuer: v.CHOREO_OIDC_ISSUER,
+            clientId: v.CHOREO_OIDC_CLIENT_ID,
+            audiences: (v.CHOREO_OIDC_AUDIENCE ?? v.CHOREO_OIDC_CLIENT_ID).split(",").map((a) => a.trim()).filter((a) => a !== ""),
+            subjectClaim: v.CHOREO_OIDC_SUBJECT_CLAIM,
+            groupsClaim: v.CHOREO_OIDC_GROUPS_CLAIM,
+            caFile: v.CHOREO_OIDC_CA_FILE === undefined ? undefined : path.resolve(cwd, v.CHOREO_OIDC_CA_FILE),
+            clockSkewSeconds: v.CHOREO_OIDC_CLOCK_SKEW_SECONDS,
+            scopes: v.CHOREO_OIDC_SCOPES,
+          }
+        : undefined,
+    audit: { maxAgeMs: v.CHOREO_AUDIT_MAX_AGE, maxRecords: v.CHOREO_AUDIT_MAX_RECORDS },
     openEndpoints: v.CHOREO_OPEN_ENDPOINTS,
     embeddedAgents: v.CHOREO_EMBEDDED_AGENTS,
     agentSimulation: v.CHOREO_AGENT_SIMULATION,
-    store: v.CHOREO_STORE,
-    kubernetes: {
-      kubeconfig: v.KUBECONFIG === undefined ? undefined : path.resolve(cwd, v.KUBECONFIG),
-      namespace: v.CHOREO_KUBERNETES_NAMESPACE ?? defaultNamespace(),
-      leaseDurationMs: v.CHOREO_LEASE_DURATION_SECONDS * 1000,
-      renewDeadlineMs: v.CHOREO_LEASE_RENEW_DEADLINE_SECONDS * 1000,
-      retryPeriodMs: v.CHOREO_LEASE_RETRY_PERIOD_SECONDS * 1000,
-    },
     promotionTtlMs: v.CHOREO_PROMOTION_TTL,
     buildTimeoutMs: v.CHOREO_BUILD_TIMEOUT,
     maxMessageBytes: v.CHOREO_MAX_MESSAGE_BYTES,

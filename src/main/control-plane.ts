@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { allFiles } from "../../gen/index.js";
@@ -5,12 +6,13 @@ import { createResourceAccess, type ResourceAccess } from "../api/resource-acces
 import { ensureEmbeddedDefaults } from "../bootstrap/index.js";
 import { createEventRecorder, platformControllers } from "../controllers/index.js";
 import { createManager, createSystemClock, type Clock, type Manager } from "../core/index.js";
-import { createAccessControl, ensureBootstrapAdminToken, type AccessControl } from "../auth/index.js";
-import { parseConfig, type Config } from "./config.js";
+import { createAccessControl, createOidcAuthenticator, ensureBootstrapAdminToken, type AccessControl } from "../auth/index.js";
+import { createAuditedStore } from "../audit/index.js";
+import { readFile } from "node:fs/promises";
+import { ConfigError, parseConfig, type Config } from "./config.js";
 import { createCodec, createKindRegistry, type Codec } from "../model/index.js";
 import { createPlaneAgentHub, createPlaneAgentMetrics, type PlaneAgentHub } from "../planes/index.js";
-import type { LogStore, ResourceStore } from "../store/index.js";
-import { openControlPlaneState } from "./open-control-plane-state.js";
+import { createSqliteLogStore, createSqliteStore, type LogStore, type ResourceStore } from "../store/index.js";
 
 /** Everything behind the API: the store, the controllers that drive it, and the API's access to it. */
 export interface ControlPlane {
@@ -38,18 +40,18 @@ export interface ControlPlaneDeps {
 }
 
 /**
- * The control plane: its state (SQLite in the data directory, one server per directory; or custom
- * resources in Kubernetes, shared by replicas of which the one holding the Lease runs the
- * controllers), every controller of the platform model, and the embedded defaults on first start.
+ * The embedded control plane: SQLite in the data directory (one server per directory: a second
+ * fails at once), every controller of the platform model, and the embedded defaults on first start.
  */
-export async function startControlPlane(config: { readonly dataDir: string } & Partial<Pick<Config, "tokenTtlMs" | "promotionTtlMs" | "buildTimeoutMs" | "agent" | "store" | "kubernetes">>, deps: ControlPlaneDeps): Promise<ControlPlane> {
+export async function startControlPlane(config: { readonly dataDir: string } & Partial<Pick<Config, "tokenTtlMs" | "promotionTtlMs" | "buildTimeoutMs" | "agent" | "oidc" | "audit">>, deps: ControlPlaneDeps): Promise<ControlPlane> {
   const registry = createKindRegistry(allFiles);
   const codec = createCodec(registry);
   const clock = createSystemClock();
-  const state = await openControlPlaneState(config, { registry, codec, clock, logger: deps.logger });
-  const store = state.store;
-  const logStore = state.logStore;
-  const manager = createManager({ store, registry, clock, logger: deps.logger, metrics: deps.metrics, ...(state.leaderElector ? { leaderElector: state.leaderElector } : {}) });
+  const store = createSqliteStore({ dataDir: config.dataDir, registry, codec, clock, ...(config.audit ? { auditRetention: config.audit } : {}) });
+  // What the API writes through: each write made while serving a call commits with its audit record.
+  const apiStore = createAuditedStore(store, registry);
+  const logStore = createSqliteLogStore({ dataDir: config.dataDir });
+  const manager = createManager({ store, registry, clock, logger: deps.logger, metrics: deps.metrics });
   const events = createEventRecorder({ store, clock, source: "control-plane" });
   const accessControl = createAccessControl({ informers: manager, clock, defaultTokenTtlMs: config.tokenTtlMs ?? parseConfig({}, config.dataDir).tokenTtlMs });
   for (const controller of platformControllers({ store, registry, clock, events, roles: accessControl.roles, ...(config.promotionTtlMs ? { promotionTtlMs: config.promotionTtlMs } : {}), ...(config.buildTimeoutMs ? { buildTimeoutMs: config.buildTimeoutMs } : {}) })) manager.add(controller);
@@ -65,16 +67,17 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
       logStore,
       // Callers that pass no agent settings (tests, tools) get the documented defaults.
       settings: config.agent ?? parseConfig({}, config.dataDir).agent,
-      serverId: state.serverId,
+      serverId: `${hostname()}/${process.pid}`,
       metrics: createPlaneAgentMetrics(deps.metrics),
     });
     await planes.start();
+    if (config.oidc) accessControl.authenticators.push(createOidcAuthenticator({ ...config.oidc, ca: await readOidcCa(config.oidc.caFile) }));
     accessControl.addPlaneCredentials(planes.credentials);
     if (!(await accessControl.ready())) throw new Error("the token and grant caches did not sync");
-    const access = createResourceAccess({ store, codec });
+    const access = createResourceAccess({ store: apiStore, codec });
     const adminTokenFile = await ensureBootstrapAdminToken({ store, writer: access, registry, dataDir: config.dataDir });
     return {
-      store,
+      store: apiStore,
       logStore,
       codec,
       access,
@@ -89,12 +92,21 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
         await planes.close();
         accessControl.close();
         await manager.stop();
-        await state.close();
+        await logStore.close();
+        await store.close();
       },
     };
   } catch (err) {
     await manager.stop().catch(() => undefined);
-    await state.close();
+    await logStore.close();
+    await store.close();
     throw err;
   }
+}
+
+async function readOidcCa(file: string | undefined): Promise<Buffer | undefined> {
+  if (!file) return undefined;
+  return readFile(file).catch((err: NodeJS.ErrnoException) => {
+    throw new ConfigError([{ variable: "CHOREO_OIDC_CA_FILE", message: `cannot read ${file} (${err.code ?? err.message})` }]);
+  });
 }

@@ -11,6 +11,8 @@ import { allFiles } from "../../gen/index.js";
 import { createDescriptorIndex, createHealthStatus, routes, servedServices, type ResourceRouteDeps } from "../api/index.js";
 import { createAuthorizer, createGuard, createGuardInterceptor, createPermissionTable, publicProcedures, type Denial, type Guard } from "../auth/index.js";
 import { createCodec, createKindRegistry } from "../model/index.js";
+import { createAuditTrail } from "../audit/index.js";
+import { createSystemClock } from "../core/index.js";
 import {
   createConnectionTracker,
   createErrorBoundary,
@@ -26,7 +28,7 @@ export type ServerConfig = Pick<
   Config,
   "host" | "port" | "tls" | "maxMessageBytes" | "shutdownGraceMs" | "corsOrigins"
 > &
-  Partial<Pick<Config, "openEndpoints">>;
+  Partial<Pick<Config, "openEndpoints" | "oidc">>;
 
 export interface ServerDeps {
   readonly logger: Logger;
@@ -65,14 +67,27 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   // Every open stream (one per plane agent, every watch) listens for shutdown: no listener limit.
   setMaxListeners(0, shutdown.signal);
   let services: string[] = [];
-  const guard = createServerGuard(config, deps);
+  // Mutations by principals and refusals; controllers' writes bypass it (they use the plain store).
+  const audit = deps.resources
+    ? createAuditTrail({ log: deps.resources.store.auditLog, codec: deps.resources.codec, clock: deps.resources.clock ?? createSystemClock(), logger })
+    : undefined;
+  const guard = createServerGuard(config, {
+    ...deps,
+    onDenied(denial) {
+      audit?.onDenied(denial);
+      deps.onDenied?.(denial);
+    },
+  });
+  const login = config.oidc && { issuer: config.oidc.issuer, clientId: config.oidc.clientId, scopes: config.oidc.scopes };
   const handler = createRpcHandler({
     routes(router) {
-      routes(router, { health, descriptors: createDescriptorIndex(allFiles), ...(deps.resources ? { resources: deps.resources } : {}) });
+      routes(router, { health, descriptors: createDescriptorIndex(allFiles), login, ...(deps.resources ? { resources: deps.resources } : {}) });
       services = servedServices(router);
     },
     interceptors: [
       createRpcObserver({ logger, metrics: createRpcMetrics(deps.metrics) }),
+      // Outside the boundary, so it sees the code each error reaches the client with.
+      ...(audit ? [audit.interceptor] : []),
       createErrorBoundary(logger),
       // Inside the boundary: its refusals are domain errors the boundary maps to their codes.
       createGuardInterceptor(guard),
