@@ -8,6 +8,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../serving/support/repo-root.js";
 import { spawnServer, waitForListening, type SpawnedServer } from "../serving/support/spawn-server.js";
+import { adminTokenOf, grpcJsBearer } from "../support/test-tokens.js";
 
 type Callback<T> = (err: grpc.ServiceError | null, res?: T) => void;
 type Struct = { fields: Record<string, StructValue> };
@@ -22,7 +23,7 @@ interface ProjectClient extends grpc.Client {
   ListProjects(req: { namespace: string }, cb: Callback<{ projects: { metadata: { name: string } }[] }>): void;
   WatchProjects(req: { namespace: string; resourceVersion?: string }): grpc.ClientReadableStream<{ type: string; project?: { metadata: { name: string } } }>;
 }
-type ClientConstructor<T> = new (address: string, credentials: grpc.ChannelCredentials) => T;
+type ClientConstructor<T> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => T;
 
 const definition = protoLoader.loadSync(["openchoreo/api/v1alpha1/resource_service.proto", "openchoreo/api/v1alpha1/project_service.proto"], {
   includeDirs: [path.join(repoRoot, "proto")],
@@ -61,8 +62,9 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "e2e-model-"));
   server = spawnServer({ CHOREO_PORT: "0", CHOREO_DATA_DIR: dataDir, CHOREO_LOG_LEVEL: "warn" });
   const { port } = await waitForListening(server, 30_000);
-  resources = new api.ResourceService(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  projects = new api.ProjectService(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const options = { interceptors: [grpcJsBearer(adminTokenOf(dataDir))] };
+  resources = new api.ResourceService(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), options);
+  projects = new api.ProjectService(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), options);
 }, 60_000);
 
 afterAll(async () => {

@@ -16,6 +16,7 @@ import { labels, type JsonObject } from "../../src/model/index.js";
 import { condition, eventually } from "../controllers/harness.js";
 import { repoRoot } from "../serving/support/repo-root.js";
 import { spawnServer, waitForListening, type SpawnedServer } from "../serving/support/spawn-server.js";
+import { adminTokenOf, bearer } from "../support/test-tokens.js";
 import { referenceDir, referencePresent, referenceSkipReason } from "../support/shared-reference.js";
 import { killAgentProcesses, planeFiles, planePaths, startAgentProcess, type AgentProcess } from "./support/agent-process.js";
 import { configMap } from "./support/plane-harness.js";
@@ -30,7 +31,8 @@ let url: string;
 let api: ReturnType<typeof clients>;
 
 const clients = (baseUrl: string) => {
-  const transport = createGrpcTransport({ baseUrl });
+  // The platform admin's token the first start wrote: the same across restarts.
+  const transport = createGrpcTransport({ baseUrl, interceptors: [bearer(adminTokenOf(join(work, "data"))) as never] });
   return { resources: createClient(ResourceService, transport), dataPlanes: createClient(DataPlaneService, transport) };
 };
 

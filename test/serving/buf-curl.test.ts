@@ -41,10 +41,10 @@ describe("buf curl", () => {
     expect(JSON.parse(run.stdout)).toEqual({ status: "SERVING" });
   });
 
-  it("reports Unimplemented for a resource method", async () => {
+  it("reports Unauthenticated for a resource method called without a token", async () => {
     const run = await runCommand(buf, ["curl", ...h2, "-d", '{"name": "acme"}', `${server.url}/openchoreo.api.v1alpha1.OrganizationService/GetOrganization`]);
     // buf curl reports an RPC error as JSON on stderr, with its own exit code for the gRPC code.
     expect(run.code).not.toBe(0);
-    expect(JSON.parse(run.stderr)).toMatchObject({ code: "unimplemented" });
+    expect(JSON.parse(run.stderr)).toMatchObject({ code: "unauthenticated" });
   });
 });

@@ -49,11 +49,11 @@ describe("curl", () => {
     expect(JSON.parse(res.body)).toEqual({ status: "SERVING" });
   });
 
-  it("gets a Connect error for a resource method: HTTP 501, code unimplemented", async () => {
+  it("gets a Connect error for a resource method without a token: HTTP 401, code unauthenticated", async () => {
     const run = await runCommand("curl", ["--http1.1", ...connectJson, "-d", '{"name": "acme"}', `${server.url}/openchoreo.api.v1alpha1.OrganizationService/GetOrganization`]);
     const res = parse(run.stdout);
-    expect(res.status).toBe("HTTP/1.1 501 Not Implemented");
-    expect(JSON.parse(res.body)).toMatchObject({ code: "unimplemented" });
+    expect(res.status).toBe("HTTP/1.1 401 Unauthorized");
+    expect(JSON.parse(res.body)).toMatchObject({ code: "unauthenticated" });
   });
 
   it("reads Prometheus metrics at /metrics", async () => {

@@ -81,10 +81,10 @@ describe("@grpc/grpc-js client", () => {
     expect(missing?.code).toBe(grpc.status.NOT_FOUND);
   });
 
-  it("unary: a resource method answers UNIMPLEMENTED", async () => {
+  it("unary: a resource method called without a token answers UNAUTHENTICATED", async () => {
     const orgs = client(packages.openchoreo.api.v1alpha1.OrganizationService);
     const err = await new Promise<grpc.ServiceError | null>((resolve) => orgs.GetOrganization({ name: "acme" }, (e) => resolve(e)));
-    expect(err?.code).toBe(grpc.status.UNIMPLEMENTED);
+    expect(err?.code).toBe(grpc.status.UNAUTHENTICATED);
   });
 
   it("server stream: health Watch sends SERVING and stays open until cancelled", async () => {

@@ -64,16 +64,16 @@ describe.each(transports)("%s", (_, createTransport, { http2 }) => {
     await expect.poll(() => inFlight("Watch")).toBe(0);
   });
 
-  it("answers Unimplemented for resource methods, unary and streaming", async () => {
+  it("answers Unauthenticated for resource methods called without a token, unary and streaming", async () => {
     const orgs = createClient(OrganizationService, transport());
     const unary = await orgs.getOrganization({ name: "acme" }).catch((e: unknown) => e);
-    expect(ConnectError.from(unary).code).toBe(Code.Unimplemented);
+    expect(ConnectError.from(unary).code).toBe(Code.Unauthenticated);
     const stream = await (async () => {
       for await (const _ of orgs.watchOrganizations({})) {
         // none expected
       }
     })().catch((e: unknown) => e);
-    expect(ConnectError.from(stream).code).toBe(Code.Unimplemented);
+    expect(ConnectError.from(stream).code).toBe(Code.Unauthenticated);
   });
 
   const listServices = async function* () {

@@ -1,3 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Interceptor } from "@connectrpc/connect";
+import * as grpc from "@grpc/grpc-js";
 import { createAccessControl, issueApiToken, tokenSubject, type AccessControl, type ObjectWriter } from "../../src/auth/index.js";
 import { createSystemClock, type Manager } from "../../src/core/index.js";
 import type { Codec, KindRegistry } from "../../src/model/index.js";
@@ -40,9 +44,9 @@ export async function issueTestTokens(writer: ObjectWriter, registry: KindRegist
   }
 }
 
-/** A Connect interceptor sending a bearer token. */
-export function bearer(token: string | undefined) {
-  return (next: (req: { header: Headers }) => Promise<unknown>) => (req: { header: Headers }) => {
+/** A Connect interceptor sending a bearer token (none when undefined). */
+export function bearer(token: string | undefined): Interceptor {
+  return (next) => (req) => {
     if (token !== undefined) req.header.set("authorization", `Bearer ${token}`);
     return next(req);
   };
@@ -57,3 +61,20 @@ export async function testAccessControl(deps: { manager: Pick<Manager, "informer
   if (!(await accessControl.ready())) throw new Error("the token and grant caches did not sync");
   return { accessControl, tokens: await issueTestTokens(deps.access, deps.codec.registry, accessControl, roles) };
 }
+
+/**
+ * A @grpc/grpc-js client interceptor sending a bearer token on every call (call credentials need TLS
+ * in grpc-js; the cleartext test servers get the header this way, as a README example shows).
+ */
+export function grpcJsBearer(token: string): grpc.Interceptor {
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set("authorization", `Bearer ${token}`);
+        next(metadata, listener);
+      },
+    });
+}
+
+/** The platform admin's token the first start of a server wrote into its data directory. */
+export const adminTokenOf = (dataDir: string): string => readFileSync(join(dataDir, "admin.token"), "utf8").trim();
