@@ -38,6 +38,13 @@ describe("agent manifests (deploy/agent)", () => {
     expect(grants((read("cluster-role.yaml").rules as Rule[]))).toEqual(expected);
   });
 
+  it("grant no cluster-wide RBAC, no Secrets, and neither bind nor escalate: a Role the agent creates holds only what the agent holds", () => {
+    const rules = read("cluster-role.yaml").rules as Rule[];
+    const granted = [...grants(rules).keys()];
+    expect(granted.filter((k) => /clusterroles|clusterrolebindings|\/secrets$/.test(k))).toEqual([]);
+    expect(rules.flatMap((r) => r.verbs).filter((v) => ["bind", "escalate", "impersonate", "*"].includes(v))).toEqual([]);
+  });
+
   it("cover every kind the renderers produce (the golden renderings)", () => {
     const goldenDir = join(root, "test/render/golden");
     const rendered = new Set<string>();
