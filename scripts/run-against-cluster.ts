@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { KubernetesObjectApi, PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { ackOf, desiredRelease, namespace, outcomes, releaseObject, service, deployment } from "../src/agent/agent-fixtures.js";
-import { createKubernetesDriver, createPlaneAgent, loadKubeConfig, releaseFieldManager } from "../src/agent/index.js";
+import { createKubernetesDriver, createPlaneAgent, createPlaneGuard, loadKubeConfig, releaseFieldManager } from "../src/agent/index.js";
 import { startScriptedControlPlane, type ScriptedSession } from "../src/agent/scripted-control-plane.js";
 import type { ConnectRequest } from "../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
 
@@ -47,7 +47,9 @@ const read = (apiVersion: string, kind: string, name: string, namespace?: string
 
 async function startAgent(cp: Awaited<ReturnType<typeof startScriptedControlPlane>>, index: number) {
   const driver = createKubernetesDriver({ kubeConfig, agentId, namespace: inventoryNamespace, logger });
-  const agent = createPlaneAgent({ server: cp.url, planeName: "check", planeKind: "DataPlane", agentVersion: "check", credential: async () => "t", driver, logger });
+  // The agent's guard writes only into the namespaces it is given: this check's own.
+  const guard = createPlaneGuard({ planeKind: "DataPlane", namespacePrefixes: [ns], protectedNamespaces: [inventoryNamespace] });
+  const agent = createPlaneAgent({ server: cp.url, planeName: "check", planeKind: "DataPlane", agentVersion: "check", credential: async () => "t", driver, guard, logger });
   await agent.start();
   return { agent, session: await cp.session(index, 30_000) };
 }
