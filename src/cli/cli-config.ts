@@ -15,6 +15,9 @@ const contextSchema = z
     /** PEM bundle to verify the server's certificate with, instead of the system's CAs. */
     certificateAuthority: z.string().min(1).optional(),
     insecureSkipTlsVerify: z.boolean().optional(),
+    /** Signed in with OpenID Connect (choreoctl login): the issuer and client; the tokens are in a session file. */
+    oidcIssuer: z.url({ protocol: /^https?$/ }).optional(),
+    oidcClientId: z.string().min(1).optional(),
   })
   .strict();
 

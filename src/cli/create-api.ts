@@ -7,6 +7,9 @@ import { PromotionService } from "../../gen/openchoreo/api/v1alpha1/promotion_se
 import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
 import { IdentityService } from "../../gen/openchoreo/api/v1alpha1/identity_service_pb.js";
 import { TokenService } from "../../gen/openchoreo/api/v1alpha1/token_service_pb.js";
+import { AuditService } from "../../gen/openchoreo/api/v1alpha1/audit_service_pb.js";
+import { LoginService } from "../../gen/openchoreo/api/v1alpha1/login_service_pb.js";
+import { sessionToken } from "./oidc-session.js";
 import { CliError } from "./cli-error.js";
 import type { Target } from "./resolve-target.js";
 
@@ -18,6 +21,8 @@ export interface Api {
   readonly builds: Client<typeof BuildService>;
   readonly tokens: Client<typeof TokenService>;
   readonly identity: Client<typeof IdentityService>;
+  readonly audit: Client<typeof AuditService>;
+  readonly login: Client<typeof LoginService>;
   /** Closes the connection, so the process can end. */
   close(): void;
 }
@@ -35,9 +40,13 @@ export async function createApi(target: Target, userAgent: string): Promise<Api>
     {},
     secure ? { ...(ca ? { ca } : {}), rejectUnauthorized: !target.insecureSkipTlsVerify } : {},
   );
-  const headers: Interceptor = (next) => (req) => {
+  // A signed-in context's ID token, read (and renewed if due) once per command.
+  let bearer: Promise<string | undefined> | undefined;
+  const token = () => (bearer ??= target.token ? Promise.resolve(target.token) : target.session ? sessionToken(target.session, Date.now) : Promise.resolve(undefined));
+  const headers: Interceptor = (next) => async (req) => {
     req.header.set("user-agent", userAgent);
-    if (target.token) req.header.set("authorization", `Bearer ${target.token}`);
+    const sent = await token();
+    if (sent) req.header.set("authorization", `Bearer ${sent}`);
     return next(req);
   };
   const transport = createGrpcTransport({ baseUrl: target.server, sessionManager, interceptors: [headers] });
@@ -48,6 +57,8 @@ export async function createApi(target: Target, userAgent: string): Promise<Api>
     builds: createClient(BuildService, transport),
     tokens: createClient(TokenService, transport),
     identity: createClient(IdentityService, transport),
+    audit: createClient(AuditService, transport),
+    login: createClient(LoginService, transport),
     close: () => sessionManager.abort(),
   };
 }

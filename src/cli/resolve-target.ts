@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CliError } from "./cli-error.js";
 import type { CliConfig, CliContext } from "./cli-config.js";
+import { sessionPath } from "./oidc-session.js";
 
 /** Where `npm start` listens by default: with no context and no --server, that is what the CLI dials. */
 export const defaultServer = "http://127.0.0.1:8080";
@@ -15,6 +16,8 @@ export interface Target {
   readonly namespace: string;
   /** The context used, if any. */
   readonly context: string | undefined;
+  /** Without a token: the session file of the context's OIDC sign-in, whose ID token is sent (renewed as needed). */
+  readonly session: string | undefined;
 }
 
 /** What the global flags and the environment say; each set value overrides the context. */
@@ -30,7 +33,7 @@ export interface TargetOverrides {
 }
 
 /** Flags, then the environment, then the context (named by --context, else the current one), then defaults. */
-export async function resolveTarget(config: CliConfig, overrides: TargetOverrides, cwd: string): Promise<Target> {
+export async function resolveTarget(config: CliConfig, overrides: TargetOverrides, cwd: string, configPath = ""): Promise<Target> {
   const context = pickContext(config, overrides.context);
   const tokenFile = overrides.tokenFile ? resolve(cwd, overrides.tokenFile) : undefined;
   const token = tokenFile
@@ -45,6 +48,7 @@ export async function resolveTarget(config: CliConfig, overrides: TargetOverride
     insecureSkipTlsVerify: overrides.insecureSkipTlsVerify ?? context?.insecureSkipTlsVerify ?? false,
     namespace: overrides.namespace ?? context?.namespace ?? "default",
     context: context?.name,
+    session: !token && context?.oidcIssuer ? sessionPath(configPath, context.name) : undefined,
   };
 }
 

@@ -55,6 +55,7 @@ export async function runChoreoctl(argv: readonly string[], io: CliIo): Promise<
             envToken: io.env.CHOREO_TOKEN,
           },
           io.cwd,
+          configPath,
         );
         return target;
       }),

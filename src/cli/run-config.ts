@@ -4,6 +4,7 @@ import type { CliContext } from "./cli-config.js";
 import { writeCliConfig } from "./cli-config.js";
 import type { CommandContext } from "./command-spec.js";
 import { formatTable } from "./format-table.js";
+import { readSession, sessionPath } from "./oidc-session.js";
 import { defaultServer } from "./resolve-target.js";
 
 /** `config set-context NAME [flags]`: creates the context, or changes only the fields whose flags are given. */
@@ -49,12 +50,14 @@ export async function runConfigGetContexts(ctx: CommandContext): Promise<number>
     ctx.io.stdout.write(config.contexts.map((c) => `${c.name}\n`).join(""));
     return 0;
   }
+  const signedIn = new Set<string>();
+  for (const c of config.contexts) if (c.oidcIssuer && (await readSession(sessionPath(ctx.configPath, c.name)))) signedIn.add(c.name);
   const rows = config.contexts.map((c) => [
     c.name === config.currentContext ? "*" : "",
     c.name,
     c.server ?? `${defaultServer} (default)`,
     c.namespace ?? "default",
-    c.tokenFile ? "token file" : "none",
+    c.tokenFile ? `token file ${c.tokenFile}` : c.oidcIssuer ? `oidc ${c.oidcIssuer}${signedIn.has(c.name) ? "" : " (signed out)"}` : "none",
   ]);
   ctx.io.stdout.write(formatTable([["CURRENT", "NAME", "SERVER", "NAMESPACE", "AUTH"], ...rows]).lines.join("\n") + "\n");
   return 0;
