@@ -1,8 +1,10 @@
-# choreoctl quick start: from `npm start` to the OpenChoreo samples applied and inspected.
+# choreoctl quick start: from `npm start` to the repository's own samples applied, Ready and inspected.
 # test/cli/quickstart.test.ts runs every command below, in this order, as written (it starts the
-# server itself, on a free port it puts in place of http://127.0.0.1:8080).
+# server itself, on a free port it puts in place of http://127.0.0.1:8080, with its own data
+# directory in place of .choreo/).
 #
-# In one terminal, start the control plane (it listens on http://127.0.0.1:8080):
+# In one terminal, start the control plane (it listens on http://127.0.0.1:8080 and keeps its data
+# in .choreo/):
 #   npm start
 # In another, in the repository:
 
@@ -11,18 +13,27 @@ npx choreoctl config set-context local --server http://127.0.0.1:8080
 npx choreoctl config use-context local
 npx choreoctl version
 
-# Platform configuration samples: two more environments and a four-stage pipeline for the
-# embedded organization "default".
-npx choreoctl apply -R -f ../shared/openchoreo-v0.3/samples/platform-config
+# Platform configuration: a QA environment and the default pipeline reconfigured to
+# development → qa → staging → production (production needs an approval).
+npx choreoctl apply -f samples/platform
 
-# The configuration the greeter sample reads (a repository URL, and a token kept in a vault).
-npx choreoctl apply -f docs/samples/github-configuration-group.yaml
+# A service from a pre-built image, with settings from a configuration group: apply it and wait until
+# every object is Ready, delivered to the embedded data plane by its agent.
+npx choreoctl apply -f samples/hello-service --wait --timeout 2m
 
-# A service from a pre-built image: apply it and wait until every object is Ready, delivered to the
-# embedded data plane by its agent.
-npx choreoctl apply -f ../shared/openchoreo-v0.3/samples/from-image/go-greeter-service --wait --timeout 2m
-
-# Inspect it: the component, its binding per environment and its events; then the organization at a glance.
+# Inspect it: the component, its binding per environment with its URL, and its events.
 npx choreoctl get components
-npx choreoctl describe component greeter-service
+npx choreoctl describe component hello-service
+
+# A web application, a nightly scheduled task, and a service whose four APIs use the four policy
+# classes (JWT, CORS, rate limit, circuit breaker).
+npx choreoctl apply -f samples/welcome-page --wait --timeout 2m
+npx choreoctl apply -f samples/nightly-report --wait --timeout 2m
+npx choreoctl apply -f samples/api-policies --wait --timeout 2m
+
+# A service built from source: the Build runs on the embedded build plane (its steps simulated) and
+# writes the Workload the Service runs.
+npx choreoctl apply -f samples/quotes-from-source --wait --timeout 3m
+
+# The organization at a glance: environments, components and their state.
 npx choreoctl status

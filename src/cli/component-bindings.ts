@@ -14,6 +14,8 @@ export interface BindingView {
   /** releaseState: Active, Suspend or Undeploy. */
   readonly state: string;
   readonly readiness: Readiness;
+  /** Where its endpoints answer through a gateway (public first), as its status reports them. */
+  readonly urls: readonly string[];
 }
 
 /**
@@ -49,10 +51,19 @@ export async function listBindings(
         environment: environmentPath ? jsonPathText(object, environmentPath) : "",
         state: statePath ? jsonPathText(object, statePath) : "",
         readiness: readinessOf(object),
+        urls: gatewayUrls(object),
       }));
     }),
   );
   return views.flat();
+}
+
+/** The public, then the organization, gateway URLs of a binding's endpoints (status.endpoints). */
+function gatewayUrls(binding: JsonObject): string[] {
+  const endpoints = asObject(binding.status).endpoints;
+  if (!Array.isArray(endpoints)) return [];
+  const uris = (level: string) => endpoints.map((e) => asObject(asObject(e)[level]).uri).filter((u): u is string => typeof u === "string" && u !== "");
+  return [...uris("public"), ...uris("organization")];
 }
 
 /** A binding's readiness in a word or two: "Ready", the reason it is not, or its release state. */

@@ -71,7 +71,7 @@ async function bindingSection(ctx: CommandContext, component: JsonObject, namesp
   bindings.sort((a, b) => order.indexOf(a.environment) - order.indexOf(b.environment));
   return table(
     "Bindings",
-    bindings.map((b) => ({ ENVIRONMENT: b.environment, KIND: b.kind.kind, NAME: b.name, STATE: b.state, READY: bindingSummary(b) })),
+    bindings.map((b) => ({ ENVIRONMENT: b.environment, KIND: b.kind.kind, NAME: b.name, STATE: b.state, READY: bindingSummary(b), URL: b.urls.join(" ") })),
   );
 }
 

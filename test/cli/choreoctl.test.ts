@@ -96,7 +96,7 @@ describe.skipIf(!referencePresent)("choreoctl against a real server", () => {
     expect(out).toMatch(/^Spec:\n {2}owner:\n {4}projectName: default\n {2}type: Service$/m);
     expect(out).toMatch(/^Conditions:\n {2}TYPE\s+STATUS\s+REASON\s+AGE\s+MESSAGE$/m);
     expect(out).toMatch(/^ {2}Ready\s+(True|False)\s+\w+/m);
-    expect(out).toMatch(/^Bindings:\n {2}ENVIRONMENT\s+KIND\s+NAME\s+STATE\s+READY\n {2}development\s+ServiceBinding\s+greeter-service-development\s+Active\s/m);
+    expect(out).toMatch(/^Bindings:\n {2}ENVIRONMENT\s+KIND\s+NAME\s+STATE\s+READY\s+URL\n {2}development\s+ServiceBinding\s+greeter-service-development\s+Active\s/m);
     expect(out).toMatch(/^Events:\n {2}TYPE\s+REASON\s+AGE\s+FROM\s+MESSAGE\n {2}Normal\s+\w+/m);
   });
 
