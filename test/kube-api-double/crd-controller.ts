@@ -2,7 +2,7 @@ import { isJsonObject, jsonEqual, type JsonObject } from "../../src/model/json.j
 import { parseLabelSelector } from "../../src/model/label-selector.js";
 import type { StatusCause } from "./kube-status.js";
 import type { ObjectStore } from "./object-store.js";
-import type { PrinterColumn, ResourceCatalog, ResourceType } from "./resource-catalog.js";
+import { storageKeyOf, type PrinterColumn, type ResourceCatalog, type ResourceType } from "./resource-catalog.js";
 import type { Schema } from "./structural-schema.js";
 import type { WatchHub } from "./watch-hub.js";
 
@@ -137,25 +137,20 @@ export function createCrdController(catalog: ResourceCatalog, store: ObjectStore
     );
   }
 
-  const watch = hub.watch({
-    resource: crdType,
-    selector: everything,
-    allowBookmarks: false,
-    write(event) {
-      const crd = event.object as JsonObject;
-      const name = nameOf(crd);
-      if (event.type === "DELETED") {
-        catalog.define(name, []);
-        return;
-      }
-      // Served at once, so a custom resource can follow its CRD in the next request.
-      if (!isJsonObject(crd.metadata) || crd.metadata.deletionTimestamp === undefined) catalog.define(name, typesOfCrd(crd));
-      if (pending.has(name)) return;
-      pending.add(name);
-      queueMicrotask(() => reconcile(name));
-    },
-    end: () => undefined,
+  const stop = hub.listen((event) => {
+    if (storageKeyOf(event.resource) !== storageKeyOf(crdType)) return;
+    const crd = event.object;
+    const name = nameOf(crd);
+    if (event.type === "DELETED") {
+      catalog.define(name, []);
+      return;
+    }
+    // Served at once, so a custom resource can follow its CRD in the next request.
+    if (!isJsonObject(crd.metadata) || crd.metadata.deletionTimestamp === undefined) catalog.define(name, typesOfCrd(crd));
+    if (pending.has(name)) return;
+    pending.add(name);
+    queueMicrotask(() => reconcile(name));
   });
-  return { stop: () => watch.cancel() };
+  return { stop };
 }
 

@@ -4,57 +4,7 @@ import { parse } from "yaml";
 import { startKubeApiDouble, type KubeApiDouble } from "./index.js";
 import { kubectlMissing, pythonKubernetesMissing, startClientRig, jsonOf, type ClientRig } from "./real-clients.js";
 import { rawClient, waitUntil } from "./test-client.js";
-
-/** A CRD with what our own CRDs use: defaults, enums, patterns, required fields, a preserved subtree, status, columns, short names. */
-export const widgetCrd = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "widgets.example.com" },
-  spec: {
-    group: "example.com",
-    scope: "Namespaced",
-    names: { kind: "Widget", plural: "widgets", singular: "widget", listKind: "WidgetList", shortNames: ["wd"], categories: ["all", "gadgets"] },
-    versions: [
-      {
-        name: "v1",
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        additionalPrinterColumns: [
-          { name: "Color", type: "string", jsonPath: ".spec.color" },
-          { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-          { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
-        ],
-        schema: {
-          openAPIV3Schema: {
-            type: "object",
-            properties: {
-              apiVersion: { type: "string" },
-              kind: { type: "string" },
-              metadata: { type: "object" },
-              spec: {
-                type: "object",
-                required: ["color"],
-                properties: {
-                  color: { type: "string", enum: ["red", "blue"] },
-                  replicas: { type: "integer", format: "int32", minimum: 0, default: 1 },
-                  size: { type: "string", pattern: "^[0-9]+(Mi|Gi)$" },
-                  port: { "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }] },
-                  extra: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
-                  labels: { type: "object", additionalProperties: { type: "string" } },
-                },
-              },
-              status: {
-                type: "object",
-                properties: { conditions: { type: "array", items: { type: "object", properties: { type: { type: "string" }, status: { type: "string" } } } } },
-              },
-            },
-          },
-        },
-      },
-    ],
-  },
-};
+import { widgetCrd } from "./widget-crd.js";
 
 const widget = (name: string, spec: Record<string, unknown>) => ({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name, namespace: "a" }, spec });
 const widgets = "/apis/example.com/v1/namespaces/a/widgets";
@@ -104,7 +54,7 @@ describe("kube API double: CustomResourceDefinitions (apiextensions.k8s.io/v1)",
     expect(created).not.toHaveProperty("topLevel");
     expect(created).not.toHaveProperty("status");
     const strict = await raw("POST", `${widgets}?fieldValidation=Strict`, widget("s", { color: "red", forgotten: true }));
-    expect(strict).toMatchObject({ status: 400, body: { reason: "BadRequest", message: 'strict decoding error: unknown field "spec.forgotten"' } });
+    expect(strict).toMatchObject({ status: 400, body: { reason: "BadRequest", message: 'Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.forgotten"' } });
     expect(double.find({ apiVersion: "example.com/v1", kind: "Widget", namespace: "a", name: "s" })).toBeUndefined();
     // Server-side apply is pruned the same way, and its manager owns no pruned field.
     const applied = await raw("PATCH", `${widgets}/p?fieldManager=me`, widget("p", { color: "blue", forgotten: 1 }), "application/apply-patch+yaml");

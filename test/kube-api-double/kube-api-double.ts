@@ -11,7 +11,7 @@ import { createOtherControllers, type ObjectKey, type OtherControllers } from ".
 import { createCrdController } from "./crd-controller.js";
 import { kindCauses, prepareObject } from "./kind-rules.js";
 import { createPodLogs } from "./pod-logs.js";
-import { createResourceCatalog, crdResourceType, defaultResourceTypes, type ResourceType } from "./resource-catalog.js";
+import { createResourceCatalog, crdResourceType, defaultResourceTypes, storageKeyOf, type ResourceType } from "./resource-catalog.js";
 import { createRouter, type RequestRecord } from "./router.js";
 import { selfSignedCertificate } from "./self-signed-certificate.js";
 import { createWatchHub } from "./watch-hub.js";
@@ -66,7 +66,7 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
   const token = options.token ?? "double-token";
   const now = options.now ?? (() => new Date());
   const types = options.resourceTypes ?? defaultResourceTypes;
-  const catalog = createResourceCatalog(types.includes(crdResourceType) ? types : [...types, crdResourceType]);
+  const catalog = createResourceCatalog(types.some((t) => storageKeyOf(t) === storageKeyOf(crdResourceType)) ? types : [...types, crdResourceType]);
   const hub = createWatchHub();
   const rejections = new Set<{ match: (object: JsonObject) => boolean; message: string }>();
   const failures: { match: (request: RequestRecord) => boolean; left: number; code: number }[] = [];

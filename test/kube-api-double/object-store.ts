@@ -260,7 +260,9 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
     const dropped = prune(object, resource.schema);
     if (dropped.length > 0) {
       const fields = dropped.map((field) => `unknown field "${field}"`);
-      if (options.fieldValidation === "Strict") throw badRequest(`strict decoding error: ${fields.join(", ")}`);
+      if (options.fieldValidation === "Strict") {
+        throw badRequest(`${resource.kind} in version "${resource.version}" cannot be handled as a ${resource.kind}: strict decoding error: ${fields.join(", ")}`);
+      }
       if (options.fieldValidation !== "Ignore") options.warnings?.push(...fields);
     }
     if (defaults) applyDefaults(object, resource.schema);

@@ -66,7 +66,7 @@ export const crdResourceType: ResourceType = {
  * What the agent applies and watches, and the Leases leader election takes. Argo's Workflow CRD has no status subresource (its controller
  * writes the whole object), unlike the Gateway API and Envoy Gateway kinds.
  */
-export const defaultResourceTypes: readonly ResourceType[] = [
+const builtinTypes: readonly ResourceType[] = [
   core("Namespace", "namespaces", false, true),
   core("Service", "services", true, true),
   core("ConfigMap", "configmaps", true, false),
@@ -99,6 +99,24 @@ export const defaultResourceTypes: readonly ResourceType[] = [
     ],
   },
 ];
+
+/** kube-apiserver's short names and categories of the built-in kinds (`kubectl get deploy`, `kubectl get all`). */
+const builtinNames: Record<string, { shortNames?: string[]; categories?: string[] }> = {
+  Namespace: { shortNames: ["ns"] },
+  Service: { shortNames: ["svc"], categories: ["all"] },
+  ConfigMap: { shortNames: ["cm"] },
+  Pod: { shortNames: ["po"], categories: ["all"] },
+  ServiceAccount: { shortNames: ["sa"] },
+  Deployment: { shortNames: ["deploy"], categories: ["all"] },
+  CronJob: { shortNames: ["cj"], categories: ["all"] },
+  Job: { categories: ["all"] },
+  NetworkPolicy: { shortNames: ["netpol"] },
+  CiliumNetworkPolicy: { shortNames: ["cnp", "ciliumnp"], categories: ["cilium", "ciliumpolicy"] },
+  Workflow: { shortNames: ["wf"] },
+  ClusterWorkflowTemplate: { shortNames: ["clusterwftmpl", "cwft"] },
+};
+
+export const defaultResourceTypes: readonly ResourceType[] = builtinTypes.map((t) => ({ ...builtinNames[t.kind], ...t }));
 
 export function apiVersionOf(type: ResourceType): string {
   return type.group ? `${type.group}/${type.version}` : type.version;

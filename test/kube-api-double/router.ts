@@ -7,6 +7,7 @@ import { badRequest, isKubeStatusError, KubeStatusError } from "./kube-status.js
 import type { ObjectStore, PatchType, Subresource } from "./object-store.js";
 import type { PodLogs } from "./pod-logs.js";
 import { apiVersionOf, type ResourceCatalog, type ResourceType } from "./resource-catalog.js";
+import { openApiResponse } from "./openapi.js";
 import { booleanParameter } from "./query-parameters.js";
 import { tableOf, wantsTable } from "./table-view.js";
 import type { WatchHub } from "./watch-hub.js";
@@ -193,6 +194,11 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     if (method === "GET" && segments.length === 1 && segments[0] === "version") {
       return send(res, 200, { major: "1", minor: "32", gitVersion: "v1.32.0-kube-api-double", platform: "linux/amd64" });
+    }
+    if (method === "GET" && segments[0] === "openapi") {
+      const openApi = openApiResponse(catalog, segments);
+      if (!openApi) throw new KubeStatusError(404, "NotFound", "the server could not find the requested resource");
+      return send(res, 200, openApi);
     }
     const discovery = method === "GET" ? discoveryDocument(catalog, segments) : undefined;
     if (discovery) return send(res, 200, discovery);

@@ -45,6 +45,8 @@ export interface WatchHub {
   compact(revision: number): void;
   /** Sends a BOOKMARK at `revision` to every watch that allows them. */
   bookmark(revision: number): void;
+  /** The server's own controllers: called with every change after the watches got it; not an open watch. */
+  listen(listener: (event: StoredEvent) => void): () => void;
   /** Ends every open watch, as an API server restart would. */
   closeAll(): void;
   readonly openWatches: number;
@@ -57,6 +59,7 @@ const namespaceOf = (object: JsonObject) => (object.metadata as { namespace?: st
 export function createWatchHub(): WatchHub {
   const history: StoredEvent[] = [];
   const watches = new Set<WatchRequest>();
+  const listeners = new Set<(event: StoredEvent) => void>();
   let compactedThrough = 0;
 
   /** What a watch sees of an event: selector transitions become ADDED or DELETED, as in the API server. */
@@ -80,6 +83,12 @@ export function createWatchHub(): WatchHub {
         const out = eventFor(request, event);
         if (out) request.write(out);
       }
+      for (const listener of listeners) listener(event);
+    },
+
+    listen(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
     },
 
     watch(request) {

@@ -1,0 +1,113 @@
+import { createHash } from "node:crypto";
+import type { JsonObject, JsonValue } from "../../src/model/json.js";
+import { objectMetaSchema } from "./builtin-schemas.js";
+import type { ResourceCatalog, ResourceType } from "./resource-catalog.js";
+import type { Schema } from "./structural-schema.js";
+
+/**
+ * OpenAPI v3 as kube-apiserver publishes it: `/openapi/v3` lists one document per group version, each
+ * with the resources' paths (whose PATCH declares `fieldValidation`, which is how kubectl learns to
+ * validate on the server) and their schemas tagged with `x-kubernetes-group-version-kind` (how
+ * `kubectl explain` finds them).
+ */
+
+const objectMetaName = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+const kubernetesGroups = /^(|apps|batch|coordination\.k8s\.io|networking\.k8s\.io|rbac\.authorization\.k8s\.io|policy|autoscaling)$/;
+
+/** The name kube-apiserver gives a kind's schema: Go package path for built-ins, reversed group for CRDs. */
+export function schemaNameOf(type: ResourceType): string {
+  if (type.group === "apiextensions.k8s.io") return `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.${type.version}.${type.kind}`;
+  if (kubernetesGroups.test(type.group)) return `io.k8s.api.${type.group === "" ? "core" : type.group.split(".")[0]}.${type.version}.${type.kind}`;
+  return `${type.group.split(".").reverse().join(".")}.${type.version}.${type.kind}`;
+}
+
+const gvkOf = (type: ResourceType) => ({ group: type.group, version: type.version, kind: type.kind });
+const pathPrefix = (type: ResourceType) => (type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`);
+
+/** A kind's published schema: its own (or an open object), metadata pointing at ObjectMeta. */
+function publishedSchema(type: ResourceType): JsonObject {
+  const schema: Schema = type.schema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true, properties: { apiVersion: { type: "string" }, kind: { type: "string" } } };
+  const published = structuredClone(schema) as unknown as JsonObject;
+  const properties = (published.properties ?? {}) as JsonObject;
+  properties.metadata = { description: "Standard object's metadata.", allOf: [{ $ref: `#/components/schemas/${objectMetaName}` }], default: {} };
+  published.properties = properties;
+  published["x-kubernetes-group-version-kind"] = [gvkOf(type)];
+  return published;
+}
+
+const parameter = (name: string, description: string, type = "string"): JsonObject => ({ name, in: "query", description, schema: { type, uniqueItems: true } });
+const writeParameters = [
+  parameter("dryRun", "When present, indicates that modifications should not be persisted."),
+  parameter("fieldManager", "fieldManager is a name associated with the actor or entity that is making these changes."),
+  parameter("fieldValidation", "fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields: Ignore, Warn or Strict."),
+];
+
+function operations(type: ResourceType): Record<string, JsonObject> {
+  const schemaRef = { $ref: `#/components/schemas/${schemaNameOf(type)}` };
+  const response = (code: string) => ({ [code]: { description: "OK", content: { "application/json": { schema: schemaRef } } } });
+  const op = (action: string, extra: JsonObject): JsonObject => ({ "x-kubernetes-action": action, "x-kubernetes-group-version-kind": gvkOf(type), ...extra });
+  const body = { content: { "application/json": { schema: schemaRef } }, required: true };
+  const patchBody = {
+    content: Object.fromEntries(
+      ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"].map((t) => [t, { schema: { type: "object" } }]),
+    ),
+    required: true,
+  };
+  const scope = type.namespaced ? `${pathPrefix(type)}/namespaces/{namespace}/${type.plural}` : `${pathPrefix(type)}/${type.plural}`;
+  const paths: Record<string, JsonObject> = {
+    [scope]: {
+      get: op("list", { responses: { "200": { description: "OK" } } }),
+      post: op("post", { parameters: writeParameters, requestBody: body, responses: response("201") }),
+    },
+    [`${scope}/{name}`]: {
+      get: op("get", { responses: response("200") }),
+      put: op("put", { parameters: writeParameters, requestBody: body, responses: response("200") }),
+      patch: op("patch", { parameters: [...writeParameters, parameter("force", "Force is going to \"force\" Apply requests.", "boolean")], requestBody: patchBody, responses: response("200") }),
+      delete: op("delete", { parameters: [writeParameters[0]!], responses: { "200": { description: "OK" } } }),
+    },
+  };
+  if (type.statusSubresource) {
+    paths[`${scope}/{name}/status`] = {
+      get: op("get", { responses: response("200") }),
+      put: op("put", { parameters: writeParameters, requestBody: body, responses: response("200") }),
+      patch: op("patch", { parameters: [...writeParameters, parameter("force", "Force is going to \"force\" Apply requests.", "boolean")], requestBody: patchBody, responses: response("200") }),
+    };
+  }
+  return paths;
+}
+
+/** The group versions served, as `/openapi/v3` keys: "api/v1", "apis/apps/v1". */
+function groupVersions(catalog: ResourceCatalog): Map<string, ResourceType[]> {
+  const byPath = new Map<string, ResourceType[]>();
+  for (const type of catalog.types) {
+    const key = pathPrefix(type).slice(1);
+    byPath.set(key, [...(byPath.get(key) ?? []), type]);
+  }
+  return byPath;
+}
+
+function document(types: readonly ResourceType[]): JsonObject {
+  const schemas: JsonObject = { [objectMetaName]: objectMetaSchema as unknown as JsonValue };
+  const paths: JsonObject = {};
+  for (const type of types) {
+    schemas[schemaNameOf(type)] = publishedSchema(type);
+    Object.assign(paths, operations(type));
+  }
+  return { openapi: "3.0.0", info: { title: "Kubernetes", version: "v1.32.0" }, paths, components: { schemas } };
+}
+
+const hashOf = (doc: JsonObject) => createHash("sha512").update(JSON.stringify(doc)).digest("hex").toUpperCase();
+
+/** `/openapi/v3` and `/openapi/v3/<group version>`; undefined for any other path. */
+export function openApiResponse(catalog: ResourceCatalog, segments: readonly string[]): JsonObject | undefined {
+  if (segments[0] !== "openapi" || segments[1] !== "v3") return undefined;
+  const versions = groupVersions(catalog);
+  if (segments.length === 2) {
+    return {
+      paths: Object.fromEntries([...versions].map(([key, types]) => [key, { serverRelativeURL: `/openapi/v3/${key}?hash=${hashOf(document(types))}` }])),
+    };
+  }
+  const types = versions.get(segments.slice(2).join("/"));
+  return types ? document(types) : undefined;
+}
+
