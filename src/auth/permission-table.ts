@@ -195,6 +195,11 @@ export function createPermissionTable(codec: Codec, services: readonly DescServi
   });
 
   add("openchoreo.api.v1alpha1.ResourceService", resourceServiceRules(codec));
+  // Open by default (CHOREO_OPEN_ENDPOINTS); closed, any signed-in caller may ask.
+  const signedIn = () => [at("identity:read", anyOrganization)];
+  add("grpc.health.v1.Health", { Check: signedIn, Watch: signedIn, List: signedIn });
+  add("grpc.reflection.v1.ServerReflection", { ServerReflectionInfo: signedIn });
+  add("grpc.reflection.v1alpha.ServerReflection", { ServerReflectionInfo: signedIn });
   return table;
 }
 
