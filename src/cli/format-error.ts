@@ -54,7 +54,7 @@ function connectErrorLines(err: ConnectError, server: string): string[] {
     case Code.DeadlineExceeded:
       return [`error: the control plane at ${server} did not answer in time: ${err.rawMessage}`];
     case Code.Unauthenticated:
-      return [`error: not authenticated: ${err.rawMessage}`, "Give a token with --token-file FILE, env CHOREO_TOKEN, or the context's token file."];
+      return [`error: not authenticated: ${err.rawMessage}`, "Give a token with --token-file FILE, env CHOREO_TOKEN, or the context's token file, or sign in with \"choreoctl login\"."];
     case Code.PermissionDenied:
       return [`error: permission denied: ${err.rawMessage}`];
     case Code.Unimplemented:
