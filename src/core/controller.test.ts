@@ -209,4 +209,22 @@ describe("controller", () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(calls).toHaveLength(1);
   });
+
+  it("gives the event loop a turn between items, so a backlog cannot starve I/O and timers", async () => {
+    const { store, manager } = setup();
+    for (let i = 0; i < 50; i++) await store.create(ProjectSchema, project(`p-${String(i).padStart(2, "0")}`));
+    // Reconciles that never wait on I/O, like one that reads the cache and writes SQLite.
+    let reconciled = 0;
+    let turnAfter: number | undefined;
+    manager.add(
+      controllerFor(ProjectSchema).build(async () => {
+        if (++reconciled === 1) setImmediate(() => (turnAfter = reconciled));
+        return {};
+      }),
+    );
+    await manager.start();
+    await expect.poll(() => reconciled).toBe(50);
+    // Without a turn the worker would drain all 50 in microtasks before the callback ran.
+    expect(turnAfter).toBe(1);
+  });
 });

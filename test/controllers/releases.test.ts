@@ -65,6 +65,26 @@ describe("releases", () => {
     expect((binding.status as JsonObject).endpoints).toEqual([expect.objectContaining({ name: "api", type: "REST" })]);
   });
 
+  it("re-render a connection when the component it names arrives later or changes its endpoint", async () => {
+    const p = await start();
+    const upstream = async () => {
+      const deployment = resources(await get("Release", "web-development")).find((o) => o.kind === "Deployment");
+      const env = JSON.stringify(deployment ?? {});
+      return /"UPSTREAM_URL","value":"([^"]*)"/.exec(env)?.[1];
+    };
+    // The caller first: its connection names a component not deployed yet, so nothing is injected.
+    await p.access.apply(service("web", "orders"));
+    await until("ServiceBinding", "web-development", (c) => c?.status !== undefined, "reconciled");
+    expect(condition(await get("ServiceBinding", "web-development"), "Rendered")?.reason).toBe("ConnectionUnresolved");
+    expect(await upstream()).toBeUndefined();
+
+    await p.access.apply(service("orders"));
+    const url = await eventually(upstream, "web's UPSTREAM_URL once orders is deployed");
+    expect(url).toContain(":9090");
+    await p.access.apply(service("orders").replaceAll("9090", "8080"));
+    await eventually(async () => (await upstream())?.includes(":8080"), "web's UPSTREAM_URL following orders' new port");
+  });
+
   it("prune only what left: deleting a component removes its Release and leaves its siblings' untouched", async () => {
     const p = await start();
     await p.access.apply(service("orders"));
