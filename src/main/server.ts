@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { createLogger } from "../agent/create-logger.js";
 import { startUpBanner } from "./start-up-banner.js";
+import { bootstrapTokenFile } from "../auth/bootstrap-admin-token.js";
 import { isConfigError, parseConfig, unknownConfigVariables } from "./config.js";
 import type { Config, ConfigError } from "./config.js";
 
@@ -88,6 +89,9 @@ async function main(): Promise<void> {
       agents: agents?.planes.map((p) => `${p.kind} ${p.namespace}/${p.name}`),
       agentSimulation: config.agentSimulation,
       agentsDir: join(config.dataDir, "agents"),
+      adminTokenFile: plane.adminTokenFile ?? join(config.dataDir, bootstrapTokenFile),
+      adminTokenCreated: plane.adminTokenFile !== undefined,
+      openEndpoints: config.openEndpoints,
     }),
   );
   logger.info({ url: server.url, port: server.port }, "listening");

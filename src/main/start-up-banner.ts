@@ -11,6 +11,12 @@ export interface BannerFacts {
   readonly agentSimulation: boolean;
   /** Where each plane agent keeps its files, under the data directory. */
   readonly agentsDir: string;
+  /** Where the first start wrote the platform admin's API token (`<dataDir>/admin.token`). */
+  readonly adminTokenFile: string;
+  /** Whether this start wrote it (a fresh data directory). */
+  readonly adminTokenCreated: boolean;
+  /** What answers without a credential (CHOREO_OPEN_ENDPOINTS). */
+  readonly openEndpoints: readonly string[];
 }
 
 const prefix = "choreo: ";
@@ -30,7 +36,12 @@ export function startUpBanner(facts: BannerFacts): string {
     facts.agents?.length && facts.agentSimulation
       ? "simulated: no container runs here; the embedded planes report Deployments available and builds succeeded (CHOREO_AGENT_SIMULATION=0 turns this off)"
       : "simulated: nothing (the embedded planes record what they are sent; workloads stay Unknown without a real cluster)",
-    `next: npx choreoctl config set-context local --server ${facts.url} && npx choreoctl config use-context local, then docs/quickstart.sh`,
+    // Where the token is, never the token: banners end up in terminals' scrollback and CI logs.
+    facts.adminTokenCreated
+      ? `access: every call needs an API token; the platform admin's is in ${facts.adminTokenFile} (created now, readable by you only)`
+      : `access: every call needs an API token; the platform admin's is in ${facts.adminTokenFile} (created by the first start)`,
+    `open without a token: ${facts.openEndpoints.length > 0 ? facts.openEndpoints.join(", ") : "nothing"} (CHOREO_OPEN_ENDPOINTS)`,
+    `next: npx choreoctl config set-context local --server ${facts.url} --token-file ${facts.adminTokenFile} && npx choreoctl config use-context local, then docs/quickstart.sh`,
   ];
   return `${lines.map((l) => `${prefix}${l}`).join("\n")}\n`;
 }

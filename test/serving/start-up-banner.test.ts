@@ -1,6 +1,6 @@
 // `npm start`'s banner and logs, as a person reads them: what is served, the data, the agents, what is
 // simulated, the next command; JSON logs into a pipe, text with CHOREO_LOG_FORMAT=pretty.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -50,7 +50,15 @@ describe("the start-up banner", () => {
       expect(banner).toContainEqual(`choreo: data: ${path.join(tmp, "fresh")} (SQLite); created Organization/default, DataPlane/default, BuildPlane/default`);
       expect(banner).toContainEqual(expect.stringMatching(/^choreo: agents: DataPlane default\/default, BuildPlane default\/default \(local driver/));
       expect(banner).toContainEqual(expect.stringMatching(/^choreo: simulated: no container runs here; .*CHOREO_AGENT_SIMULATION=0/));
-      expect(banner.at(-1)).toBe(`choreo: next: npx choreoctl config set-context local --server ${url} && npx choreoctl config use-context local, then docs/quickstart.sh`);
+      const tokenFile = path.join(tmp, "fresh", "admin.token");
+      expect(banner).toContainEqual(`choreo: access: every call needs an API token; the platform admin's is in ${tokenFile} (created now, readable by you only)`);
+      expect(banner).toContainEqual("choreo: open without a token: health, reflection, metrics (CHOREO_OPEN_ENDPOINTS)");
+      expect(banner.at(-1)).toBe(`choreo: next: npx choreoctl config set-context local --server ${url} --token-file ${tokenFile} && npx choreoctl config use-context local, then docs/quickstart.sh`);
+      // Where the token is, never what: not in the banner, not in the logs; the file is the owner's only.
+      const token = (await readFile(tokenFile, "utf8")).trim();
+      expect(token).toMatch(/^choreo_[A-Za-z0-9_-]{43}$/);
+      expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+      expect(server.stderr() + server.stdout()).not.toContain(token);
       // Nothing stale: everything listed is served (above), and nothing claims to be unimplemented.
       expect(banner.join("\n")).not.toMatch(/Unimplemented/i);
       // Into a pipe, the logs are JSON lines.
