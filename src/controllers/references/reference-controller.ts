@@ -87,14 +87,21 @@ export function referenceController(declaration: ReferenceDeclaration, deps: { r
   });
 }
 
+/** How many members not Ready a rolled-up condition names. */
+const rolledUpNames = 10;
+
 export async function rollUp(reader: Reader, object: ResourceObject, rollup: Rollup): Promise<ConditionInput> {
   const namespace = object.metadata?.namespace ?? "";
   const members = ((await reader.list(rollup.schema, { namespace })) as ResourceObject[]).filter((m) => rollup.isMember(object, m));
   const waiting = members.filter((m) => !isReady(m as { status?: { conditions?: Condition[] } }));
   const kind = rollup.schema.name;
   if (waiting.length === 0) return { type: rollup.type, status: "True", reason: "AllReady", message: `${members.length} ${kind} objects, all Ready` };
-  const reasons = waiting.map((m) => `${m.metadata?.name} (${findCondition((m.status as { conditions?: Condition[] } | undefined)?.conditions, "Ready")?.reason ?? "NotReconciled"})`);
-  return { type: rollup.type, status: "False", reason: `${kind}NotReady`, message: `${waiting.length} of ${members.length} not Ready: ${reasons.join(", ")}` };
+  // The first few by name: a message naming all of a thousand members would be rewritten, whole,
+  // with each member's change (quadratic bytes), and read by nobody.
+  const named = waiting.slice(0, rolledUpNames);
+  const reasons = named.map((m) => `${m.metadata?.name} (${findCondition((m.status as { conditions?: Condition[] } | undefined)?.conditions, "Ready")?.reason ?? "NotReconciled"})`);
+  const more = waiting.length > named.length ? ` and ${waiting.length - named.length} more` : "";
+  return { type: rollup.type, status: "False", reason: `${kind}NotReady`, message: `${waiting.length} of ${members.length} not Ready: ${reasons.join(", ")}${more}` };
 }
 
 export async function check(reader: Reader, object: ResourceObject, reference: Reference): Promise<ConditionInput> {
