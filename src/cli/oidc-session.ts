@@ -89,7 +89,10 @@ export function sessionFrom(
 export async function sessionToken(path: string, now: () => number): Promise<string> {
   const session = await readSession(path);
   if (!session) throw new CliError("not signed in", { hint: 'Sign in with "choreoctl login".' });
-  if (expiresAt(session.idToken) - renewBeforeMs > now()) return session.idToken;
+  const expiry = expiresAt(session.idToken);
+  if (expiry - renewBeforeMs > now()) return session.idToken;
+  // Without a refresh token, a token in its last minute is still better than none.
+  if (!session.refreshToken && expiry > now()) return session.idToken;
   if (!session.refreshToken) throw new CliError(`your sign-in to ${session.issuer} has expired`, { hint: 'Sign in again with "choreoctl login".' });
   const config = await discoverIssuer(session.issuer, session.clientId);
   let renewed: OidcSession;

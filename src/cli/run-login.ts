@@ -132,6 +132,8 @@ async function browserFlow(config: oidc.Configuration, scope: string, io: CliIo,
       state,
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: "S256",
+      // OpenID Connect Core 11: a refresh token for offline_access is only issued after consent was asked.
+      ...(scope.split(" ").includes("offline_access") ? { prompt: "consent" } : {}),
     });
     io.stderr.write(`To sign in, open this address in a browser:\n  ${url.href}\nWaiting for the browser to come back to ${redirectUri}...\n`);
     if (openBrowser) tryToOpen(url.href);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIo } from "../../src/cli/cli-io.js";
 import { sessionPath } from "../../src/cli/oidc-session.js";
 import { runChoreoctl } from "../../src/cli/run-choreoctl.js";
-import { approveDeviceCode, startTestProvider, type TestProvider } from "../support/oidc-test-provider.js";
+import { approveDeviceCode, authorizeInBrowser, startTestProvider, type TestProvider } from "../support/oidc-test-provider.js";
 import { serviceComponent } from "../support/service-component.js";
 import { spawnServer, waitForListening, type SpawnedServer } from "../serving/support/spawn-server.js";
 
@@ -124,6 +124,26 @@ describe("choreoctl login against a real OpenID provider", () => {
     const table = await choreoctl(["--context", "admin", "audit", "--subject", "oidc:alice", "--result", "denied"]);
     expect(table.stdout).toMatch(/^TIME\s+SUBJECT\s+METHOD\s+OBJECT\s+RESULT/);
     expect(table.stdout).toMatch(/oidc:alice\s+ResourceService\/Apply\s+Component\/default\/alice-svc\s+permission_denied/);
+  });
+
+  it("signs in with authorization code and PKCE: the browser comes back to choreoctl on a loopback address", async () => {
+    let browsing: Promise<Response> | undefined;
+    const login = await choreoctl(["login", "--no-browser"], {
+      onStderr(text) {
+        const url = /open this address in a browser:\n\s+(\S+)/.exec(text)?.[1];
+        if (!url || browsing) return;
+        const redirectUri = new URL(url).searchParams.get("redirect_uri")!;
+        expect(new URL(url).searchParams.get("code_challenge_method")).toBe("S256");
+        // The person signs in; the provider sends their browser to choreoctl's listener.
+        browsing = authorizeInBrowser(url, "alice", redirectUri).then((callback) => fetch(callback));
+      },
+    });
+    expect(login.code, login.stderr).toBe(0);
+    expect(await (await browsing!).text()).toContain("Signed in");
+    expect(login.stdout).toContain("as alice@example.com (sub alice)");
+    expect(JSON.parse(readFileSync(session(), "utf8"))).toMatchObject({ refreshToken: expect.any(String) });
+    const after = await choreoctl(["get", "components"]);
+    expect(after.code, after.stderr).toBe(0);
   });
 
   it("logs out (the session is forgotten), and a context can use a pasted API token instead", async () => {
