@@ -27,7 +27,8 @@ export function gatewayFor(visibility: GatewayVisibility, settings: DataPlaneSet
  * HTTP APIs share one host per environment and gateway, `<environment>.<virtualHost>`
  * (choreoapis.localhost / choreoapis.internal on the embedded data plane), under the path
  * `/<project>/<component>/<basePath>`. A gRPC endpoint, which a path cannot tell apart and which
- * v0.3.2 does not route, gets a host of its own, `<project>-<component>-<endpoint>-<environment>.<virtualHost>`.
+ * v0.3.2 does not route, gets a host of its own:
+ * `<project>-<component>-<endpoint>-<environment>.<virtualHost>`.
  * Undefined when the DataPlane names no virtual host for that gateway.
  */
 export function gatewayAddress(

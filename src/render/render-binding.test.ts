@@ -154,6 +154,21 @@ describe("renderBinding", () => {
     expect(manifestProblems(route)).toEqual([]);
   });
 
+  it("gives a web application OpenChoreo's host, <component>-<environment>.choreoapps.localhost; a second endpoint one of its own", () => {
+    const hosts = (endpoints: JsonObject, component: string) =>
+      render({ binding: testBinding("WebApplicationBinding", { workloadSpec: { containers: { main: { image: "x" } }, endpoints } }, component) })
+        .endpointStatuses.map((s) => s.public?.host);
+    expect(hosts({ web: { type: "HTTP", port: 80 } }, "shop-ui")).toEqual(["shop-ui-dev.choreoapps.localhost"]);
+    expect(hosts({ web: { type: "HTTP", port: 80 }, admin: { type: "HTTP", port: 81 } }, "shop-ui")).toEqual([
+      "shop-ui-admin-dev.choreoapps.localhost",
+      "shop-ui-web-dev.choreoapps.localhost",
+    ]);
+    // A label over 63 characters would be no valid host: it becomes a bounded name, its hash over every part.
+    const [long] = hosts({ web: { type: "HTTP", port: 80 } }, "a".repeat(60));
+    expect(long).toMatch(/^a+-[0-9a-f]{8}\.choreoapps\.localhost$/);
+    expect(long!.split(".")[0]!.length).toBeLessThanOrEqual(63);
+  });
+
   it("routes gRPC with a GRPCRoute on a host of its own, and keeps TCP inside the project", () => {
     const result = render({
       binding: testBinding("ServiceBinding", {
