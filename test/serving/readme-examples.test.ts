@@ -40,7 +40,7 @@ let tmp: string;
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(tmpdir(), "choreo-readme-"));
   server = spawnServer({ CHOREO_PORT: "0", CHOREO_DATA_DIR: path.join(tmp, "data") });
-  ({ port } = await waitForListening(server));
+  ({ port } = await waitForListening(server, 60_000));
 });
 afterAll(async () => {
   server.child.kill("SIGTERM");
@@ -48,9 +48,12 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-/** The README assumes the default port and writes to /tmp/choreo*: point both at this test's own. */
+/** The README assumes the default port, the default data directory's token and writes to /tmp/choreo*: point them at this test's own. */
 const localise = (code: string) =>
-  code.replaceAll("127.0.0.1:8080", `127.0.0.1:${port}`).replaceAll("/tmp/choreo", path.join(tmp, "choreo"));
+  code
+    .replaceAll("127.0.0.1:8080", `127.0.0.1:${port}`)
+    .replaceAll("/tmp/choreo", path.join(tmp, "choreo"))
+    .replaceAll(".choreo/admin.token", path.join(tmp, "data", "admin.token"));
 
 function run(example: Example) {
   const code = localise(example.code);
