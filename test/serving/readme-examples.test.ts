@@ -41,7 +41,7 @@ beforeAll(async () => {
   tmp = await mkdtemp(path.join(tmpdir(), "choreo-readme-"));
   server = spawnServer({ CHOREO_PORT: "0", CHOREO_DATA_DIR: path.join(tmp, "data") });
   ({ port } = await waitForListening(server, 60_000));
-});
+}, 90_000);
 afterAll(async () => {
   server.child.kill("SIGTERM");
   await server.exited;
