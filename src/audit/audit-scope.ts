@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { AuditRecord } from "../store/index.js";
 import type { AuditTarget } from "./audit-targets.js";
 
 /** The call an audit record belongs to: set up per request by the audit trail's interceptor. */
@@ -12,8 +13,8 @@ export interface AuditScope {
   subject(): string;
   /** The objects the request names. */
   targets(): AuditTarget[];
-  /** Objects written in this call with their record committed ("Kind/namespace/name"). */
-  readonly written: Set<string>;
+  /** Objects written in this call, with the record committed with each, by "Kind/namespace/name". */
+  readonly written: Map<string, AuditRecord>;
   /** The guard's refusal of this call, with the subject it refused. */
   denial?: { readonly subject: string; readonly message: string };
 }

@@ -35,10 +35,13 @@ const readMethod = /^(Get|List|Watch|Stream|WhoAmI|Check|ServerReflectionInfo|Co
 
 export function createAuditTrail(deps: AuditTrailDeps): AuditTrail {
   const { codec, clock, logger } = deps;
+  const logged = (records: Iterable<AuditRecord>) => {
+    for (const record of records) logger.info({ audit: record }, "audit");
+  };
   const append = async (records: AuditRecord[]) => {
     if (records.length === 0) return;
     if (deps.log) await deps.log.append(records);
-    else for (const record of records) logger.info({ audit: record }, "audit");
+    else logged(records);
   };
   const recordsOf = (scope: Pick<AuditScope, "method" | "requestId" | "sourceAddress" | "time">, targets: readonly AuditTarget[], fields: Pick<AuditRecord, "subject" | "code" | "detail">): AuditRecord[] =>
     targets.map((t) => ({ time: scope.time, method: scope.method, requestId: scope.requestId, sourceAddress: scope.sourceAddress, ...t, ...fields }));
@@ -54,12 +57,15 @@ export function createAuditTrail(deps: AuditTrailDeps): AuditTrail {
       time: clock.now(),
       subject: () => req.contextValues.get(principalKey)?.subject ?? "",
       targets: () => (targets ??= auditTargets(req.service, req.method.name, request, codec)),
-      written: new Set(),
+      written: new Map(),
     };
     const mutation = !readMethod.test(req.method.name);
     const unwritten = () => scope.targets().filter((t) => !scope.written.has(writtenKey(t.kind, t.namespace, t.name)));
     try {
-      const res = await runInAuditScope(scope, () => next(req));
+      const res = await runInAuditScope(scope, () => next(req)).finally(() => {
+        // A store without an audit log of its own dropped the records its writes carried.
+        if (!deps.log) logged(scope.written.values());
+      });
       // Said ok without a write: Apply's unchanged documents, a mutation that found nothing to do.
       if (mutation && (scope.written.size === 0 || method.endsWith("ResourceService/Apply"))) {
         await append(recordsOf(scope, unwritten(), { subject: scope.subject(), code: "ok", detail: "unchanged" }));

@@ -9,28 +9,27 @@ import { currentAuditScope, writtenKey } from "./audit-scope.js";
  * Controllers write through the plain store, so their own writes are not audited.
  */
 export function createAuditedStore(store: ResourceStore, registry: KindRegistry): ResourceStore {
-  const recordFor = (schema: DescMessage, key: ObjectKey, detail: string): readonly AuditRecord[] | undefined => {
+  const audited = async <T>(schema: DescMessage, key: ObjectKey, detail: string, options: StoreWriteOptions | undefined, write: (options: StoreWriteOptions | undefined) => Promise<T>): Promise<T> => {
     const scope = currentAuditScope();
-    if (!scope) return undefined;
+    if (!scope) return write(options);
     const kind = registry.bySchema(schema.typeName)?.kind ?? schema.typeName;
-    scope.written.add(writtenKey(kind, key.namespace, key.name));
-    return [
-      {
-        time: scope.time,
-        subject: scope.subject(),
-        method: scope.method,
-        kind,
-        namespace: key.namespace,
-        name: key.name,
-        sourceAddress: scope.sourceAddress,
-        requestId: scope.requestId,
-        code: "ok",
-        detail,
-      },
-    ];
+    const record: AuditRecord = {
+      time: scope.time,
+      subject: scope.subject(),
+      method: scope.method,
+      kind,
+      namespace: key.namespace,
+      name: key.name,
+      sourceAddress: scope.sourceAddress,
+      requestId: scope.requestId,
+      code: "ok",
+      detail,
+    };
+    const result = await write({ ...options, audit: [...(options?.audit ?? []), record] });
+    // Only once committed: a write that failed is recorded with its error by the audit trail.
+    scope.written.set(writtenKey(kind, key.namespace, key.name), record);
+    return result;
   };
-  const withAudit = (options: StoreWriteOptions | undefined, audit: readonly AuditRecord[] | undefined) =>
-    audit ? { ...options, audit: [...(options?.audit ?? []), ...audit] } : options;
   const keyOf = (object: unknown): ObjectKey => {
     const meta = (object as ResourceObject).metadata;
     return { namespace: meta?.namespace ?? "", name: meta?.name || meta?.generateName || "" };
@@ -41,9 +40,9 @@ export function createAuditedStore(store: ResourceStore, registry: KindRegistry)
     list: (schema, options) => store.list(schema, options),
     watch: (schema, options) => store.watch(schema, options),
     updateStatus: (schema, object) => store.updateStatus(schema, object),
-    create: (schema, object, options) => store.create(schema, object, withAudit(options, recordFor(schema, keyOf(object), "create"))),
-    update: (schema, object, options) => store.update(schema, object, withAudit(options, recordFor(schema, keyOf(object), "update"))),
-    delete: (schema, key, options) => store.delete(schema, key, withAudit(options, recordFor(schema, key, "delete"))),
+    create: (schema, object, options) => audited(schema, keyOf(object), "create", options, (o) => store.create(schema, object, o)),
+    update: (schema, object, options) => audited(schema, keyOf(object), "update", options, (o) => store.update(schema, object, o)),
+    delete: (schema, key, options) => audited(schema, key, "delete", options, (o) => store.delete(schema, key, o)),
     ...(store.auditLog ? { auditLog: store.auditLog } : {}),
     close: () => store.close(),
   };
