@@ -86,7 +86,8 @@ export function component(name: string, meta: Meta = {}): Component {
 export function serviceBinding(name: string, meta: Meta = {}): ServiceBinding {
   return create(ServiceBindingSchema, {
     metadata: { name, namespace: "default", ...meta },
-    spec: { environment: "development", releaseState: "Active", className: "default" },
+    // What the ServiceBinding CRD requires, so the fixture is valid where the schema is enforced.
+    spec: { environment: "development", releaseState: "Active", className: "default", owner: { projectName: "shop", componentName: "api" }, workloadSpec: {} },
   });
 }
 

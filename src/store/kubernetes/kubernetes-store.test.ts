@@ -4,8 +4,8 @@ import { allFiles } from "../../../gen/index.js";
 import { ProjectSchema, ProjectStatusSchema } from "../../../gen/openchoreo/model/v1alpha1/project_pb.js";
 import { isTooOldResourceVersionError } from "../../errors/index.js";
 import type { FakeClock } from "../../core/clock.js";
-import { createKindRegistry } from "../../model/index.js";
-import { defaultResourceTypes, startKubeApiDouble, type KubeApiDouble } from "../../../test/kube-api-double/index.js";
+import { crdFromKind, createKindRegistry } from "../../model/index.js";
+import { startKubeApiDouble, type KubeApiDouble } from "../../../test/kube-api-double/index.js";
 import { runStoreContract } from "../contract/index.js";
 import { openWatch, project, summary } from "../contract/contract-fixtures.js";
 import type { ResourceStore } from "../resource-store.js";
@@ -13,14 +13,19 @@ import { createKubeRestClient } from "./kube-rest-client.js";
 import { createKubernetesStore } from "./kubernetes-store.js";
 
 const registry = createKindRegistry(allFiles);
-const ourKinds = registry.kinds.map((k) => ({
-  group: k.group,
-  version: k.version,
-  kind: k.kind,
-  plural: k.plural,
-  namespaced: k.namespaced,
-  statusSubresource: true,
-}));
+
+/** A double with what an install gives a cluster: the CRDs of deploy/crds, and the default namespace. */
+async function startCluster(options: Parameters<typeof startKubeApiDouble>[0] = {}): Promise<KubeApiDouble> {
+  const double = await startKubeApiDouble(options);
+  const client = createKubeRestClient(double.kubeConfig());
+  for (const kind of registry.kinds) {
+    await client.request({ method: "POST", path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", body: crdFromKind(kind) });
+  }
+  // A cluster has its default namespace from the start (and so a resourceVersion above "0", which
+  // a watch would read as "from any point").
+  await client.request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name: "default" } } });
+  return double;
+}
 
 /** kube-apiserver sends watch bookmarks about once a minute; here the test's clock says when. */
 function bookmarkEvery(double: KubeApiDouble, clock: FakeClock, intervalMs: number): void {
@@ -32,13 +37,7 @@ function bookmarkEvery(double: KubeApiDouble, clock: FakeClock, intervalMs: numb
 }
 
 runStoreContract("kubernetes (API double)", async (options) => {
-  const double = await startKubeApiDouble({
-    resourceTypes: [...defaultResourceTypes, ...ourKinds],
-    now: () => new Date(options.clock.now()),
-  });
-  // A cluster has its default namespace from the start (and so a resourceVersion above "0", which
-  // a watch would read as "from any point").
-  await createKubeRestClient(double.kubeConfig()).request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name: "default" } } });
+  const double = await startCluster({ now: () => new Date(options.clock.now()) });
   if (options.bookmarkIntervalMs) bookmarkEvery(double, options.clock, options.bookmarkIntervalMs);
   const store = createKubernetesStore({
     client: createKubeRestClient(double.kubeConfig()),
@@ -58,7 +57,7 @@ describe("kubernetes store: what the contract does not see", () => {
   let double: KubeApiDouble;
   let store: ResourceStore;
   beforeEach(async () => {
-    double = await startKubeApiDouble({ resourceTypes: [...defaultResourceTypes, ...ourKinds] });
+    double = await startCluster();
     store = createKubernetesStore({ client: createKubeRestClient(double.kubeConfig()), registry });
   });
   afterEach(async () => {
