@@ -9,6 +9,7 @@ import { KubeStatusError } from "./kube-status.js";
 import { createObjectStore, type ObjectStore } from "./object-store.js";
 import { createOtherControllers, type ObjectKey, type OtherControllers } from "./other-controllers.js";
 import { createCrdController } from "./crd-controller.js";
+import { createGarbageCollector } from "./garbage-collector.js";
 import { kindCauses, prepareObject } from "./kind-rules.js";
 import { createPodLogs } from "./pod-logs.js";
 import { createResourceCatalog, crdResourceType, defaultResourceTypes, storageKeyOf, type ResourceType } from "./resource-catalog.js";
@@ -50,7 +51,7 @@ export interface KubeApiDouble {
   reject(match: (object: JsonObject) => boolean, message: string): () => void;
   /** Answers the next `count` requests `match` picks with `code` (500 unless given). */
   failRequests(match: (request: RequestRecord) => boolean, count: number, code?: number): void;
-  /** Forgets the watch history: resuming from an older resourceVersion is 410 Gone. */
+  /** Forgets the watch history and list snapshots: resuming a watch or continuing a list from before is 410 Gone. */
   compact(): void;
   /** Sends a BOOKMARK to every watch that allows them. */
   bookmark(): void;
@@ -80,6 +81,7 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
     check: kindCauses,
   });
   const crds = createCrdController(catalog, store, hub, crdResourceType, now);
+  const collector = createGarbageCollector(store, hub);
   const logs = createPodLogs();
   const router = createRouter({
     catalog,
@@ -152,7 +154,10 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
     failRequests(match, count, code = 500) {
       failures.push({ match, left: count, code });
     },
-    compact: () => hub.compact(store.revision),
+    compact() {
+      hub.compact(store.revision);
+      store.compact(store.revision);
+    },
     bookmark: () => hub.bookmark(store.revision),
     closeWatches: () => hub.closeAll(),
     get openWatches() {
@@ -161,6 +166,7 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
     store,
     async close() {
       crds.stop();
+      collector.stop();
       hub.closeAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { isJsonObject, jsonEqual, type JsonObject } from "../../src/model/json.js";
 import type { LabelSelector } from "../../src/model/label-selector.js";
+import { expiredContinue, readContinue, writeContinue } from "./continue-token.js";
+import type { FieldSelector } from "./field-selector.js";
 import {
   alreadyExists,
   badRequest,
@@ -21,6 +23,11 @@ import type { WatchHub } from "./watch-hub.js";
 export type Subresource = "" | "status";
 
 export type PatchType = "merge" | "json" | "apply";
+
+export type PropagationPolicy = "Background" | "Foreground" | "Orphan";
+
+/** The garbage collector's finalizers, by the propagation policy that sets them. */
+export const gcFinalizers = { Foreground: "foregroundDeletion", Orphan: "orphan" } as const;
 
 /** Refuses an object with a message (422 Invalid), or lets it through with undefined. */
 export type Admission = (resource: ResourceType, object: JsonObject) => string | undefined;
@@ -47,7 +54,9 @@ export interface ObjectStore {
   readonly revision: number;
   find(resource: ResourceType, namespace: string, name: string): JsonObject | undefined;
   get(resource: ResourceType, namespace: string, name: string): JsonObject;
-  list(resource: ResourceType, namespace: string | undefined, selector: LabelSelector, page?: { limit?: number; continue?: string }): ListResult;
+  list(resource: ResourceType, namespace: string | undefined, selector: LabelSelector, page?: { limit?: number; continue?: string }, fields?: FieldSelector): ListResult;
+  /** Every stored object of every type, for the garbage collector. */
+  all(): { resource: ResourceType; object: JsonObject }[];
   create(resource: ResourceType, namespace: string, body: JsonObject, manager: string, options?: WriteOptions): JsonObject;
   update(resource: ResourceType, namespace: string, name: string, body: JsonObject, manager: string, subresource: Subresource, options?: WriteOptions): JsonObject;
   patch(
@@ -58,8 +67,19 @@ export interface ObjectStore {
     body: unknown,
     options: { manager: string; force: boolean; subresource: Subresource } & WriteOptions,
   ): { object: JsonObject; created: boolean };
-  /** The object as it stays (finalizers pending), or undefined when it is gone. */
-  delete(resource: ResourceType, namespace: string, name: string, preconditions?: { resourceVersion?: string; uid?: string }): JsonObject | undefined;
+  /**
+   * The object as it stays (finalizers pending), or undefined when it is gone. Foreground and Orphan
+   * put the garbage collector's finalizer on it first; Background (the default) leaves dependents to it.
+   */
+  delete(
+    resource: ResourceType,
+    namespace: string,
+    name: string,
+    preconditions?: { resourceVersion?: string; uid?: string },
+    propagationPolicy?: PropagationPolicy,
+  ): JsonObject | undefined;
+  /** Forgets list snapshots up to `revision`: continuing a list begun before it is 410 Expired. */
+  compact(revision: number): void;
 }
 
 export interface ObjectStoreOptions {
@@ -81,6 +101,9 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
   const tables = new Map<string, Map<string, JsonObject>>();
   const namespaceType = catalog.byKind("v1", "Namespace")!;
   let revision = 0;
+  let compactedThrough = 0;
+  /** The full table a paginated list's first page was cut from, by resource and revision. */
+  const snapshots = new Map<string, JsonObject[]>();
 
   const timestamp = () => now().toISOString().replace(/\.\d+Z$/, "Z");
   const key = (namespace: string, name: string) => `${namespace}/${name}`;
@@ -289,22 +312,44 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
     },
     get,
 
-    list(resource, namespace, selector, page) {
-      const items = [...table(resource).values()]
+    list(resource, namespace, selector, page, fields) {
+      // A continued list reads the snapshot its first page was cut from, as etcd reads at a revision.
+      const token = page?.continue ? readContinue(page.continue) : undefined;
+      let source: readonly JsonObject[];
+      if (token) {
+        if (token.rv <= compactedThrough) throw expiredContinue();
+        const snapshot = snapshots.get(`${storageKeyOf(resource)}@${token.rv}`);
+        if (!snapshot) throw expiredContinue();
+        source = snapshot;
+      } else source = [...table(resource).values()];
+      const listRevision = token?.rv ?? revision;
+      const items = source
         .filter((o) => namespace === undefined || !resource.namespaced || meta(o).namespace === namespace)
         .filter((o) => selector.matches(meta(o).labels as Record<string, string> | undefined))
+        .filter((o) => fields === undefined || fields.matches(o))
         .map((o) => [key(str(meta(o).namespace) ?? "", str(meta(o).name)!), o] as const)
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      const after = page?.continue ? Buffer.from(page.continue, "base64url").toString("utf8") : undefined;
-      const rest = after === undefined ? items : items.filter(([k]) => k > after);
+      const rest = token === undefined ? items : items.filter(([k]) => k > token.start);
       const limit = page?.limit && page.limit > 0 ? page.limit : rest.length;
       const chosen = rest.slice(0, limit);
       const more = rest.length > chosen.length;
+      if (more && !token) snapshots.set(`${storageKeyOf(resource)}@${listRevision}`, source.map((o) => structuredClone(o)));
       return {
         items: chosen.map(([, o]) => structuredClone(o)),
-        resourceVersion: String(revision),
-        ...(more ? { continue: Buffer.from(chosen.at(-1)![0], "utf8").toString("base64url") } : {}),
+        resourceVersion: String(listRevision),
+        ...(more ? { continue: writeContinue(listRevision, chosen.at(-1)![0]) } : {}),
       };
+    },
+
+    all() {
+      return catalog.types
+        .filter((t, i, types) => types.findIndex((other) => storageKeyOf(other) === storageKeyOf(t)) === i)
+        .flatMap((resource) => [...table(resource).values()].map((object) => ({ resource, object: structuredClone(object) })));
+    },
+
+    compact(through) {
+      compactedThrough = through;
+      for (const snapshotKey of snapshots.keys()) if (Number(snapshotKey.split("@").at(-1)) <= through) snapshots.delete(snapshotKey);
     },
 
     create(resource, namespace, body, manager, options = {}) {
@@ -345,7 +390,7 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
       return { object: update(resource, namespace, name, patched, manager, subresource, options), created: false };
     },
 
-    delete(resource, namespace, name, preconditions) {
+    delete(resource, namespace, name, preconditions, propagationPolicy = "Background") {
       const before = find(resource, namespace, name);
       if (!before) throw notFound(resource.plural, resource.group, name);
       if (
@@ -354,7 +399,11 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
       ) {
         throw new KubeStatusError(409, "Conflict", `Operation cannot be fulfilled on ${qualifiedResource(resource.plural, resource.group)} "${name}": Precondition failed`);
       }
-      const finalizers = (meta(before).finalizers as string[] | undefined) ?? [];
+      let finalizers = (meta(before).finalizers as string[] | undefined) ?? [];
+      if (propagationPolicy !== "Background" && meta(before).deletionTimestamp === undefined && resource !== namespaceType) {
+        finalizers = [...finalizers.filter((f) => f !== gcFinalizers.Foreground && f !== gcFinalizers.Orphan), gcFinalizers[propagationPolicy]];
+        meta(before).finalizers = finalizers;
+      }
       if (resource === namespaceType) {
         if (meta(before).deletionTimestamp === undefined) {
           const terminating = structuredClone(before);

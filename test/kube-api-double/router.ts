@@ -4,7 +4,8 @@ import { isJsonObject, type JsonObject } from "../../src/model/json.js";
 import { parseLabelSelector, type LabelSelector } from "../../src/model/label-selector.js";
 import { discoveryDocument } from "./discovery.js";
 import { badRequest, isKubeStatusError, KubeStatusError } from "./kube-status.js";
-import type { ObjectStore, PatchType, Subresource } from "./object-store.js";
+import { parseFieldSelector } from "./field-selector.js";
+import type { ObjectStore, PatchType, PropagationPolicy, Subresource } from "./object-store.js";
 import type { PodLogs } from "./pod-logs.js";
 import { apiVersionOf, type ResourceCatalog, type ResourceType } from "./resource-catalog.js";
 import { openApiResponse } from "./openapi.js";
@@ -106,7 +107,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
   function listOf(t: Target, query: URLSearchParams): JsonObject {
     const limit = query.get("limit");
     const page = { ...(limit ? { limit: Number(limit) } : {}), ...(query.get("continue") ? { continue: query.get("continue")! } : {}) };
-    const result = store.list(t.resource, t.namespace, selectorOf(query), page);
+    const result = store.list(t.resource, t.namespace, selectorOf(query), page, parseFieldSelector(t.resource, query.get("fieldSelector")));
     return {
       apiVersion: apiVersionOf(t.resource),
       kind: `${t.resource.kind}List`,
@@ -117,6 +118,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
 
   function watch(req: IncomingMessage, res: ServerResponse, t: Target, query: URLSearchParams, asTable: boolean): void {
     const selector = selectorOf(query);
+    const fields = parseFieldSelector(t.resource, query.get("fieldSelector"));
     const version = query.get("resourceVersion") ?? "";
     const fromRevision = version === "" || version === "0" ? undefined : Number(version);
     if (fromRevision !== undefined && !Number.isInteger(fromRevision)) throw badRequest(`resourceVersion: Invalid value: "${version}"`);
@@ -140,12 +142,13 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       res.end();
     };
     // No resourceVersion: the current state first, as synthetic ADDED events.
-    if (fromRevision === undefined) for (const object of store.list(t.resource, t.namespace, selector).items) write({ type: "ADDED", object });
+    if (fromRevision === undefined) for (const object of store.list(t.resource, t.namespace, selector, undefined, fields).items) write({ type: "ADDED", object });
     try {
       handle = deps.hub.watch({
         resource: t.resource,
         ...(t.namespace !== undefined ? { namespace: t.namespace } : {}),
         selector,
+        ...(fields ? { fields } : {}),
         fromRevision: fromRevision ?? store.revision,
         allowBookmarks: booleanParameter(query, "allowWatchBookmarks"),
         write,
@@ -178,6 +181,15 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     }
     const cancel = logs.follow(t.namespace!, t.name!, container, (text) => res.write(text), () => res.end());
     req.on("close", cancel);
+  }
+
+  /** DeleteOptions' propagationPolicy, from the body kubectl sends or the query. */
+  function propagationPolicyOf(query: URLSearchParams, body: unknown): PropagationPolicy {
+    const policy = (isJsonObject(body) ? body.propagationPolicy : undefined) ?? query.get("propagationPolicy") ?? "Background";
+    if (policy !== "Background" && policy !== "Foreground" && policy !== "Orphan") {
+      throw badRequest(`propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan"`);
+    }
+    return policy;
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -229,9 +241,10 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
         return send(res, 201, store.create(t.resource, t.namespace, body, manager, writeOptions), warnings);
       }
       if (method === "DELETE") {
-        for (const item of store.list(t.resource, t.namespace, selectorOf(query)).items) {
+        const policy = propagationPolicyOf(query, await readBody(req, contentType));
+        for (const item of store.list(t.resource, t.namespace, selectorOf(query), undefined, parseFieldSelector(t.resource, query.get("fieldSelector"))).items) {
           const meta = item.metadata as { namespace?: string; name: string };
-          store.delete(t.resource, meta.namespace ?? "", meta.name);
+          store.delete(t.resource, meta.namespace ?? "", meta.name, undefined, policy);
         }
         return send(res, 200, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success" });
       }
@@ -266,7 +279,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       case "DELETE": {
         const body = await readBody(req, contentType);
         const preconditions = isJsonObject(body) && isJsonObject(body.preconditions) ? (body.preconditions as { resourceVersion?: string; uid?: string }) : undefined;
-        const left = store.delete(t.resource, namespace, t.name, preconditions);
+        const left = store.delete(t.resource, namespace, t.name, preconditions, propagationPolicyOf(query, body));
         if (left) return send(res, 200, left);
         return send(res, 200, {
           kind: "Status",

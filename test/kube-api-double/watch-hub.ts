@@ -1,5 +1,6 @@
 import type { JsonObject } from "../../src/model/json.js";
 import type { LabelSelector } from "../../src/model/label-selector.js";
+import type { FieldSelector } from "./field-selector.js";
 import { gone } from "./kube-status.js";
 import { apiVersionOf, storageKeyOf, type ResourceType } from "./resource-catalog.js";
 
@@ -20,6 +21,7 @@ export interface WatchRequest {
   /** Undefined watches every namespace. */
   readonly namespace?: string;
   readonly selector: LabelSelector;
+  readonly fields?: FieldSelector;
   /** Replays the changes after this revision; undefined starts now. */
   readonly fromRevision?: number;
   readonly allowBookmarks: boolean;
@@ -66,8 +68,9 @@ export function createWatchHub(): WatchHub {
   function eventFor(request: WatchRequest, event: StoredEvent): JsonObject | undefined {
     if (storageKeyOf(event.resource) !== storageKeyOf(request.resource)) return undefined;
     if (request.namespace !== undefined && namespaceOf(event.object) !== request.namespace) return undefined;
-    const now = request.selector.matches(labelsOf(event.object));
-    const before = event.previous !== undefined && request.selector.matches(labelsOf(event.previous));
+    const selects = (object: JsonObject) => request.selector.matches(labelsOf(object)) && (request.fields?.matches(object) ?? true);
+    const now = selects(event.object);
+    const before = event.previous !== undefined && selects(event.previous);
     if (event.type === "MODIFIED") {
       if (now && !before) return { type: "ADDED", object: event.object };
       if (!now && before) return { type: "DELETED", object: event.object };
