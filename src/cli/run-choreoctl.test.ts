@@ -64,7 +64,7 @@ describe("runChoreoctl", () => {
     for (const [args, stdout] of steps) expect(await choreoctl(args, "contexts.yaml")).toEqual({ code: 0, stdout, stderr: "" });
     const table = (await choreoctl(["config", "get-contexts"], "contexts.yaml")).stdout.split("\n");
     expect(table[0]).toMatch(/^CURRENT\s+NAME\s+SERVER\s+NAMESPACE\s+AUTH$/);
-    expect(table[1]).toMatch(/^\*\s+one\s+http:\/\/127\.0\.0\.1:1\s+shop\s+token file$/);
+    expect(table[1]).toMatch(/^\*\s+one\s+http:\/\/127\.0\.0\.1:1\s+shop\s+token file \/\S+$/);
     expect(table[2]).toMatch(/^\s+two\s+http:\/\/127\.0\.0\.1:2\s+default\s+none$/);
 
     // The context's token file is read before dialling: it does not exist yet.
