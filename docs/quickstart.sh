@@ -9,7 +9,7 @@
 # In another, in the repository:
 
 # Point choreoctl at the control plane and check that it answers.
-npx choreoctl config set-context local --server http://127.0.0.1:8080
+npx choreoctl config set-context local --server http://127.0.0.1:8080 --token-file .choreo/admin.token
 npx choreoctl config use-context local
 npx choreoctl version
 
