@@ -39,6 +39,11 @@ class DiscoveringObjectApi extends KubernetesObjectApi {
     if (!resource) throw new Error(`the cluster does not serve ${kind} (${apiVersion})`);
     return `${this.apiVersionPath(apiVersion)}/${resource.name}`;
   }
+
+  /** Whether the cluster serves the kind namespaced; undefined when it does not serve it. */
+  async isNamespaced(apiVersion: string, kind: string): Promise<boolean | undefined> {
+    return (await this.resource(apiVersion, kind))?.namespaced;
+  }
 }
 
 interface Live {
@@ -251,6 +256,11 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): PlaneD
       const ref = refOfManifest(manifest);
       if (typeof ref === "string") throw new Error(ref);
       try {
+        // The API server ignores the namespace of a cluster-scoped object: an operator's extra kind
+        // must not open the whole cluster through a namespace prefix.
+        if (ref.namespace && (await client.isNamespaced(ref.apiVersion, ref.kind)) === false) {
+          throw new Error(`metadata.namespace: ${ref.kind} is cluster-scoped in this cluster; the agent applies only namespaced objects of the kinds it is given`);
+        }
         const before = await resourceVersionOf(ref);
         const { object, resourceVersion } = await applyManifest(manifest, owners.get(refKey(ref)));
         observe(ref, object);

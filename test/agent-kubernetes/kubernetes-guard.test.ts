@@ -76,6 +76,17 @@ describe("the agent's guard with the kubernetes driver", () => {
     expect(warnings.every((e) => e.type === "Warning")).toBe(true);
   });
 
+  it("does not let an operator's extra kind that the cluster serves cluster-scoped through a namespace prefix", async () => {
+    harness = await startHarness();
+    await harness.startAgent({ guard: { planeKind: "DataPlane", extraKinds: [{ apiVersion: "argoproj.io/v1alpha1", kind: "ClusterWorkflowTemplate" }] } });
+    const session = await harness.cp.session(0);
+    const template: JsonObject = { apiVersion: "argoproj.io/v1alpha1", kind: "ClusterWorkflowTemplate", metadata: { name: "everywhere", namespace: cell }, spec: { entrypoint: "main" } };
+    session.send({ case: "release", value: desiredRelease({ releaseId: "acme/odd", generation: 1, objects: [namespace(cell), template].map(releaseObject) }) });
+    const ack = await session.waitFor("ack", ackOf("acme/odd", 1));
+    expect(ack.results.find((r) => r.ref?.name === "everywhere")).toMatchObject({ outcome: "Failed", message: expect.stringContaining("ClusterWorkflowTemplate is cluster-scoped in this cluster") });
+    expect(harness.double.find({ apiVersion: "argoproj.io/v1alpha1", kind: "ClusterWorkflowTemplate", name: "everywhere" })).toBeUndefined();
+  });
+
   it("on a build plane applies a build as the control plane renders it and the shipped build templates, and refuses a RoleBinding to a ClusterRole", async () => {
     harness = await startHarness();
     await harness.startAgent({ guard: { planeKind: "BuildPlane" } });
