@@ -50,7 +50,7 @@ describe.skipIf(!referencePresent)("OpenChoreo's platform configuration and samp
     expect(await uri("servicebinding", "greeter-service-development", "public")).toBe("https://development.choreoapis.localhost/default/greeter-service/greeter");
     expect(await uri("servicebinding", "greeter-service-development", "organization")).toBe("https://development.choreoapis.internal/default/greeter-service/greeter");
     expect(await uri("webapplicationbinding", "react-starter-development", "public")).toBe("https://react-starter-development.choreoapps.localhost");
-  });
+  }, 120_000);
 });
 
 describe.skipIf(!referencePresent)("OpenChoreo's samples built from source, on another fresh server", () => {
