@@ -13,8 +13,8 @@ const infoFile = resolve(outdir, "build-info.json");
 
 /**
  * Kept out of the bundle and loaded from node_modules: a native addon (better-sqlite3), pino (its
- * worker-thread transports load files by path), and the Kubernetes client (large, only the
- * kubernetes driver and store load it, lazily).
+ * worker-thread transports load files by path), and the Kubernetes client (large; only the
+ * agent's kubernetes driver and the Kubernetes store use it).
  */
 const external = ["better-sqlite3", "pino", "pino-pretty", "@kubernetes/client-node"];
 
