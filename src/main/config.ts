@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { logFormats, type LogFormat } from "../agent/create-logger.js";
 import { parseDuration } from "../model/parse-duration.js";
@@ -38,6 +39,10 @@ export interface Config {
   readonly embeddedAgents: boolean;
   /** Whether those agents simulate workloads (available shortly after apply, marked Simulated). */
   readonly agentSimulation: boolean;
+  /** Where the resource model is kept: SQLite in the data directory, or custom resources in Kubernetes. */
+  readonly store: StoreKind;
+  /** The Kubernetes store and leader election (used when store is "kubernetes"). */
+  readonly kubernetes: KubernetesConfig;
 }
 
 /** What the control plane tells plane agents in its Welcome, and how long it waits on a silent one. */
@@ -69,6 +74,31 @@ export interface OidcConfig {
   readonly caFile: string | undefined;
   readonly clockSkewSeconds: number;
   readonly scopes: readonly string[];
+}
+
+export const storeKinds = ["sqlite", "kubernetes"] as const;
+export type StoreKind = (typeof storeKinds)[number];
+
+export interface KubernetesConfig {
+  /** The kubeconfig file (KUBECONFIG); undefined: the pod's service account. */
+  readonly kubeconfig: string | undefined;
+  /** The control plane's own namespace: its Lease and its admin-token Secret live there. */
+  readonly namespace: string;
+  /** Leader election on the Lease openchoreo-control-plane (client-go's 15 / 10 / 2 s by default). */
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+}
+
+// Where the kubelet mounts the namespace of the pod's service account.
+const serviceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+function defaultNamespace(): string {
+  try {
+    return readFileSync(serviceAccountNamespaceFile, "utf8").trim() || "openchoreo-system";
+  } catch {
+    return "openchoreo-system";
+  }
 }
 
 /** One variable that is wrong, and why. */
@@ -205,6 +235,24 @@ const schema = z.object({
   CHOREO_AUDIT_MAX_RECORDS: wholeNumber(1000, 1_000_000_000, 1_000_000),
   CHOREO_EMBEDDED_AGENTS: onOff("run the embedded planes' agents"),
   CHOREO_AGENT_SIMULATION: onOff("simulate workloads in the embedded planes"),
+  CHOREO_STORE: z.preprocess(
+    unsetIfEmpty,
+    z
+      .enum(storeKinds, { error: `must be one of ${storeKinds.join(", ")}` })
+      .optional()
+      .transform((v) => v ?? "sqlite"),
+  ),
+  KUBECONFIG: optionalString,
+  CHOREO_KUBERNETES_NAMESPACE: optionalString.transform((raw, ctx) => {
+    if (raw !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(raw)) {
+      ctx.addIssue({ code: "custom", message: `must be a Kubernetes namespace name (a DNS label) (got ${JSON.stringify(raw)})` });
+      return z.NEVER;
+    }
+    return raw;
+  }),
+  CHOREO_LEASE_DURATION_SECONDS: wholeNumber(2, 3600, 15),
+  CHOREO_LEASE_RENEW_DEADLINE_SECONDS: wholeNumber(1, 3600, 10),
+  CHOREO_LEASE_RETRY_PERIOD_SECONDS: wholeNumber(1, 3600, 2),
   CHOREO_PROMOTION_TTL: durationOf(24 * 3_600_000),
   CHOREO_BUILD_TIMEOUT: durationOf(3_600_000),
   // 4 GiB - 1 is the largest length a gRPC or Connect envelope can state.
@@ -264,6 +312,15 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       { variable: "CHOREO_AGENT_MAX_MESSAGE_BYTES", message: `must be at most CHOREO_MAX_MESSAGE_BYTES (${v.CHOREO_MAX_MESSAGE_BYTES})` },
     ]);
   }
+  // As client-go's elector: the leader must have stopped (renew deadline) before a lease expires for the others.
+  if (!(v.CHOREO_LEASE_DURATION_SECONDS > v.CHOREO_LEASE_RENEW_DEADLINE_SECONDS && v.CHOREO_LEASE_RENEW_DEADLINE_SECONDS > v.CHOREO_LEASE_RETRY_PERIOD_SECONDS)) {
+    throw new ConfigError([
+      {
+        variable: "CHOREO_LEASE_RENEW_DEADLINE_SECONDS",
+        message: `must be shorter than CHOREO_LEASE_DURATION_SECONDS (${v.CHOREO_LEASE_DURATION_SECONDS}) and longer than CHOREO_LEASE_RETRY_PERIOD_SECONDS (${v.CHOREO_LEASE_RETRY_PERIOD_SECONDS})`,
+      },
+    ]);
+  }
   return {
     host: v.CHOREO_HOST,
     port: v.CHOREO_PORT,
@@ -292,6 +349,14 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     openEndpoints: v.CHOREO_OPEN_ENDPOINTS,
     embeddedAgents: v.CHOREO_EMBEDDED_AGENTS,
     agentSimulation: v.CHOREO_AGENT_SIMULATION,
+    store: v.CHOREO_STORE,
+    kubernetes: {
+      kubeconfig: v.KUBECONFIG === undefined ? undefined : path.resolve(cwd, v.KUBECONFIG),
+      namespace: v.CHOREO_KUBERNETES_NAMESPACE ?? defaultNamespace(),
+      leaseDurationMs: v.CHOREO_LEASE_DURATION_SECONDS * 1000,
+      renewDeadlineMs: v.CHOREO_LEASE_RENEW_DEADLINE_SECONDS * 1000,
+      retryPeriodMs: v.CHOREO_LEASE_RETRY_PERIOD_SECONDS * 1000,
+    },
     promotionTtlMs: v.CHOREO_PROMOTION_TTL,
     buildTimeoutMs: v.CHOREO_BUILD_TIMEOUT,
     maxMessageBytes: v.CHOREO_MAX_MESSAGE_BYTES,

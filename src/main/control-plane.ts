@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { allFiles } from "../../gen/index.js";
@@ -12,7 +11,9 @@ import { readFile } from "node:fs/promises";
 import { ConfigError, parseConfig, type Config } from "./config.js";
 import { createCodec, createKindRegistry, type Codec } from "../model/index.js";
 import { createPlaneAgentHub, createPlaneAgentMetrics, type PlaneAgentHub } from "../planes/index.js";
-import { createSqliteLogStore, createSqliteStore, type LogStore, type ResourceStore } from "../store/index.js";
+import type { LogStore, ResourceStore } from "../store/index.js";
+import { openControlPlaneState } from "./open-control-plane-state.js";
+import { isAlreadyExistsError } from "../errors/index.js";
 
 /** Everything behind the API: the store, the controllers that drive it, and the API's access to it. */
 export interface ControlPlane {
@@ -40,23 +41,25 @@ export interface ControlPlaneDeps {
 }
 
 /**
- * The embedded control plane: SQLite in the data directory (one server per directory: a second
- * fails at once), every controller of the platform model, and the embedded defaults on first start.
+ * The control plane: its state (SQLite in the data directory, one server per directory; or custom
+ * resources in Kubernetes, shared by replicas of which the one holding the Lease runs the
+ * controllers), every controller of the platform model, and the embedded defaults on first start.
  */
-export async function startControlPlane(config: { readonly dataDir: string } & Partial<Pick<Config, "tokenTtlMs" | "promotionTtlMs" | "buildTimeoutMs" | "agent" | "oidc" | "audit">>, deps: ControlPlaneDeps): Promise<ControlPlane> {
+export async function startControlPlane(config: { readonly dataDir: string } & Partial<Pick<Config, "tokenTtlMs" | "promotionTtlMs" | "buildTimeoutMs" | "agent" | "oidc" | "audit" | "store" | "kubernetes">>, deps: ControlPlaneDeps): Promise<ControlPlane> {
   const registry = createKindRegistry(allFiles);
   const codec = createCodec(registry);
   const clock = createSystemClock();
-  const store = createSqliteStore({ dataDir: config.dataDir, registry, codec, clock, ...(config.audit ? { auditRetention: config.audit } : {}) });
+  const state = await openControlPlaneState(config, { registry, codec, clock, logger: deps.logger });
+  const store = state.store;
   // What the API writes through: each write made while serving a call commits with its audit record.
   const apiStore = createAuditedStore(store, registry);
-  const logStore = createSqliteLogStore({ dataDir: config.dataDir });
-  const manager = createManager({ store, registry, clock, logger: deps.logger, metrics: deps.metrics });
+  const logStore = state.logStore;
+  const manager = createManager({ store, registry, clock, logger: deps.logger, metrics: deps.metrics, ...(state.leaderElector ? { leaderElector: state.leaderElector } : {}) });
   const events = createEventRecorder({ store, clock, source: "control-plane" });
   const accessControl = createAccessControl({ informers: manager, clock, defaultTokenTtlMs: config.tokenTtlMs ?? parseConfig({}, config.dataDir).tokenTtlMs });
   for (const controller of platformControllers({ store, registry, clock, events, roles: accessControl.roles, ...(config.promotionTtlMs ? { promotionTtlMs: config.promotionTtlMs } : {}), ...(config.buildTimeoutMs ? { buildTimeoutMs: config.buildTimeoutMs } : {}) })) manager.add(controller);
   try {
-    const created = await ensureEmbeddedDefaults(store);
+    const created = await ensureEmbeddedDefaults(store, { localPlanes: config.store !== "kubernetes" });
     await manager.start();
     const planes = createPlaneAgentHub({
       store,
@@ -67,7 +70,7 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
       logStore,
       // Callers that pass no agent settings (tests, tools) get the documented defaults.
       settings: config.agent ?? parseConfig({}, config.dataDir).agent,
-      serverId: `${hostname()}/${process.pid}`,
+      serverId: state.serverId,
       metrics: createPlaneAgentMetrics(deps.metrics),
     });
     await planes.start();
@@ -75,7 +78,12 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
     accessControl.addPlaneCredentials(planes.credentials);
     if (!(await accessControl.ready())) throw new Error("the token and grant caches did not sync");
     const access = createResourceAccess({ store: apiStore, codec });
-    const adminTokenFile = await ensureBootstrapAdminToken({ store, writer: access, registry, dataDir: config.dataDir });
+    // Replicas starting together race to bootstrap an empty store: the one whose token lands keeps it.
+    const adminTokenFile = await ensureBootstrapAdminToken({ store, writer: access, registry, dataDir: config.dataDir }).catch((err: unknown) => {
+      if (isAlreadyExistsError(err)) return undefined;
+      throw err;
+    });
+    if (adminTokenFile) await state.keepAdminToken(adminTokenFile);
     return {
       store: apiStore,
       logStore,
@@ -92,14 +100,12 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
         await planes.close();
         accessControl.close();
         await manager.stop();
-        await logStore.close();
-        await store.close();
+        await state.close();
       },
     };
   } catch (err) {
     await manager.stop().catch(() => undefined);
-    await logStore.close();
-    await store.close();
+    await state.close();
     throw err;
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { loadKubeConfig } from "../agent/kubernetes-config.js";
@@ -14,6 +15,9 @@ import {
 } from "../store/kubernetes/index.js";
 import type { Config, KubernetesConfig } from "./config.js";
 
+/** Where Kubernetes mode keeps the bootstrap admin token (key `token`), in the control plane's namespace. */
+export const adminTokenSecretName = "openchoreo-admin-token";
+
 /** The Lease the replicas of one control plane campaign for, in its namespace. */
 export const controlPlaneLeaseName = "openchoreo-control-plane";
 
@@ -27,6 +31,12 @@ export interface ControlPlaneState {
   readonly serverId: string;
   /** For the start banner: "SQLite in DIR", "Kubernetes API at URL". */
   readonly description: string;
+  /**
+   * Keeps the bootstrap admin token this replica just created (in the file it names) where an
+   * operator finds it whichever replica won: the Secret openchoreo-admin-token (key `token`) of the
+   * control plane's namespace in Kubernetes mode; the data directory's file is enough otherwise.
+   */
+  keepAdminToken(file: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,6 +68,7 @@ export async function openControlPlaneState(
       leaderElector: undefined,
       serverId: `${hostname()}/${process.pid}`,
       description: `data directory ${config.dataDir} (SQLite)`,
+      keepAdminToken: async () => undefined,
       async close() {
         await logStore.close();
         await store.close();
@@ -87,6 +98,21 @@ export async function openControlPlaneState(
       timings: { leaseDurationMs: kube.leaseDurationMs, renewDeadlineMs: kube.renewDeadlineMs, retryPeriodMs: kube.retryPeriodMs },
     }),
     serverId: identity,
+    async keepAdminToken(file) {
+      const token = (await readFile(file, "utf8")).trim();
+      await client.request({
+        method: "POST",
+        path: `/api/v1/namespaces/${encodeURIComponent(kube.namespace)}/secrets`,
+        body: {
+          apiVersion: "v1",
+          kind: "Secret",
+          metadata: { name: adminTokenSecretName, namespace: kube.namespace, labels: { "app.kubernetes.io/managed-by": "openchoreo" } },
+          type: "Opaque",
+          data: { token: Buffer.from(token).toString("base64") },
+        },
+      });
+      logger.info({ secret: `${kube.namespace}/${adminTokenSecretName}` }, "bootstrap admin token kept in a Secret");
+    },
     description: `Kubernetes API at ${server} (custom resources; Lease ${kube.namespace}/${controlPlaneLeaseName}, identity ${identity}); build logs in ${config.dataDir}`,
     async close() {
       await logStore.close();
