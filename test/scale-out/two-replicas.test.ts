@@ -1,6 +1,7 @@
 // Two control-plane processes on CHOREO_STORE=kubernetes against the Kubernetes API double (over TLS,
-// as kubectl needs): what one writes the other and kubectl read; one leader at a time; the leader
-// SIGKILLed and the other taking over within the lease; no acknowledged write lost.
+// as kubectl needs): started together, they bootstrap the store once (the admin token in a Secret);
+// what one writes the other and kubectl read; one leader at a time; the leader SIGKILLed and the
+// other taking over within the lease; no acknowledged write lost.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -104,10 +105,14 @@ describe.skipIf(kubectlMissing !== undefined)("two control-plane replicas on the
     const applied = await rig.kubectl(["apply", "--server-side", "-k", path.join(repoRoot, "deploy/crds")]);
     if (applied.code !== 0) throw new Error(`kubectl apply of deploy/crds failed: ${applied.stderr}`);
     await createKubeRestClient(rig.double.kubeConfig()).request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name: namespace } } });
-    // One after the other: the first start of an empty store is the one that bootstraps it.
-    await start("a");
-    await start("b");
-    const token = readFileSync(path.join(replicas.find((r) => existsSync(path.join(r.dataDir, "admin.token")))!.dataDir, "admin.token"), "utf8").trim();
+    // Both at once: they race to bootstrap the empty store.
+    await Promise.all([start("a"), start("b")]);
+    const secret = rig.double.find({ apiVersion: "v1", kind: "Secret", namespace, name: "openchoreo-admin-token" });
+    const token = Buffer.from((secret?.data as { token: string }).token, "base64").toString("utf8");
+    // The replica that created the token wrote it to its data directory too; the other wrote nothing.
+    const files = replicas.filter((r) => existsSync(path.join(r.dataDir, "admin.token")));
+    expect(files).toHaveLength(1);
+    expect(readFileSync(path.join(files[0]!.dataDir, "admin.token"), "utf8").trim()).toBe(token);
     for (const replica of replicas) {
       replica.client = new ProjectService(`127.0.0.1:${replica.port}`, grpc.credentials.createInsecure(), { interceptors: [grpcJsBearer(token)] });
     }
