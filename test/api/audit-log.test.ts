@@ -10,6 +10,7 @@ import { AuditResult, AuditService } from "../../gen/openchoreo/api/v1alpha1/aud
 import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
 import { startControlPlane, type ControlPlane } from "../../src/main/control-plane.js";
 import { startServer, type RunningServer } from "../../src/main/start-server.js";
+import { captureLogger } from "../support/capture-logger.js";
 import { codeOf } from "../support/code-of.js";
 import { issueApiToken, tokenSubject } from "../../src/auth/index.js";
 import { bearer } from "../support/test-tokens.js";
@@ -128,5 +129,28 @@ describe("the audit log", () => {
     expect(refused.code).toBe(Code.PermissionDenied);
     expect(refused.message).toContain("audit:read");
     expect((await codeOf(clients(tokens.dev).audit.listAuditRecords({ namespace: "default" }))).code).toBe(Code.PermissionDenied);
+  });
+
+  it("with a store that keeps no audit log, writes its records to the server log instead (and AuditService says so)", async () => {
+    const { logger, lines } = captureLogger();
+    const { auditLog: _none, ...withoutLog } = plane.store;
+    const second = await startServer(
+      { host: "127.0.0.1", port: 0, tls: undefined, maxMessageBytes: 4 << 20, shutdownGraceMs: 100, corsOrigins: [] },
+      { logger, metrics: new Registry(), resources: { ...plane, store: withoutLog } },
+    );
+    try {
+      const transport = (token: string) => createGrpcTransport({ baseUrl: second.url, interceptors: [bearer(token) as never] });
+      const resources = (token: string) => createClient(ResourceService, transport(token));
+      await resources(tokens.orgadmin!).apply({ manifests: projects("logged") }, { headers: { "x-request-id": "logged-1" } });
+      await codeOf(resources(tokens.viewer!).apply({ manifests: projects("logged-denied") }, { headers: { "x-request-id": "logged-2" } }));
+      const audited = lines.filter((l) => l.msg === "audit").map((l) => l.audit as { requestId: string; subject: string; name: string; code: string });
+      expect(audited.map((r) => [r.requestId, r.subject, r.name, r.code])).toEqual([
+        ["logged-1", "token:orgadmin", "logged", "ok"],
+        ["logged-2", "token:viewer", "logged-denied", "permission_denied"],
+      ]);
+      expect((await codeOf(createClient(AuditService, transport(tokens.admin!)).listAuditRecords({}))).code).toBe(Code.FailedPrecondition);
+    } finally {
+      await second.close();
+    }
   });
 });
