@@ -43,6 +43,23 @@ export const cronJob = (ns: string, name: string, suspend: boolean): JsonObject 
   spec: { schedule: "*/5 * * * *", suspend, jobTemplate: { spec: { template: { spec: { containers: [{ name: "main", image: "busybox" }] } } } } },
 });
 
+/** What a hijacked control plane would send: cluster-admin for a ServiceAccount of `ns`. */
+export const clusterAdminBinding = (ns: string): JsonObject => ({
+  apiVersion: "rbac.authorization.k8s.io/v1",
+  kind: "ClusterRoleBinding",
+  metadata: { name: "take-over" },
+  roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+  subjects: [{ kind: "ServiceAccount", name: "default", namespace: ns }],
+});
+
+/** A Deployment whose pod spec and first container take the given fields (a pod asking for more than the baseline). */
+export function podAsking(ns: string, name: string, spec: JsonObject, container: JsonObject = {}): JsonObject {
+  const manifest = deployment(ns, name);
+  const template = (manifest.spec as { template: { spec: { containers: JsonObject[] } } }).template;
+  template.spec = { ...template.spec, ...spec, containers: [{ ...template.spec.containers[0]!, ...container }] };
+  return manifest;
+}
+
 export function releaseObject(manifest: JsonObject): ReleaseObject {
   const ref = refOfManifest(manifest);
   if (typeof ref === "string") throw new Error(ref);

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { captureLogger } from "../../test/support/capture-logger.js";
 import { objectChecksum } from "../model/object-checksum.js";
-import { ackOf, cronJob, deployment, desiredRelease, namespace, outcomes, releaseObject, service, statusJson, statusOf } from "./agent-fixtures.js";
+import { ackOf, clusterAdminBinding, cronJob, deployment, desiredRelease, namespace, outcomes, podAsking, releaseObject, service, statusJson, statusOf } from "./agent-fixtures.js";
 import { createLocalDriver } from "./local-driver.js";
 import { createPlaneAgent, type PlaneAgent } from "./plane-agent.js";
 import { createPlaneGuard, type PlaneGuard } from "./plane-guard.js";
@@ -191,16 +191,8 @@ describe("plane agent", () => {
     const dir = tempDir();
     await startAgent(cp, dir);
     const session = await cp.session(0);
-    const clusterAdmin = {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: "take-over" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
-      subjects: [{ kind: "ServiceAccount", name: "default", namespace: "dp-shop" }],
-    };
-    const privileged = deployment("dp-shop", "root");
-    (privileged.spec as { template: { spec: { containers: { securityContext?: unknown }[] } } }).template.spec.containers[0]!.securityContext = { privileged: true };
-    const objects = [namespace("dp-shop"), deployment("dp-shop", "api", 1), clusterAdmin, service("kube-system", "dns"), privileged];
+    const privileged = podAsking("dp-shop", "root", {}, { securityContext: { privileged: true } });
+    const objects = [namespace("dp-shop"), deployment("dp-shop", "api", 1), clusterAdminBinding("dp-shop"), service("kube-system", "dns"), privileged];
     session.send({ case: "release", value: desiredRelease({ releaseId: "org/mixed", generation: 1, objects: objects.map(releaseObject) }) });
     const ack = await session.waitFor("ack", ackOf("org/mixed", 1));
     expect(outcomes(ack)).toEqual(["ClusterRoleBinding/take-over=Refused", "Deployment/api=Applied", "Deployment/root=Refused", "Namespace/dp-shop=Applied", "Service/dns=Refused"]);
@@ -221,8 +213,7 @@ describe("plane agent", () => {
     expect(refusals.map((e) => `${e.type} ${e.involved?.name}`).sort()).toEqual(["Warning dns", "Warning root", "Warning take-over"]);
 
     // A change the guard refuses leaves what was applied before in place, neither replaced nor pruned.
-    const escalated = deployment("dp-shop", "api", 1);
-    (escalated.spec as { template: { spec: Record<string, unknown> } }).template.spec.hostNetwork = true;
+    const escalated = podAsking("dp-shop", "api", { hostNetwork: true });
     session.send({ case: "release", value: desiredRelease({ releaseId: "org/mixed", generation: 2, objects: [releaseObject(escalated)], unchanged: [namespace("dp-shop")] }) });
     const second = await session.waitFor("second ack", ackOf("org/mixed", 2));
     expect(outcomes(second)).toEqual(["Deployment/api=Refused", "Namespace/dp-shop=Unchanged"]);

@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { readBuildTemplates } from "../controllers/build/index.js";
 import type { JsonObject } from "../model/json.js";
-import { renderBuildWorkflow } from "../render/index.js";
-import { cronJob, deployment, namespace, service } from "./agent-fixtures.js";
+import { renderedBuild } from "../../test/support/rendered-build.js";
+import { clusterAdminBinding, cronJob, deployment, namespace, podAsking, service } from "./agent-fixtures.js";
 import { createPlaneGuard } from "./plane-guard.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -21,21 +21,14 @@ function goldenManifests(): JsonObject[] {
     .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), "utf8")).flatMap((d) => (d.toJS() as { manifests?: JsonObject[] } | null)?.manifests ?? []));
 }
 
-const clusterAdminBinding: JsonObject = {
-  apiVersion: "rbac.authorization.k8s.io/v1",
-  kind: "ClusterRoleBinding",
-  metadata: { name: "take-over" },
-  roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
-  subjects: [{ kind: "ServiceAccount", name: "default", namespace: cell }],
-};
+const clusterAdmin = clusterAdminBinding(cell);
 
-/** A Deployment whose pod spec (and first container) take the given fields. */
+/** A Deployment of the cell whose pod asks for the given fields, its template with the given annotations. */
 function pod(spec: JsonObject, container: JsonObject = {}, annotations?: JsonObject): JsonObject {
-  const base = deployment(cell, "api");
-  const template = (base.spec as { template: { metadata: JsonObject; spec: { containers: JsonObject[] } } }).template;
-  template.spec = { ...template.spec, ...spec, containers: [{ ...template.spec.containers[0]!, ...container }] };
+  const manifest = podAsking(cell, "api", spec, container);
+  const template = (manifest.spec as { template: { metadata: JsonObject } }).template;
   if (annotations) template.metadata = { ...template.metadata, annotations };
-  return base;
+  return manifest;
 }
 
 describe("the agent's guard", () => {
@@ -47,16 +40,7 @@ describe("the agent's guard", () => {
   });
 
   it("lets a build plane's Workflow, its namespace's objects and the shipped build templates pass (privileged podman builds by name)", () => {
-    const rendered = renderBuildWorkflow({
-      organization: "acme",
-      project: "shop",
-      component: "api",
-      buildName: "api-build-1",
-      repository: { url: "https://github.com/acme/shop", appPath: "/api" },
-      template: { name: "docker", parameters: [] },
-      registryPrefix: "registry.localhost",
-      cancelled: false,
-    });
+    const rendered = renderedBuild();
     const templates = readBuildTemplates();
     expect(templates.length).toBe(4);
     for (const m of [...rendered, ...templates]) expect([m.kind, buildPlane.refusal(m)]).toEqual([m.kind, undefined]);
@@ -71,8 +55,8 @@ describe("the agent's guard", () => {
   });
 
   it("never applies cluster-wide RBAC, never writes the cluster's namespaces or the agent's own, only its plane's namespaces", () => {
-    expect(dataPlane.refusal(clusterAdminBinding)).toMatch(/^kind: an agent never applies a ClusterRoleBinding/);
-    expect(buildPlane.refusal({ ...clusterAdminBinding, kind: "ClusterRole" })).toMatch(/never applies a ClusterRole /);
+    expect(dataPlane.refusal(clusterAdmin)).toMatch(/^kind: an agent never applies a ClusterRoleBinding/);
+    expect(buildPlane.refusal({ ...clusterAdmin, kind: "ClusterRole" })).toMatch(/never applies a ClusterRole /);
     expect(dataPlane.refusal(service("kube-system", "api"))).toBe("metadata.namespace: kube-system is never written by an agent");
     expect(dataPlane.refusal(namespace("kube-system"))).toBe("metadata.name: kube-system is never written by an agent");
     expect(dataPlane.refusal(service("shop", "api"))).toBe("metadata.namespace: shop is not a namespace of this DataPlane (the agent writes only into namespaces starting with dp-)");

@@ -1,10 +1,10 @@
 // The agent's guard with the kubernetes driver against the Kubernetes API double: what a plane may not
 // receive is reported Refused and never reaches the API server; the rest of the Release is applied.
 import { afterEach, describe, expect, it } from "vitest";
-import { ackOf, deployment, desiredRelease, namespace, outcomes, releaseObject, service } from "../../src/agent/agent-fixtures.js";
+import { ackOf, clusterAdminBinding, deployment, desiredRelease, namespace, outcomes, podAsking, releaseObject, service } from "../../src/agent/agent-fixtures.js";
 import { readBuildTemplates } from "../../src/controllers/build/index.js";
 import type { JsonObject } from "../../src/model/json.js";
-import { renderBuildWorkflow } from "../../src/render/index.js";
+import { renderedBuild } from "../support/rendered-build.js";
 import { agentNamespace, startHarness, type Harness } from "./kubernetes-agent-harness.js";
 
 let harness: Harness | undefined;
@@ -15,21 +15,6 @@ afterEach(async () => {
 
 const cell = "dp-acme-shop-dev-1a2b3c4d";
 
-const clusterAdminBinding: JsonObject = {
-  apiVersion: "rbac.authorization.k8s.io/v1",
-  kind: "ClusterRoleBinding",
-  metadata: { name: "take-over" },
-  roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
-  subjects: [{ kind: "ServiceAccount", name: "default", namespace: cell }],
-};
-
-function privilegedDeployment(): JsonObject {
-  const manifest = deployment(cell, "miner");
-  const pod = (manifest.spec as { template: { spec: { hostPID?: boolean; containers: { securityContext?: unknown }[] } } }).template.spec;
-  pod.hostPID = true;
-  pod.containers[0]!.securityContext = { privileged: true, capabilities: { add: ["SYS_ADMIN"] } };
-  return manifest;
-}
 
 /** Requests the agent sent the API server that write (apply or create) under a path containing `part`. */
 const writesTo = (h: Harness, part: string) => h.double.requests.filter((r) => (r.method === "PATCH" || r.method === "POST") && r.path.includes(part));
@@ -39,7 +24,7 @@ describe("the agent's guard with the kubernetes driver", () => {
     harness = await startHarness();
     await harness.startAgent();
     const session = await harness.cp.session(0);
-    const objects = [namespace(cell), deployment(cell, "api", 2), service(cell, "api"), clusterAdminBinding, service("kube-system", "dns-proxy"), privilegedDeployment()];
+    const objects = [namespace(cell), deployment(cell, "api", 2), service(cell, "api"), clusterAdminBinding(cell), service("kube-system", "dns-proxy"), podAsking(cell, "miner", { hostPID: true }, { securityContext: { privileged: true, capabilities: { add: ["SYS_ADMIN"] } } })];
     session.send({ case: "release", value: desiredRelease({ releaseId: "acme/shop-dev", generation: 1, objects: objects.map(releaseObject) }) });
     const ack = await session.waitFor("ack", ackOf("acme/shop-dev", 1));
 
@@ -91,16 +76,7 @@ describe("the agent's guard with the kubernetes driver", () => {
     harness = await startHarness();
     await harness.startAgent({ guard: { planeKind: "BuildPlane" } });
     const session = await harness.cp.session(0);
-    const build = renderBuildWorkflow({
-      organization: "acme",
-      project: "shop",
-      component: "api",
-      buildName: "api-build-1",
-      repository: { url: "https://github.com/acme/shop", appPath: "/api" },
-      template: { name: "docker", parameters: [] },
-      registryPrefix: "registry.localhost",
-      cancelled: false,
-    });
+    const build = renderedBuild();
     const escalation: JsonObject = {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
