@@ -10,6 +10,7 @@ import type { ResourceObject } from "../store/index.js";
 import { ownerReferenceTo } from "./adopt.js";
 import { boundedName } from "./bounded-name.js";
 import { statusSchemaOf } from "./object-status.js";
+import { bindingsOfComponent } from "./release/binding-indexes.js";
 
 /** A Binding keeps this many revisions: enough to roll back, small enough to stay in one object. */
 export const maxBindingRevisions = 10;
@@ -49,11 +50,7 @@ export function artifactImage(artifact: DeployableArtifact): string {
 
 /** The binding of a component in an environment, whatever its name. */
 export async function findBinding(reader: Reader, schema: DescMessage, namespace: string, component: string, environment: string): Promise<ResourceObject | undefined> {
-  const bindings = (await reader.list(schema, { namespace })) as ResourceObject[];
-  const found = bindings.find((b) => {
-    const spec = b.spec as { owner?: { componentName?: string }; environment?: string } | undefined;
-    return spec?.owner?.componentName === component && spec.environment === environment;
-  });
+  const [found] = await bindingsOfComponent(reader, schema, namespace, environment, component);
   // Listed objects are the cache's own (frozen); the caller may change and write this one.
   return found && copyMessage(schema, found);
 }

@@ -45,14 +45,14 @@ describe("cached client", () => {
       first!.spec!.deploymentPipelineRef = "changed";
     }).toThrow(TypeError);
     expect(() => first!.metadata!.finalizers.push("x")).toThrow(TypeError);
-    expect(cache.get("default", "a")?.spec?.deploymentPipelineRef).toBe("fast");
+    expect((cache.get("default", "a") as Project | undefined)?.spec?.deploymentPipelineRef).toBe("fast");
   });
 
   it("gets a copy the caller may change and write back", async () => {
     const { client, store, cache } = await setup();
     const copy = await client.get(ProjectSchema, { namespace: "default", name: "b" });
     copy.spec!.deploymentPipelineRef = "fast";
-    expect(cache.get("default", "b")?.spec?.deploymentPipelineRef).toBe("slow");
+    expect((cache.get("default", "b") as Project | undefined)?.spec?.deploymentPipelineRef).toBe("slow");
     await client.update(ProjectSchema, copy);
     expect((await store.get(ProjectSchema, { namespace: "default", name: "b" })).spec?.deploymentPipelineRef).toBe("fast");
   });

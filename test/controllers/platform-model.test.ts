@@ -84,11 +84,12 @@ spec:
     await platform.access.apply(organization);
     await eventually(() => platform.get("Project", "acme", "default"), "default project");
     await platform.access.apply(greeter("acme").split("---").filter((d) => !d.includes("kind: Workload")).join("---"));
+    // The project may first see the component before its own reconcile (NotReconciled): wait for why.
     const waiting = await eventually(async () => {
       const p = await platform.get("Project", "acme", "default");
-      return condition(p, "ComponentsReady")?.status === "False" && p;
-    }, "project reports the component waiting");
-    expect(condition(waiting, "ComponentsReady")?.message).toBe("1 of 1 not Ready: greeter (WorkloadNotFound)");
+      return condition(p, "ComponentsReady")?.message === "1 of 1 not Ready: greeter (WorkloadNotFound)" && p;
+    }, "project reports the component waiting for its Workload");
+    expect(condition(waiting, "ComponentsReady")?.status).toBe("False");
     expect(condition(waiting, "Ready")?.reason).toBe("ComponentNotReady");
 
     await platform.access.apply(greeter("acme"));

@@ -22,7 +22,7 @@ import { adopt, ownerReferenceTo } from "../adopt.js";
 import { findObject } from "../find-object.js";
 import { isDeleting } from "../finalizers.js";
 import { readyFrom, writeStatus } from "../object-status.js";
-import { ownerOf, rollUp } from "../references/reference-controller.js";
+import { ownerComponentIndex, ownerOf, rollUp } from "../references/reference-controller.js";
 import { snapshotArtifact, type InstanceSettings } from "./snapshot.js";
 
 /** The typed instance and the binding kind of each component type. */
@@ -118,9 +118,9 @@ async function find(client: Client, schema: DescMessage, namespace: string, name
 
 /** Objects of a kind in the namespace whose spec.owner.componentName names the component, by name. */
 export async function ownedBy(client: Client, schema: DescMessage, namespace: string, component: string): Promise<ResourceObject[]> {
-  const objects = (await client.list(schema, { namespace })) as ResourceObject[];
+  const objects = (await client.list(schema, { namespace, field: { index: ownerComponentIndex, value: component } })) as ResourceObject[];
   // Listed objects are the cache's own (frozen): copies, which the caller may change and write.
-  return objects.filter((o) => ownerOf(o)?.componentName === component).map((o) => copyMessage(schema, o));
+  return objects.map((o) => copyMessage(schema, o));
 }
 
 /** Labels and a controlling owner reference to the project; true when it wrote. */

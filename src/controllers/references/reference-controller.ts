@@ -49,6 +49,15 @@ export function ownerOf(object: ResourceObject): { projectName?: string; compone
   return (object.spec as { owner?: { projectName?: string; componentName?: string } } | undefined)?.owner;
 }
 
+/** An object by the component its spec.owner names: a component's Workload, Service, bindings. */
+export const ownerComponentIndex: FieldIndex = {
+  name: "owner.componentName",
+  values: (object) => {
+    const name = ownerOf(object)?.componentName;
+    return name ? [name] : [];
+  },
+};
+
 /**
  * A controller that checks an object's references: each named object must exist, or a condition
  * names what is missing; Ready rolls them up, and the object recovers by itself when the missing
