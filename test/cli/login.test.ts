@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIo } from "../../src/cli/cli-io.js";
 import { sessionPath } from "../../src/cli/oidc-session.js";
@@ -147,7 +148,13 @@ describe("choreoctl login against a real OpenID provider", () => {
   });
 
   it("logs out (the session is forgotten), and a context can use a pasted API token instead", async () => {
-    expect((await choreoctl(["logout"])).stdout).toContain('Context "alice" signed out.');
+    const { refreshToken } = JSON.parse(readFileSync(session(), "utf8")) as { refreshToken: string };
+    const logout = await choreoctl(["logout"]);
+    expect(logout.stdout).toContain('Context "alice" signed out.');
+    expect(logout.stderr).toBe("");
+    // Revoked at the issuer: the refresh token no longer renews anything.
+    const issuer = await oidc.discovery(new URL(provider.issuer), "choreoctl", undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    await expect(oidc.refreshTokenGrant(issuer, refreshToken)).rejects.toMatchObject({ error: "invalid_grant" });
     expect(() => statSync(session())).toThrow();
     expect((await choreoctl(["get", "components"])).stderr).toMatch(/not signed in/);
 
