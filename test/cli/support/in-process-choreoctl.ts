@@ -10,7 +10,7 @@ export interface InProcessResult {
 
 /**
  * Runs choreoctl in this process, as bin/choreoctl.js would, with `dir` as its home and working
- * directory and its configuration in `dir/<config>`; `env` adds variables (CHOREO_IDENTITY...).
+ * directory and its configuration in `dir/<config>`; `env` adds variables (CHOREO_TOKEN...).
  */
 export async function choreoctlInProcess(args: readonly string[], dir: string, options: { config?: string; env?: Record<string, string> } = {}): Promise<InProcessResult> {
   let stdout = "";
