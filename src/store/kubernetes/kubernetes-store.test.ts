@@ -3,6 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { allFiles } from "../../../gen/index.js";
 import { ProjectSchema, ProjectStatusSchema } from "../../../gen/openchoreo/model/v1alpha1/project_pb.js";
 import { isTooOldResourceVersionError } from "../../errors/index.js";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { createSystemClock } from "../../core/clock.js";
+import { createInformer } from "../../core/informer.js";
+import { createRuntimeMetrics } from "../../core/runtime-metrics.js";
 import type { FakeClock } from "../../core/clock.js";
 import { crdFromKind, createKindRegistry } from "../../model/index.js";
 import { startKubeApiDouble, type KubeApiDouble } from "../../../test/kube-api-double/index.js";
@@ -25,6 +30,15 @@ async function startCluster(options: Parameters<typeof startKubeApiDouble>[0] = 
   // a watch would read as "from any point").
   await client.request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name: "default" } } });
   return double;
+}
+
+/** Polls a condition every 20 ms; fails after 5 s. */
+async function waitUntil(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for the condition");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** kube-apiserver sends watch bookmarks about once a minute; here the test's clock says when. */
@@ -104,4 +118,30 @@ describe("kubernetes store: what the contract does not see", () => {
     expect(isTooOldResourceVersionError(failure)).toBe(true);
     expect((failure as Error).message).toContain("list again");
   });
+
+  it("keeps an informer's cache right when the API server ends its watch and compacts the history", async () => {
+    const informer = createInformer({
+      store,
+      schema: ProjectSchema,
+      kind: "Project",
+      clock: createSystemClock(),
+      logger: pino({ level: "silent" }),
+      metrics: createRuntimeMetrics(new Registry()),
+      backoff: { initialMs: 10, maxMs: 50 },
+    });
+    informer.start();
+    await store.create(ProjectSchema, project("before"));
+    expect(await informer.waitForSync()).toBe(true);
+    const names = () => informer.cache.list().map((p) => p.metadata!.name).sort();
+    await waitUntil(() => names().includes("before"));
+    // The history the informer would resume from is compacted away, then its watch stream ends.
+    await store.create(ProjectSchema, project("during"));
+    await store.delete(ProjectSchema, { namespace: "default", name: "before" });
+    double.compact();
+    double.closeWatches();
+    await store.create(ProjectSchema, project("after"));
+    await waitUntil(() => names().join() === "after,during");
+    await informer.stop();
+  });
 });
+
