@@ -62,7 +62,8 @@ export function buildOutcome(input: OutcomeInput): BuildOutcome {
       ? done("Failed", { status: "False", reason: "StepFailed", message: `step ${failed.name} failed: ${why}` })
       : done("Failed", { status: "False", reason: "WorkflowFailed", message: `the Workflow failed: ${why}` });
   }
-  if (progress?.syncStatus === "Failed") {
+  // Refused: the build plane's agent will not run it (its own limits); retrying changes nothing.
+  if (progress?.syncStatus === "Failed" || progress?.syncStatus === "Refused") {
     return done("Failed", { status: "False", reason: "SubmitFailed", message: `the build plane refused the Workflow: ${progress.syncMessage || "no reason given"}` });
   }
   if (input.cancelRequested && !progress?.phase) {
