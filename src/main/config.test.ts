@@ -29,6 +29,9 @@ describe("parseConfig", () => {
       openEndpoints: ["health", "reflection", "metrics"],
       embeddedAgents: true,
       agentSimulation: true,
+      store: "sqlite",
+      // The namespace is the pod's when the tests run in one, openchoreo-system elsewhere.
+      kubernetes: { kubeconfig: undefined, namespace: expect.any(String), leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
       promotionTtlMs: 24 * 3_600_000,
       buildTimeoutMs: 3_600_000,
       maxMessageBytes: 4 * 1024 * 1024,
@@ -62,6 +65,12 @@ describe("parseConfig", () => {
         CHOREO_AUDIT_MAX_RECORDS: "50000",
         CHOREO_EMBEDDED_AGENTS: "0",
         CHOREO_AGENT_SIMULATION: "0",
+        CHOREO_STORE: "kubernetes",
+        KUBECONFIG: "/etc/kube/config",
+        CHOREO_KUBERNETES_NAMESPACE: "platform",
+        CHOREO_LEASE_DURATION_SECONDS: "30",
+        CHOREO_LEASE_RENEW_DEADLINE_SECONDS: "20",
+        CHOREO_LEASE_RETRY_PERIOD_SECONDS: "4",
         CHOREO_PROMOTION_TTL: "1h30m",
         CHOREO_BUILD_TIMEOUT: "20m",
         CHOREO_MAX_MESSAGE_BYTES: "1048576",
@@ -96,6 +105,8 @@ describe("parseConfig", () => {
       openEndpoints: ["health", "metrics"],
       embeddedAgents: false,
       agentSimulation: false,
+      store: "kubernetes",
+      kubernetes: { kubeconfig: "/etc/kube/config", namespace: "platform", leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 4_000 },
       promotionTtlMs: 90 * 60_000,
       buildTimeoutMs: 20 * 60_000,
       maxMessageBytes: 1048576,
@@ -168,6 +179,32 @@ describe("CHOREO_OPEN_ENDPOINTS", () => {
     expect(issuesOf({ CHOREO_OIDC_ISSUER: "https://id.example.com", CHOREO_OIDC_CLIENT_ID: "c", CHOREO_OIDC_SCOPES: "email" })[0]!.variable).toBe("CHOREO_OIDC_SCOPES");
     expect(issuesOf({ CHOREO_OIDC_SUBJECT_CLAIM: "name" })[0]!.variable).toBe("CHOREO_OIDC_SUBJECT_CLAIM");
     expect(parseConfig({ CHOREO_OIDC_ISSUER: "http://127.0.0.1:5556", CHOREO_OIDC_CLIENT_ID: "choreoctl" }, cwd).oidc?.audiences).toEqual(["choreoctl"]);
+  });
+});
+
+describe("the Kubernetes store", () => {
+  it("keeps SQLite by default, and reads the cluster, namespace and lease terms for CHOREO_STORE=kubernetes", () => {
+    expect(parseConfig({}, cwd).store).toBe("sqlite");
+    const config = parseConfig({ CHOREO_STORE: "kubernetes", KUBECONFIG: "kube/config", CHOREO_KUBERNETES_NAMESPACE: "platform" }, cwd);
+    expect(config.store).toBe("kubernetes");
+    expect(config.kubernetes).toEqual({
+      kubeconfig: path.join(cwd, "kube/config"),
+      namespace: "platform",
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+    });
+    const short = parseConfig({ CHOREO_LEASE_DURATION_SECONDS: "8", CHOREO_LEASE_RENEW_DEADLINE_SECONDS: "6", CHOREO_LEASE_RETRY_PERIOD_SECONDS: "1" }, cwd);
+    expect([short.kubernetes.leaseDurationMs, short.kubernetes.renewDeadlineMs, short.kubernetes.retryPeriodMs]).toEqual([8_000, 6_000, 1_000]);
+  });
+
+  it("refuses an unknown store, a namespace that is not a DNS label, and lease terms that would let two leaders overlap", () => {
+    expect(issuesOf({ CHOREO_STORE: "etcd" })[0]!.variable).toBe("CHOREO_STORE");
+    expect(issuesOf({ CHOREO_KUBERNETES_NAMESPACE: "Platform_1" })[0]!.variable).toBe("CHOREO_KUBERNETES_NAMESPACE");
+    expect(issuesOf({ CHOREO_LEASE_DURATION_SECONDS: "10", CHOREO_LEASE_RENEW_DEADLINE_SECONDS: "10" })).toEqual([
+      { variable: "CHOREO_LEASE_RENEW_DEADLINE_SECONDS", message: expect.stringMatching(/shorter than CHOREO_LEASE_DURATION_SECONDS/) },
+    ]);
+    expect(issuesOf({ CHOREO_LEASE_RETRY_PERIOD_SECONDS: "10" })[0]!.variable).toBe("CHOREO_LEASE_RENEW_DEADLINE_SECONDS");
   });
 });
 
