@@ -67,7 +67,8 @@ token_file="$scratch/admin.token"
 printf '%s\n' "$token" > "$token_file"
 choreoctl() { node bin/choreoctl.js --server "$server" ${token:+--token-file "$token_file"} "$@"; }
 
-step "Registering this cluster as the DataPlane default/default and starting its agent"
+step "Creating the DataPlane default/default (this cluster), registering it and starting its agent"
+choreoctl apply -f deploy/data-plane.yaml
 answer="$(curl -fsS --http1.1 -H 'content-type: application/json' ${token:+-H "authorization: Bearer $token"} \
   -d '{"namespace":"default","name":"default"}' "$server/openchoreo.api.v1alpha1.DataPlaneService/RegisterDataPlane")"
 credential="$(printf '%s' "$answer" | node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>process.stdout.write(JSON.parse(s).credential))')"

@@ -6,11 +6,11 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { allFiles } from "../../gen/index.js";
 import { parseAgentArgs } from "../../src/agent/index.js";
 import { parseConfig } from "../../src/main/index.js";
-import { createKindRegistry } from "../../src/model/index.js";
+import { createCodec, createKindRegistry, validateObject, type JsonObject } from "../../src/model/index.js";
 import { schemaProblems, schemasPresent, schemasSkipReason } from "../support/shared-schemas.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -156,14 +156,13 @@ describe.skipIf(!kubectlPresent)("install manifests (deploy/install and the over
       "openchoreo.dev/*: get,list,watch,create,update,delete",
       "openchoreo.dev/*/status: get,update",
       "openchoreo.dev/*/finalizers: update",
-      "/namespaces: get,create",
-      "apiextensions.k8s.io/customresourcedefinitions: get,list",
+      "/namespaces: create",
+      "apiextensions.k8s.io/customresourcedefinitions: get",
     ]);
     expect(grants(rules("Role", binding.roleRef.name))).toEqual([
       "coordination.k8s.io/leases: create",
       "coordination.k8s.io/leases[openchoreo-control-plane]: get,update",
       "/secrets: create",
-      "/secrets[openchoreo-admin-token]: get",
     ]);
   });
 
@@ -198,6 +197,17 @@ describe.skipIf(!kubectlPresent)("install manifests (deploy/install and the over
     const caFile = env.get("NODE_EXTRA_CA_CERTS")!;
     const caMount = (remote.containers[0].volumeMounts as { name: string; mountPath: string }[]).find((m) => caFile.startsWith(`${m.mountPath}/`))!;
     expect(remote.volumes.find((v: { name: string }) => v.name === caMount.name).configMap).toMatchObject({ name: "openchoreo-control-plane-ca", optional: true });
+  });
+});
+
+describe("deploy/data-plane.yaml (the DataPlane the install's agent serves)", () => {
+  it("decodes and passes the control plane's validation, as the DataPlane default of the organization default the environments name", () => {
+    const json = parse(readFileSync(join(root, "deploy/data-plane.yaml"), "utf8")) as JsonObject;
+    const codec = createCodec(createKindRegistry(allFiles));
+    const { kind } = codec.decode(json);
+    expect(kind.kind).toBe("DataPlane");
+    expect(() => validateObject(kind, json)).not.toThrow();
+    expect(json.metadata).toMatchObject({ name: "default", namespace: "default" });
   });
 });
 
