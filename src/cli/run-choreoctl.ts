@@ -1,16 +1,14 @@
 import type { CliConfig } from "./cli-config.js";
-import { cliConfigPath, readCliConfig } from "./cli-config.js";
 import { usageError } from "./cli-error.js";
 import type { CliIo } from "./cli-io.js";
 import { clientVersion } from "./client-version.js";
 import type { CommandContext, CommandSpec } from "./command-spec.js";
 import { commandSpecs, globalFlags } from "./command-specs.js";
 import type { Api } from "./create-api.js";
-import { formatError } from "./format-error.js";
 import { formatHelp } from "./format-help.js";
 import type { CliModel } from "./load-model.js";
 import { parseArgs } from "./parse-args.js";
-import { resolveTarget, type Target } from "./resolve-target.js";
+import type { Target } from "./resolve-target.js";
 
 /** Exit code after Ctrl-C, as shells report a process ended by SIGINT. */
 const interruptedExitCode = 130;
@@ -29,6 +27,9 @@ export async function runChoreoctl(argv: readonly string[], io: CliIo): Promise<
       io.stdout.write(formatHelp(path));
       return 0;
     }
+    // Loaded past --help: configuration and targets (zod, yaml) and error formatting (protobuf,
+    // Connect) are most of the CLI's start-up time, and help needs none of them.
+    const { cliConfigPath, readCliConfig } = await import("./cli-config.js");
     const configPath = cliConfigPath(io.env, io.homeDir);
     const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
       let value: Promise<T> | undefined;
@@ -43,6 +44,7 @@ export async function runChoreoctl(argv: readonly string[], io: CliIo): Promise<
       commandPath,
       config,
       target: once(async () => {
+        const { resolveTarget } = await import("./resolve-target.js");
         target = await resolveTarget(
           await config(),
           {
@@ -71,6 +73,7 @@ export async function runChoreoctl(argv: readonly string[], io: CliIo): Promise<
     return io.signal.aborted ? interruptedExitCode : code;
   } catch (err) {
     if (io.signal.aborted) return interruptedExitCode;
+    const { formatError } = await import("./format-error.js");
     const { lines, exitCode } = formatError(err, { verbose, server: target?.server });
     io.stderr.write(lines.join("\n") + "\n");
     return exitCode;
