@@ -29,6 +29,9 @@ export interface ControlPlane {
   /** Where the first start of an empty store wrote the platform admin's token; undefined otherwise. */
   readonly adminTokenFile: string | undefined;
   readonly clock: Clock;
+  /** Where the state lives when not SQLite in the data directory, and the admin token's Secret: for the banner. */
+  readonly stateDescription: string | undefined;
+  readonly adminTokenSecret: string | undefined;
   /** Objects the first start of an empty data directory created (the embedded defaults). */
   readonly created: readonly string[];
   /** Stops the controllers, then closes the stores (releasing the data-directory lock). */
@@ -95,6 +98,8 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
       manager,
       planes,
       created,
+      stateDescription: state.description,
+      adminTokenSecret: state.adminTokenSecret,
       async close() {
         // Sessions first: their last status writes need the store and the caches.
         await planes.close();

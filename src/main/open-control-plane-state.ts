@@ -29,8 +29,10 @@ export interface ControlPlaneState {
   readonly leaderElector: LeaderElector | undefined;
   /** This replica, as plane status records the server holding an agent's session. */
   readonly serverId: string;
-  /** For the start banner: "SQLite in DIR", "Kubernetes API at URL". */
-  readonly description: string;
+  /** For the start banner: where the state lives, when not SQLite in the data directory. */
+  readonly description: string | undefined;
+  /** "namespace/name" of the Secret holding the bootstrap admin token (Kubernetes mode). */
+  readonly adminTokenSecret: string | undefined;
   /**
    * Keeps the bootstrap admin token this replica just created (in the file it names) where an
    * operator finds it whichever replica won: the Secret openchoreo-admin-token (key `token`) of the
@@ -67,7 +69,8 @@ export async function openControlPlaneState(
       logStore,
       leaderElector: undefined,
       serverId: `${hostname()}/${process.pid}`,
-      description: `data directory ${config.dataDir} (SQLite)`,
+      description: undefined,
+      adminTokenSecret: undefined,
       keepAdminToken: async () => undefined,
       async close() {
         await logStore.close();
@@ -113,7 +116,8 @@ export async function openControlPlaneState(
       });
       logger.info({ secret: `${kube.namespace}/${adminTokenSecretName}` }, "bootstrap admin token kept in a Secret");
     },
-    description: `Kubernetes API at ${server} (custom resources; Lease ${kube.namespace}/${controlPlaneLeaseName}, identity ${identity}); build logs in ${config.dataDir}`,
+    description: `Kubernetes API at ${server} (custom resources; Lease ${kube.namespace}/${controlPlaneLeaseName}, this replica ${identity}); build logs in ${config.dataDir}`,
+    adminTokenSecret: `${kube.namespace}/${adminTokenSecretName}`,
     async close() {
       await logStore.close();
       await store.close();

@@ -85,6 +85,8 @@ async function main(): Promise<void> {
       url: server.url,
       services: server.services,
       dataDir: config.dataDir,
+      ...(plane.stateDescription ? { state: plane.stateDescription } : {}),
+      ...(plane.adminTokenSecret ? { adminTokenSecret: plane.adminTokenSecret } : {}),
       created: plane.created,
       agents: agents?.planes.map((p) => `${p.kind} ${p.namespace}/${p.name}`),
       agentSimulation: config.agentSimulation,

@@ -114,6 +114,10 @@ describe.skipIf(kubectlMissing !== undefined)("two control-plane replicas on the
     expect(files).toHaveLength(1);
     expect(readFileSync(path.join(files[0]!.dataDir, "admin.token"), "utf8").trim()).toBe(token);
     for (const replica of replicas) {
+      expect(replica.server.stderr()).toContain(`data: Kubernetes API at ${rig.double.url}`);
+      expect(replica.server.stderr()).toContain(`the platform admin's is in the Secret ${namespace}/openchoreo-admin-token (key token)`);
+    }
+    for (const replica of replicas) {
       replica.client = new ProjectService(`127.0.0.1:${replica.port}`, grpc.credentials.createInsecure(), { interceptors: [grpcJsBearer(token)] });
     }
   }, 120_000);
