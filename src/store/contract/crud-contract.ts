@@ -182,8 +182,8 @@ export function crudContract(open: OpenStore): void {
       expect(isConflictError(await rejection(store.updateStatus(ProjectSchema, stale)))).toBe(true);
     });
 
-    it("makes a name from generateName", async () => {
-      const { store } = await open();
+    it("makes a name from generateName", async (ctx) => {
+      const { store } = await open(undefined, ctx);
       const a = await store.create(ProjectSchema, project("", { generateName: "build-" }));
       const b = await store.create(ProjectSchema, project("", { generateName: "build-" }));
       expect(a.metadata!.name).toMatch(/^build-[a-z0-9]{5}$/);

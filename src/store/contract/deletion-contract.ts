@@ -106,8 +106,8 @@ export function deletionContract(open: OpenStore): void {
       expect(await exists(store, ProjectSchema, "held")).toBe(false);
     });
 
-    it("Foreground: deletes the dependents first; the owner waits for those that block it", async () => {
-      const { store } = await open();
+    it("Foreground: deletes the dependents first; the owner waits for those that block it", async (ctx) => {
+      const { store } = await open(undefined, ctx);
       const owner = await store.create(ProjectSchema, project("owner"));
       await store.create(ProjectSchema, project("blocker", { ownerReferences: [ownedBy(owner, { block: true })], finalizers: [finalizer] }));
       await store.create(ProjectSchema, project("free", { ownerReferences: [ownedBy(owner)] }));
@@ -131,8 +131,8 @@ export function deletionContract(open: OpenStore): void {
       watch.close();
     });
 
-    it("Foreground: with nothing to wait for, the dependents go before the owner in one call", async () => {
-      const { store } = await open();
+    it("Foreground: with nothing to wait for, the dependents go before the owner in one call", async (ctx) => {
+      const { store } = await open(undefined, ctx);
       const owner = await store.create(ProjectSchema, project("owner"));
       const child = await store.create(ProjectSchema, project("child", { ownerReferences: [ownedBy(owner, { block: true })] }));
       await store.create(ProjectSchema, project("grandchild", { ownerReferences: [ownedBy(child, { block: true })] }));
@@ -160,8 +160,8 @@ export function deletionContract(open: OpenStore): void {
       expect(await exists(store, ComponentSchema, "b")).toBe(true);
     });
 
-    it("collects an object whose owners are all gone, and owners outside its namespace count as gone", async () => {
-      const { store } = await open();
+    it("collects an object whose owners are all gone, and owners outside its namespace count as gone", async (ctx) => {
+      const { store } = await open(undefined, ctx);
       const ghost = { ...ownedBy(await store.create(ProjectSchema, project("tmp"))), uid: randomUUID() };
       await store.create(ServiceBindingSchema, serviceBinding("orphaned", { ownerReferences: [ghost] }));
       expect(isNotFoundError(await rejection(store.get(ServiceBindingSchema, key("orphaned"))))).toBe(true);
@@ -177,8 +177,8 @@ export function deletionContract(open: OpenStore): void {
       expect(await exists(store, ComponentSchema, "by-org")).toBe(false);
     });
 
-    it("commits a delete and everything it causes together, or nothing", async () => {
-      const { store } = await open({ maxObjectBytes: 1_000 });
+    it("commits a delete and everything it causes together, or nothing", async (ctx) => {
+      const { store } = await open({ maxObjectBytes: 1_000 }, ctx);
       let owner = await store.create(ProjectSchema, project("owner", { finalizers: [finalizer] }));
       // Grow the owner to the limit, so that marking it deleting no longer fits.
       let low = 0;

@@ -15,8 +15,8 @@ async function relabel(store: ResourceStore, name: string, labels: Record<string
 
 export function watchContract(open: OpenStore): void {
   describe("watch", () => {
-    it("delivers every change in order, each with its resourceVersion", async () => {
-      const { store } = await open();
+    it("delivers every change in order, each with its resourceVersion", async (ctx) => {
+      const { store } = await open(undefined, ctx);
       const { resourceVersion } = await store.list(ProjectSchema);
       const watch = openWatch(store, ProjectSchema, { resourceVersion });
       const a = await store.create(ProjectSchema, project("a"));
@@ -81,8 +81,8 @@ export function watchContract(open: OpenStore): void {
       orgs.close();
     });
 
-    it("with a label selector, reports objects entering the selection as ADDED and leaving as DELETED", async () => {
-      const { store } = await open();
+    it("with a label selector, reports objects entering the selection as ADDED and leaving as DELETED", async (ctx) => {
+      const { store } = await open(undefined, ctx);
       const { resourceVersion } = await store.list(ProjectSchema);
       const watch = openWatch(store, ProjectSchema, { resourceVersion, labelSelector: "tier=web" });
       await store.create(ProjectSchema, project("x", { labels: { tier: "web" } }));
