@@ -1,7 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { decodeJwt } from "jose";
-import * as oidc from "openid-client";
+import type * as oidc from "openid-client";
 import { z } from "zod";
 import { CliError } from "./cli-error.js";
 
@@ -59,13 +58,14 @@ export async function removeSession(path: string): Promise<boolean> {
  * only for an issuer on this machine (a development provider); anything else must be HTTPS.
  */
 export async function discoverIssuer(issuer: string, clientId: string): Promise<oidc.Configuration> {
+  const client = await openidClient();
   const url = new URL(issuer);
   const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
     throw new CliError(`the issuer ${issuer} must be an https:// URL (plain http only on this machine)`);
   }
   try {
-    return await oidc.discovery(url, clientId, undefined, oidc.None(), url.protocol === "http:" ? { execute: [oidc.allowInsecureRequests] } : undefined);
+    return await client.discovery(url, clientId, undefined, client.None(), url.protocol === "http:" ? { execute: [client.allowInsecureRequests] } : undefined);
   } catch (err) {
     throw new CliError(`cannot reach the identity provider ${issuer}: ${(err as Error).message}`);
   }
@@ -89,7 +89,7 @@ export function sessionFrom(
 export async function sessionToken(path: string, now: () => number): Promise<string> {
   const session = await readSession(path);
   if (!session) throw new CliError("not signed in", { hint: 'Sign in with "choreoctl login".' });
-  const expiry = expiresAt(session.idToken);
+  const expiry = await expiresAt(session.idToken);
   if (expiry - renewBeforeMs > now()) return session.idToken;
   // Without a refresh token, a token in its last minute is still better than none.
   if (!session.refreshToken && expiry > now()) return session.idToken;
@@ -97,7 +97,7 @@ export async function sessionToken(path: string, now: () => number): Promise<str
   const config = await discoverIssuer(session.issuer, session.clientId);
   let renewed: OidcSession;
   try {
-    renewed = sessionFrom(session, await oidc.refreshTokenGrant(config, session.refreshToken), session.refreshToken);
+    renewed = sessionFrom(session, await (await openidClient()).refreshTokenGrant(config, session.refreshToken), session.refreshToken);
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(`your sign-in to ${session.issuer} could not be renewed (${(err as Error).message})`, { hint: 'Sign in again with "choreoctl login".' });
@@ -106,7 +106,11 @@ export async function sessionToken(path: string, now: () => number): Promise<str
   return renewed.idToken;
 }
 
-function expiresAt(idToken: string): number {
+// Loaded when a command needs them: every other command (config, help, a token context) starts without.
+const openidClient = () => import("openid-client");
+
+async function expiresAt(idToken: string): Promise<number> {
+  const { decodeJwt } = await import("jose");
   try {
     const exp = decodeJwt(idToken).exp;
     return typeof exp === "number" ? exp * 1000 : 0;
