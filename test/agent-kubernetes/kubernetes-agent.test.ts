@@ -95,7 +95,7 @@ describe("plane agent with the kubernetes driver", () => {
     const corrected = (name: string) => (m: ConnectRequest) => (m.message.case === "events" ? m.message.value.events.find((e) => e.reason === "DriftCorrected" && e.involved?.name === name) : undefined);
     await session.waitFor("svc corrected", corrected("svc"));
     await session.waitFor("gone re-created", corrected("gone"));
-    expect((double.find(svc("dp-d", "svc"))!.spec as { ports: unknown }).ports).toEqual([{ port: 80 }]);
+    expect((double.find(svc("dp-d", "svc"))!.spec as { ports: unknown }).ports).toEqual([{ port: 80, protocol: "TCP", targetPort: 80 }]);
     expect(double.find(svc("dp-d", "gone"))).toBeDefined();
     const managers = metadataOf(double.find(svc("dp-d", "svc"))).managedFields!.map((m) => m.manager);
     expect(managers).toContain("openchoreo-release-controller");

@@ -79,7 +79,7 @@ describe("kube API double: create, get, list, update", () => {
 
   it("bumps generation on a spec change only, never on labels or status", async () => {
     const path = "/apis/apps/v1/namespaces/a/deployments";
-    const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "a" }, spec: { replicas: 1 } };
+    const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "a" }, spec: { replicas: 1, selector: { matchLabels: { app: "d" } }, template: { metadata: { labels: { app: "d" } }, spec: { containers: [{ name: "d", image: "d:1" }] } } } };
     expect((await raw("POST", path, deployment)).body).toMatchObject({ metadata: { generation: 1 } });
     const labelled = await raw("PATCH", `${path}/d`, { metadata: { labels: { x: "y" } } }, "application/merge-patch+json");
     expect(labelled.body).toMatchObject({ metadata: { generation: 1, labels: { x: "y" } } });

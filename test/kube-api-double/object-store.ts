@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { isJsonObject, jsonEqual, type JsonObject } from "../../src/model/json.js";
 import type { LabelSelector } from "../../src/model/label-selector.js";
 import { expiredContinue, readContinue, writeContinue } from "./continue-token.js";
@@ -15,6 +15,7 @@ import {
 } from "./kube-status.js";
 import { recordUpdate, serverSideApply } from "./managed-fields.js";
 import { jsonPatch, mergePatch } from "./patch-documents.js";
+import { strategicMergePatch } from "./strategic-merge-patch.js";
 import { apiVersionOf, storageKeyOf, type ResourceCatalog, type ResourceType } from "./resource-catalog.js";
 import { applyDefaults, prune, validateObject } from "./structural-schema.js";
 import type { WatchHub } from "./watch-hub.js";
@@ -22,7 +23,7 @@ import type { WatchHub } from "./watch-hub.js";
 /** Where a write lands: the main resource ("") or its status subresource. */
 export type Subresource = "" | "status";
 
-export type PatchType = "merge" | "json" | "apply";
+export type PatchType = "merge" | "strategic" | "json" | "apply";
 
 export type PropagationPolicy = "Background" | "Foreground" | "Orphan";
 
@@ -38,6 +39,8 @@ export interface WriteOptions {
   readonly fieldValidation?: string;
   /** Collects the `Warning` headers of the response. */
   readonly warnings?: string[];
+  /** `dryRun=All`: everything a write does (defaults, validation, admission) except storing it. */
+  readonly dryRun?: boolean;
 }
 
 export interface ListResult {
@@ -77,6 +80,7 @@ export interface ObjectStore {
     name: string,
     preconditions?: { resourceVersion?: string; uid?: string },
     propagationPolicy?: PropagationPolicy,
+    dryRun?: boolean,
   ): JsonObject | undefined;
   /** Forgets list snapshots up to `revision`: continuing a list begun before it is 410 Expired. */
   compact(revision: number): void;
@@ -91,6 +95,16 @@ export interface ObjectStoreOptions {
   /** The kind's own validation, beyond names and the schema. */
   readonly check?: (resource: ResourceType, object: JsonObject, before: JsonObject | undefined) => StatusCause[];
   readonly now?: () => Date;
+}
+
+/** etcd's default request limit, which bounds a stored object. */
+const maxStoredObjectBytes = 1.5 * 1024 * 1024;
+
+/** kube-apiserver's generated names: the prefix (cut to leave room) and five characters without vowels. */
+function generatedName(prefix: string): string {
+  const alphabet = "bcdfghjklmnpqrstvwxz2456789";
+  const suffix = Array.from(randomBytes(5), (b) => alphabet[b % alphabet.length]).join("");
+  return `${prefix.slice(0, 63 - 5)}${suffix}`;
 }
 
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -249,9 +263,11 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
   }
 
   /** Stores a write; a write that changes nothing keeps the resourceVersion and notifies no one. */
-  function commit(resource: ResourceType, before: JsonObject | undefined, after: JsonObject): JsonObject {
+  function commit(resource: ResourceType, before: JsonObject | undefined, after: JsonObject, options: WriteOptions = {}): JsonObject {
     prepare?.(resource, after, before);
     validate(resource, after, before);
+    // etcd's request limit: kube-apiserver refuses an object it cannot store.
+    if (Buffer.byteLength(JSON.stringify(after)) > maxStoredObjectBytes) throw new KubeStatusError(413, "RequestEntityTooLarge", "etcdserver: request is too large");
     const metadata = meta(after);
     const name = str(metadata.name)!;
     const namespace = str(metadata.namespace) ?? "";
@@ -259,7 +275,7 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
       if (jsonEqual(before, after)) return structuredClone(before);
       const finalizers = (metadata.finalizers as string[] | undefined) ?? [];
       if (metadata.deletionTimestamp !== undefined && finalizers.length === 0) {
-        remove(resource, after);
+        if (!options.dryRun) remove(resource, after);
         return after;
       }
       if (!jsonEqual(specOf(resource, before), specOf(resource, after))) metadata.generation = Number(meta(before).generation ?? 0) + 1;
@@ -270,6 +286,7 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
       metadata.generation = 1;
       if (resource === namespaceType) after.status = { phase: "Active" };
     }
+    if (options.dryRun) return structuredClone(after);
     revision++;
     metadata.resourceVersion = String(revision);
     table(resource).set(key(namespace, name), after);
@@ -299,7 +316,7 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
     const expected = meta(candidate).resourceVersion;
     if (expected !== undefined && expected !== meta(before).resourceVersion) throw staleResourceVersion(resource.plural, resource.group, name);
     const after = carryOver(resource, before, candidate, subresource);
-    return commit(resource, before, recordUpdate({ before, after, manager, subresource, now: timestamp() }));
+    return commit(resource, before, recordUpdate({ before, after, manager, subresource, now: timestamp() }), options);
   }
 
   return {
@@ -355,10 +372,12 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
     create(resource, namespace, body, manager, options = {}) {
       const candidate = identity(resource, namespace, undefined, body);
       conform(resource, candidate, options);
+      const generateName = str(meta(candidate).generateName);
+      if (!str(meta(candidate).name) && generateName) meta(candidate).name = generatedName(generateName);
       const name = str(meta(candidate).name) ?? "";
       if (name && find(resource, namespace, name)) throw alreadyExists(resource.plural, resource.group, name);
       const after = carryOver(resource, undefined, candidate, "");
-      return commit(resource, undefined, recordUpdate({ before: undefined, after, manager, subresource: "", now: timestamp() }));
+      return commit(resource, undefined, recordUpdate({ before: undefined, after, manager, subresource: "", now: timestamp() }), options);
     },
 
     update,
@@ -379,10 +398,14 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
         const after = carryOver(resource, before, merged, "");
         if (ownership === undefined) delete meta(after).managedFields;
         else meta(after).managedFields = ownership;
-        return { object: commit(resource, before, after), created: !before };
+        return { object: commit(resource, before, after, options), created: !before };
       }
       if (!before) throw notFound(resource.plural, resource.group, name);
-      const patched = type === "json" ? jsonPatch(structuredClone(before), body as never) : mergePatch(structuredClone(before), body as never);
+      if (type === "strategic" && resource.definedBy) {
+        throw new KubeStatusError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+      }
+      const patched =
+        type === "json" ? jsonPatch(structuredClone(before), body as never) : type === "strategic" ? strategicMergePatch(before, body as never) : mergePatch(structuredClone(before), body as never);
       if (!isJsonObject(patched)) throw badRequest("the patch does not leave an object");
       // A patch that names a resourceVersion is a precondition, as in the API server.
       const patchVersion = isJsonObject(body) && isJsonObject(body.metadata) ? body.metadata.resourceVersion : undefined;
@@ -390,7 +413,7 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
       return { object: update(resource, namespace, name, patched, manager, subresource, options), created: false };
     },
 
-    delete(resource, namespace, name, preconditions, propagationPolicy = "Background") {
+    delete(resource, namespace, name, preconditions, propagationPolicy = "Background", dryRun = false) {
       const before = find(resource, namespace, name);
       if (!before) throw notFound(resource.plural, resource.group, name);
       if (
@@ -398,6 +421,14 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
         (preconditions?.uid !== undefined && preconditions.uid !== meta(before).uid)
       ) {
         throw new KubeStatusError(409, "Conflict", `Operation cannot be fulfilled on ${qualifiedResource(resource.plural, resource.group)} "${name}": Precondition failed`);
+      }
+      if (dryRun) {
+        // What the delete would answer, with nothing changed.
+        const held = ((meta(before).finalizers as string[] | undefined) ?? []).length > 0 || resource === namespaceType || propagationPolicy !== "Background";
+        if (!held) return undefined;
+        const marked = structuredClone(before);
+        meta(marked).deletionTimestamp ??= timestamp();
+        return marked;
       }
       let finalizers = (meta(before).finalizers as string[] | undefined) ?? [];
       if (propagationPolicy !== "Background" && meta(before).deletionTimestamp === undefined && resource !== namespaceType) {

@@ -60,7 +60,7 @@ describe("kube API double: acting as the cluster's other controllers", () => {
     const drifted = double.controllers.drift(key, (o) => void ((o.spec as { ports: unknown[] }).ports = [{ port: 81 }]));
     expect((drifted.metadata as { managedFields: { manager: string }[] }).managedFields.map((m) => m.manager)).toContain("kubectl-edit");
     const back = await client.patch(service, undefined, undefined, "release", true, PatchStrategy.ServerSideApply);
-    expect((back as { spec: unknown }).spec).toEqual({ ports: [{ port: 80 }] });
+    expect((back as { spec: unknown }).spec).toMatchObject({ ports: [{ port: 80, protocol: "TCP", targetPort: 80 }] });
     expect(back.metadata?.resourceVersion).not.toBe(applied.metadata?.resourceVersion);
     double.controllers.remove(key);
     expect(double.find(key)).toBeUndefined();

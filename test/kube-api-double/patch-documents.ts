@@ -1,7 +1,7 @@
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from "../../src/model/json.js";
 import { badRequest, KubeStatusError } from "./kube-status.js";
 
-/** RFC 7386 JSON merge patch; also how the double reads a strategic merge patch (lists replaced whole). */
+/** RFC 7386 JSON merge patch. */
 export function mergePatch(target: JsonValue | undefined, patch: JsonValue): JsonValue {
   if (!isJsonObject(patch)) return structuredClone(patch);
   const result: JsonObject = isJsonObject(target) ? structuredClone(target) : {};

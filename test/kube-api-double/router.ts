@@ -13,6 +13,8 @@ import { booleanParameter } from "./query-parameters.js";
 import { tableOf, wantsTable } from "./table-view.js";
 import type { WatchHub } from "./watch-hub.js";
 
+const maxRequestBytes = 3 * 1024 * 1024;
+
 /** What a request asked for, as the double logs it (tests assert on writes, e.g. none on a no-change resync). */
 export interface RequestRecord {
   readonly method: string;
@@ -44,7 +46,7 @@ interface Target {
 const patchTypes: Record<string, PatchType> = {
   "application/apply-patch+yaml": "apply",
   "application/merge-patch+json": "merge",
-  "application/strategic-merge-patch+json": "merge",
+  "application/strategic-merge-patch+json": "strategic",
   "application/json-patch+json": "json",
 };
 
@@ -86,7 +88,13 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
 
   async function readBody(req: IncomingMessage, contentType: string): Promise<unknown> {
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      // kube-apiserver reads at most 3 MiB of a request body.
+      if (size > maxRequestBytes) throw new KubeStatusError(413, "RequestEntityTooLarge", `Request entity too large: limit is ${maxRequestBytes}`);
+      chunks.push(chunk as Buffer);
+    }
     const text = Buffer.concat(chunks).toString("utf8");
     if (!text.trim()) return undefined;
     try {
@@ -220,7 +228,9 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     const subresource = t.subresource ?? "";
     const asTable = wantsTable(req.headers.accept);
     const warnings: string[] = [];
-    const writeOptions = { fieldValidation: query.get("fieldValidation") ?? "Warn", warnings };
+    const dryRun = query.getAll("dryRun");
+    if (dryRun.some((d) => d !== "All")) throw badRequest(`dryRun: Unsupported value: "${dryRun.find((d) => d !== "All")}": supported values: "All"`);
+    const writeOptions = { fieldValidation: query.get("fieldValidation") ?? "Warn", warnings, dryRun: dryRun.length > 0 };
     const served = subresource === "status" ? t.resource.statusSubresource : (t.resource.subresources ?? []).includes(subresource);
     if (subresource && !served) {
       throw new KubeStatusError(404, "NotFound", `the server could not find the requested resource (${t.resource.plural}/${subresource})`);
@@ -244,7 +254,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
         const policy = propagationPolicyOf(query, await readBody(req, contentType));
         for (const item of store.list(t.resource, t.namespace, selectorOf(query), undefined, parseFieldSelector(t.resource, query.get("fieldSelector"))).items) {
           const meta = item.metadata as { namespace?: string; name: string };
-          store.delete(t.resource, meta.namespace ?? "", meta.name, undefined, policy);
+          store.delete(t.resource, meta.namespace ?? "", meta.name, undefined, policy, writeOptions.dryRun);
         }
         return send(res, 200, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success" });
       }
@@ -279,7 +289,9 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       case "DELETE": {
         const body = await readBody(req, contentType);
         const preconditions = isJsonObject(body) && isJsonObject(body.preconditions) ? (body.preconditions as { resourceVersion?: string; uid?: string }) : undefined;
-        const left = store.delete(t.resource, namespace, t.name, preconditions, propagationPolicyOf(query, body));
+        // kubectl delete --dry-run=server sends dryRun in the DeleteOptions body.
+        const dryRunBody = isJsonObject(body) && Array.isArray(body.dryRun) && body.dryRun.includes("All");
+        const left = store.delete(t.resource, namespace, t.name, preconditions, propagationPolicyOf(query, body), writeOptions.dryRun || dryRunBody);
         if (left) return send(res, 200, left);
         return send(res, 200, {
           kind: "Status",

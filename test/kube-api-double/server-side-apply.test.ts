@@ -16,9 +16,10 @@ afterEach(() => double.close());
 
 type Obj = KubernetesObject & { spec?: Record<string, unknown>; data?: Record<string, string> };
 const apply = (object: Obj, manager: string, force = false) => client.patch<Obj>(object, undefined, undefined, manager, force, PatchStrategy.ServerSideApply);
-const deployment = (spec: Record<string, unknown>, labels?: Record<string, string>): Obj => ({
-  apiVersion: "apps/v1",
-  kind: "Deployment",
+// A kind the double neither defaults nor validates, so the apply semantics alone show.
+const route = (spec: Record<string, unknown>, labels?: Record<string, string>): Obj => ({
+  apiVersion: "gateway.networking.k8s.io/v1",
+  kind: "HTTPRoute",
   metadata: { name: "web", namespace: "a", ...(labels ? { labels } : {}) },
   spec,
 });
@@ -36,11 +37,11 @@ async function conflict(promise: Promise<unknown>): Promise<Record<string, unkno
 
 describe("kube API double: server-side apply", () => {
   it("creates the object, records the manager's fields, and a repeated apply changes nothing (same resourceVersion)", async () => {
-    const created = await apply(deployment({ replicas: 2, selector: { matchLabels: { app: "web" } } }, { app: "web" }), "release");
+    const created = await apply(route({ replicas: 2, selector: { matchLabels: { app: "web" } } }, { app: "web" }), "release");
     expect(created.spec).toEqual({ replicas: 2, selector: { matchLabels: { app: "web" } } });
     expect(managers(created)).toEqual(["release:Apply"]);
     expect(fieldsOf(created, "release")).toEqual({ "f:metadata": { "f:labels": { "f:app": {} } }, "f:spec": { "f:replicas": {}, "f:selector": { "f:matchLabels": { "f:app": {} } } } });
-    const again = await apply(deployment({ replicas: 2, selector: { matchLabels: { app: "web" } } }, { app: "web" }), "release");
+    const again = await apply(route({ replicas: 2, selector: { matchLabels: { app: "web" } } }, { app: "web" }), "release");
     expect(again.metadata?.resourceVersion).toBe(created.metadata?.resourceVersion);
     expect(double.requests.filter((r) => r.method === "PATCH").at(-1)).toMatchObject({ contentType: "application/apply-patch+yaml", query: { fieldManager: "release" } });
   });
@@ -53,29 +54,29 @@ describe("kube API double: server-side apply", () => {
   });
 
   it("refuses to change a field another manager owns, naming the manager and the field, unless forced; force moves the ownership", async () => {
-    await apply(deployment({ replicas: 2, paused: false }), "release");
-    await raw("PATCH", "/apis/apps/v1/namespaces/a/deployments/web?fieldManager=kubectl-edit", { spec: { replicas: 5 } }, "application/merge-patch+json");
-    const status = await conflict(apply(deployment({ replicas: 3, paused: false }), "release"));
+    await apply(route({ replicas: 2, paused: false }), "release");
+    await raw("PATCH", "/apis/gateway.networking.k8s.io/v1/namespaces/a/httproutes/web?fieldManager=kubectl-edit", { spec: { replicas: 5 } }, "application/merge-patch+json");
+    const status = await conflict(apply(route({ replicas: 3, paused: false }), "release"));
     expect(status).toMatchObject({
       kind: "Status",
       reason: "Conflict",
       code: 409,
-      message: 'Apply failed with 1 conflict: conflict with "kubectl-edit" using apps/v1: .spec.replicas',
-      details: { causes: [{ type: "FieldManagerConflict", field: ".spec.replicas", message: 'conflict with "kubectl-edit" using apps/v1' }] },
+      message: 'Apply failed with 1 conflict: conflict with "kubectl-edit" using gateway.networking.k8s.io/v1: .spec.replicas',
+      details: { causes: [{ type: "FieldManagerConflict", field: ".spec.replicas", message: 'conflict with "kubectl-edit" using gateway.networking.k8s.io/v1' }] },
     });
-    expect((double.find({ apiVersion: "apps/v1", kind: "Deployment", namespace: "a", name: "web" })!.spec as { replicas: number }).replicas).toBe(5);
+    expect((double.find({ apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: "a", name: "web" })!.spec as { replicas: number }).replicas).toBe(5);
     // Applying the value the other manager set is shared ownership, not a conflict.
-    await apply(deployment({ replicas: 5, paused: false }), "release");
-    const forced = await apply(deployment({ replicas: 3, paused: false }), "release", true);
+    await apply(route({ replicas: 5, paused: false }), "release");
+    const forced = await apply(route({ replicas: 3, paused: false }), "release", true);
     expect(forced.spec?.replicas).toBe(3);
     expect(fieldsOf(forced, "kubectl-edit")).toBeUndefined();
     expect(fieldsOf(forced, "release")).toMatchObject({ "f:spec": { "f:replicas": {}, "f:paused": {} } });
   });
 
   it("keeps a field another manager owns when an apply omits it, and removes fields this manager owned and no longer applies", async () => {
-    await apply(deployment({ replicas: 2, paused: true, minReadySeconds: 5 }, { app: "web", old: "x" }), "release");
-    await raw("PATCH", "/apis/apps/v1/namespaces/a/deployments/web?fieldManager=hpa", { spec: { revisionHistoryLimit: 3 }, metadata: { annotations: { note: "kept" } } }, "application/merge-patch+json");
-    const next = await apply(deployment({ replicas: 2 }, { app: "web" }), "release");
+    await apply(route({ replicas: 2, paused: true, minReadySeconds: 5 }, { app: "web", old: "x" }), "release");
+    await raw("PATCH", "/apis/gateway.networking.k8s.io/v1/namespaces/a/httproutes/web?fieldManager=hpa", { spec: { revisionHistoryLimit: 3 }, metadata: { annotations: { note: "kept" } } }, "application/merge-patch+json");
+    const next = await apply(route({ replicas: 2 }, { app: "web" }), "release");
     expect(next.spec).toEqual({ replicas: 2, revisionHistoryLimit: 3 });
     expect(next.metadata?.labels).toEqual({ app: "web" });
     expect(next.metadata?.annotations).toEqual({ note: "kept" });
@@ -91,7 +92,7 @@ describe("kube API double: server-side apply", () => {
   });
 
   it("ignores status in an apply to a kind with a status subresource", async () => {
-    const applied = await apply({ ...deployment({ replicas: 1 }), status: { replicas: 9 } } as Obj, "release");
+    const applied = await apply({ ...route({ replicas: 1 }), status: { replicas: 9 } } as Obj, "release");
     expect((applied as { status?: unknown }).status).toBeUndefined();
   });
 });

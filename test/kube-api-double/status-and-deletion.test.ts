@@ -16,12 +16,13 @@ const configMaps = "/api/v1/namespaces/a/configmaps";
 
 describe("kube API double: status subresource", () => {
   it("ignores spec changes written through /status and status written through the main resource", async () => {
-    await raw("POST", deployments, { metadata: { name: "d" }, spec: { replicas: 1 }, status: { replicas: 7 } });
+    const template = { metadata: { labels: { app: "d" } }, spec: { containers: [{ name: "d", image: "d:1" }] } };
+    await raw("POST", deployments, { metadata: { name: "d" }, spec: { replicas: 1, selector: { matchLabels: { app: "d" } }, template }, status: { replicas: 7 } });
     expect((await raw("GET", `${deployments}/d`)).body.status).toBeUndefined();
     const current = (await raw("GET", `${deployments}/d`)).body;
     const viaStatus = await raw("PUT", `${deployments}/d/status`, { ...current, spec: { replicas: 9 }, status: { replicas: 1, availableReplicas: 1 } });
     expect(viaStatus.body).toMatchObject({ spec: { replicas: 1 }, status: { replicas: 1, availableReplicas: 1 } });
-    const viaMain = await raw("PUT", `${deployments}/d`, { ...viaStatus.body, spec: { replicas: 2 }, status: { replicas: 0 } });
+    const viaMain = await raw("PUT", `${deployments}/d`, { ...viaStatus.body, spec: { ...(viaStatus.body.spec as object), replicas: 2 }, status: { replicas: 0 } });
     expect(viaMain.body).toMatchObject({ spec: { replicas: 2 }, status: { replicas: 1, availableReplicas: 1 }, metadata: { generation: 2 } });
     expect((await raw("GET", `${deployments}/d/status`)).body).toMatchObject({ status: { availableReplicas: 1 } });
   });
