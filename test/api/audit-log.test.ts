@@ -8,6 +8,7 @@ import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditResult, AuditService } from "../../gen/openchoreo/api/v1alpha1/audit_service_pb.js";
 import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
+import { ProjectService } from "../../gen/openchoreo/api/v1alpha1/project_service_pb.js";
 import { startControlPlane, type ControlPlane } from "../../src/main/control-plane.js";
 import { startServer, type RunningServer } from "../../src/main/start-server.js";
 import { captureLogger } from "../support/capture-logger.js";
@@ -50,7 +51,7 @@ afterAll(async () => {
 
 const clients = (token?: string) => {
   const transport = createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(token) as never] });
-  return { resources: createClient(ResourceService, transport), audit: createClient(AuditService, transport) };
+  return { resources: createClient(ResourceService, transport), audit: createClient(AuditService, transport), projects: createClient(ProjectService, transport) };
 };
 
 const projects = (...names: string[]) =>
@@ -104,6 +105,17 @@ describe("the audit log", () => {
     expect((await recordsOf("anon-1")).map((r) => [r.subject, r.name, r.code])).toEqual([["", "anon", "unauthenticated"]]);
   });
 
+  it("names the object of a typed service's call, from its request or its object", async () => {
+    const project = { apiVersion: "openchoreo.dev/v1alpha1", kind: "Project", metadata: { name: "typed", namespace: "default" }, spec: { deploymentPipelineRef: "default-pipeline" } };
+    await codeOf(clients(tokens.viewer).projects.createProject({ project }, { headers: { "x-request-id": "typed-1" } }));
+    await clients(tokens.orgadmin).projects.createProject({ project }, { headers: { "x-request-id": "typed-2" } });
+    await clients(tokens.orgadmin).projects.deleteProject({ namespace: "default", name: "typed" }, { headers: { "x-request-id": "typed-3" } });
+    const summary = async (id: string) => (await recordsOf(id)).map((r) => [r.method.split("/")[1], r.subject, r.kind, r.namespace, r.name, r.code, r.detail]);
+    expect(await summary("typed-1")).toEqual([["CreateProject", "token:viewer", "Project", "default", "typed", "permission_denied", expect.stringContaining("projects:write")]]);
+    expect(await summary("typed-2")).toEqual([["CreateProject", "token:orgadmin", "Project", "default", "typed", "ok", "create"]]);
+    expect(await summary("typed-3")).toEqual([["DeleteProject", "token:orgadmin", "Project", "default", "typed", "ok", "delete"]]);
+  });
+
   it("does not record reads that were allowed, nor the controllers' own writes", async () => {
     await clients(tokens.dev).resources.list({ kind: "Project", namespace: "default" }, { headers: { "x-request-id": "read-1" } });
     expect(await recordsOf("read-1")).toEqual([]);
@@ -116,12 +128,12 @@ describe("the audit log", () => {
   it("answers with filters and pages, to platform admins and to an organization's admins for that organization only", async () => {
     const admin = clients(tokens.admin).audit;
     const deniedOnly = await admin.listAuditRecords({ result: AuditResult.DENIED, subject: "token:viewer" });
-    expect(deniedOnly.records.map((r) => r.name)).toEqual(["denied-b", "denied-a"]);
+    expect(deniedOnly.records.map((r) => r.name)).toEqual(["typed", "denied-b", "denied-a"]);
     const first = await admin.listAuditRecords({ subject: "token:orgadmin", kind: "projects", pageSize: 2 });
     expect(first.records).toHaveLength(2);
     const rest = await admin.listAuditRecords({ subject: "token:orgadmin", kind: "projects", pageSize: 100, pageToken: first.nextPageToken });
-    // Newest first: the failed apply (its name as the request gave it), then apply-2, then apply-1.
-    expect([...first.records, ...rest.records].map((r) => r.name)).toEqual(["choreo_abcdefghijklmnop", "shop", "wiki", "blog", "shop"]);
+    // Newest first: the typed delete and create, the failed apply (its name as the request gave it), apply-2, apply-1.
+    expect([...first.records, ...rest.records].map((r) => r.name)).toEqual(["typed", "typed", "choreo_abcdefghijklmnop", "shop", "wiki", "blog", "shop"]);
     expect((await codeOf(admin.listAuditRecords({ kind: "nonsense" }))).code).toBe(Code.InvalidArgument);
 
     expect((await clients(tokens.orgadmin).audit.listAuditRecords({ namespace: "default" })).records.length).toBeGreaterThan(0);
