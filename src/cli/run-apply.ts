@@ -65,7 +65,7 @@ export async function runApply(ctx: CommandContext): Promise<number> {
   for (const doc of manifests.documents) {
     try {
       // JSON is YAML: the document goes as the client parsed it, one per call.
-      const { results } = await apply(JSON.stringify(doc.json), false);
+      const { results } = await applyRetryingConflicts(() => apply(JSON.stringify(doc.json), false));
       targets.push(...results.map(report));
     } catch (err) {
       if (!isDocumentError(err)) throw err;
@@ -75,6 +75,24 @@ export async function runApply(ctx: CommandContext): Promise<number> {
   }
   if (wait && targets.length > 0) await waitWithProgress(api, targets, { timeoutMs, timeoutText, io });
   return failed > 0 ? 1 : 0;
+}
+
+/** How often a document is applied again after a conflict (a controller wrote the object meanwhile). */
+const conflictAttempts = 5;
+
+/**
+ * An update can race a controller writing the same object between the server's read and write; the
+ * server then answers Aborted (a stale resourceVersion). Applying is idempotent, so it is retried,
+ * as kubectl's apply does on a conflict.
+ */
+async function applyRetryingConflicts<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof ConnectError && err.code === Code.Aborted) || attempt >= conflictAttempts) throw err;
+    }
+  }
 }
 
 /** Errors about one document (it exists, conflicts, is refused); others (no server, no credentials) end the run. */
