@@ -35,6 +35,15 @@ export { createEnqueueHandler, type EnqueueHandlerOptions } from "./enqueue-hand
 export { createController, type Controller, type ControllerDeps } from "./controller.js";
 export type { LeaderElector, LeadershipCallbacks } from "./leader-elector.js";
 export { createAlwaysLeader } from "./always-leader.js";
+export {
+  createLeaseLeaderElector,
+  leaseDefaults,
+  type LeaseClient,
+  type LeaseRecord,
+  type ObservedLease,
+  type LeaseTimings,
+  type LeaseLeaderElectorOptions,
+} from "./lease-leader-elector.js";
 export { createManager, type Manager, type ManagerOptions } from "./manager.js";
 export {
   createRuntimeMetrics,

@@ -3,8 +3,7 @@ import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { loadKubeConfig } from "../agent/kubernetes-config.js";
-import type { Clock, LeaderElector } from "../core/index.js";
-import { createLeaseLeaderElector } from "../core/lease-leader-elector.js";
+import { createLeaseLeaderElector, type Clock, type LeaderElector } from "../core/index.js";
 import type { Codec, KindRegistry } from "../model/index.js";
 import { createSqliteLogStore, createSqliteStore, type AuditRetention, type LogStore, type ResourceStore } from "../store/index.js";
 import {

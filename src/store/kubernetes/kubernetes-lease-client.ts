@@ -1,5 +1,5 @@
 import { AlreadyExistsError, ConflictError, NotFoundError } from "../../errors/index.js";
-import type { LeaseClient, LeaseRecord, ObservedLease } from "../../core/lease-leader-elector.js";
+import type { LeaseClient, LeaseRecord, ObservedLease } from "../../core/index.js";
 import { isJsonObject, type JsonObject } from "../../model/index.js";
 import { isKubeApiError, type KubeRestClient } from "./kube-rest-client.js";
 
