@@ -16,7 +16,7 @@ export interface AuditScope {
   /** Objects written in this call, with the record committed with each, by "Kind/namespace/name". */
   readonly written: Map<string, AuditRecord>;
   /** The guard's refusal of this call, with the subject it refused. */
-  denial?: { readonly subject: string; readonly message: string };
+  denial?: { readonly subject: string; readonly message: string; readonly request: unknown };
 }
 
 const storage = new AsyncLocalStorage<AuditScope>();

@@ -48,7 +48,8 @@ export function createAuditTrail(deps: AuditTrailDeps): AuditTrail {
 
   const interceptor: Interceptor = (next) => async (req) => {
     const method = `${req.service.typeName}/${req.method.name}`;
-    const request = req.stream ? undefined : req.message;
+    // A stream's request is read by the guard, after this: a refusal hands it over (onDenied).
+    const request: unknown = req.stream ? undefined : req.message;
     let targets: AuditTarget[] | undefined;
     const scope: AuditScope = {
       method,
@@ -56,7 +57,7 @@ export function createAuditTrail(deps: AuditTrailDeps): AuditTrail {
       sourceAddress: req.contextValues.get(peerAddressKey),
       time: clock.now(),
       subject: () => req.contextValues.get(principalKey)?.subject ?? "",
-      targets: () => (targets ??= auditTargets(req.service, req.method.name, request, codec)),
+      targets: () => (targets ??= auditTargets(req.service, req.method.name, request ?? scope.denial?.request, codec)),
       written: new Map(),
     };
     const mutation = !readMethod.test(req.method.name);
@@ -91,7 +92,7 @@ export function createAuditTrail(deps: AuditTrailDeps): AuditTrail {
     onDenied(denial) {
       const scope = currentScopeOf(denial);
       if (scope) {
-        scope.denial = { subject: denial.subject ?? "", message: denial.message };
+        scope.denial = { subject: denial.subject ?? "", message: denial.message, request: denial.request };
         return;
       }
       // A refusal outside a Connect call (GET /metrics): nobody else will record it.

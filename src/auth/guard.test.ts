@@ -47,7 +47,7 @@ describe("the guard", () => {
     expect(denials).toEqual([
       { procedure: "pkg.Svc/Read", code: "unauthenticated", subject: undefined, message: "authentication required: send the header authorization: Bearer <token>" },
       { procedure: "pkg.Svc/Read", code: "unauthenticated", subject: undefined, message: "the credential is not valid (unknown, revoked, expired or malformed)" },
-      { procedure: "pkg.Svc/Read", code: "permission_denied", subject: "token:viewer", message: 'token:viewer lacks permission projects:read in organization "globex"' },
+      { procedure: "pkg.Svc/Read", code: "permission_denied", subject: "token:viewer", message: 'token:viewer lacks permission projects:read in organization "globex"', request: { namespace: "globex" } },
     ]);
   });
 

@@ -21,6 +21,8 @@ export interface Denial {
   /** Who was refused, when the credential was good. */
   readonly subject: string | undefined;
   readonly message: string;
+  /** The request as the guard saw it (a stream's first message), so the audit log can name its object. */
+  readonly request?: unknown;
 }
 
 /** A stream's hold on its credential: `signal` aborts (with UnauthenticatedError) once it is no longer valid. */
@@ -69,7 +71,7 @@ export function createGuard(options: GuardOptions): Guard {
   const revalidateMs = options.revalidateMs ?? 1000;
 
   const deny = (call: GuardCall, err: Error, subject: string | undefined): never => {
-    options.onDenied?.({ procedure: call.procedure, code: isUnauthenticatedError(err) ? "unauthenticated" : "permission_denied", subject, message: err.message });
+    options.onDenied?.({ procedure: call.procedure, code: isUnauthenticatedError(err) ? "unauthenticated" : "permission_denied", subject, message: err.message, ...(call.request !== undefined ? { request: call.request } : {}) });
     throw err;
   };
 

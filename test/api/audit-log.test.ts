@@ -116,6 +116,14 @@ describe("the audit log", () => {
     expect(await summary("typed-3")).toEqual([["DeleteProject", "token:orgadmin", "Project", "default", "typed", "ok", "delete"]]);
   });
 
+  it("names the object of a refused watch, whose request the guard read from the stream", async () => {
+    const watch = clients(tokens.dev).resources.watch({ kind: "AuthzRoleBinding", namespace: "default" }, { headers: { "x-request-id": "watch-1" } });
+    expect((await codeOf((async () => {
+      for await (const _event of watch) break;
+    })())).code).toBe(Code.PermissionDenied);
+    expect((await recordsOf("watch-1")).map((r) => [r.subject, r.kind, r.namespace, r.code])).toEqual([["token:dev", "AuthzRoleBinding", "default", "permission_denied"]]);
+  });
+
   it("does not record reads that were allowed, nor the controllers' own writes", async () => {
     await clients(tokens.dev).resources.list({ kind: "Project", namespace: "default" }, { headers: { "x-request-id": "read-1" } });
     expect(await recordsOf("read-1")).toEqual([]);
