@@ -11,3 +11,4 @@ export { createTokenService, type TokenServiceDeps } from "./token-service.js";
 export { createIdentityService } from "./identity-service.js";
 export { createPromotionService, type PromotionServiceDeps } from "./promotion-service.js";
 export { promotionHistory } from "./promotion-history.js";
+export { systemOwnedKinds } from "./system-owned.js";

@@ -12,6 +12,7 @@ import {
 } from "../model/index.js";
 import type { DeleteOptions, ObjectKey, ResourceStore, WatchEventType } from "../store/index.js";
 import { recordIdentity } from "../auth/record-identity.js";
+import { checkSystemOwned, keepSystemOwned, refuseSystemCreate, refuseSystemUpdate } from "./system-owned.js";
 
 export interface WriteOptions {
   /** Validate and default without writing. */
@@ -21,6 +22,11 @@ export interface WriteOptions {
    * (recordIdentity), over what the request said. Absent for the server's own writes.
    */
   readonly actor?: string;
+  /**
+   * A write through the public API: system-owned kinds are refused and the stored status and
+   * controller-owned fields are kept (systemOwnedKinds). Absent for the server's own writes.
+   */
+  readonly api?: boolean;
 }
 
 export type ApplyAction = "created" | "configured" | "unchanged";
@@ -105,9 +111,12 @@ export function createResourceAccess({ store, codec }: ResourceAccessDeps): Reso
     }
   };
 
-  const prepareUpdate = (kind: KindInfo, json: JsonObject, stored: JsonObject): JsonObject => {
-    const withSecrets = keepRedactedSecrets(kind.schema, json, stored);
-    return validateObject(kind, withSecrets, { previous: stored });
+  const prepareUpdate = (kind: KindInfo, json: JsonObject, stored: JsonObject, options: WriteOptions): JsonObject => {
+    if (options.api) refuseSystemUpdate(kind);
+    const withSecrets = keepRedactedSecrets(kind.schema, options.api ? keepSystemOwned(kind, json, stored) : json, stored);
+    const valid = validateObject(kind, withSecrets, { previous: stored });
+    if (options.api) checkSystemOwned(kind, valid, stored);
+    return valid;
   };
 
   const access: ResourceAccess = {
@@ -138,6 +147,7 @@ export function createResourceAccess({ store, codec }: ResourceAccessDeps): Reso
     },
 
     async create(kind, json, options = {}) {
+      if (options.api) refuseSystemCreate(kind);
       const admitted = stamp(kind, admit(kind, json), undefined, options);
       const valid = validateObject(kind, admitted);
       delete valid.status;
@@ -149,7 +159,7 @@ export function createResourceAccess({ store, codec }: ResourceAccessDeps): Reso
       const admitted = admit(kind, json);
       const meta = admitted.metadata as JsonObject;
       const stored = codec.encode(await store.get(kind.schema, key(kind, meta.namespace as string, String(meta.name ?? ""))));
-      const valid = prepareUpdate(kind, stamp(kind, admitted, stored, options), stored);
+      const valid = prepareUpdate(kind, stamp(kind, admitted, stored, options), stored, options);
       if (options.dryRun) return redactSecrets(kind.schema, valid);
       return read(kind, await store.update(kind.schema, toMessage(kind, valid)));
     },
@@ -168,8 +178,9 @@ export function createResourceAccess({ store, codec }: ResourceAccessDeps): Reso
           const admitted = admit(kind, doc, options.defaultNamespace);
           const meta = admitted.metadata as JsonObject;
           const stored = await storedJson(kind, key(kind, meta.namespace as string, String(meta.name ?? "")));
+          if (!stored && options.api) refuseSystemCreate(kind);
           const desired = stored
-            ? prepareUpdate(kind, stamp(kind, mergeApplied(admitted, stored), stored, options), stored)
+            ? prepareUpdate(kind, stamp(kind, mergeApplied(admitted, stored), stored, options), stored, options)
             : validateObject(kind, stamp(kind, admitted, undefined, options));
           if (!stored) delete desired.status;
           planned.push({ kind, desired, stored });

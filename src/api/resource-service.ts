@@ -27,7 +27,7 @@ export function createResourceService(deps: { readonly access: ResourceAccess; r
   return {
     async apply(request, context) {
       const actor = context.values.get(principalKey)?.subject;
-      const results = await access.apply(request.manifests, { dryRun: request.dryRun, defaultNamespace: request.defaultNamespace || "default", ...(actor ? { actor } : {}) });
+      const results = await access.apply(request.manifests, { api: true, dryRun: request.dryRun, defaultNamespace: request.defaultNamespace || "default", ...(actor ? { actor } : {}) });
       return { results: results.map((r) => ({ action: applyActions[r.action], object: r.object })) };
     },
     async get(request) {

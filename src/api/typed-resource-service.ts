@@ -43,7 +43,7 @@ export function createTypedResourceService(
           const object = field(request, objectName(verb)) as Message | undefined;
           const json = object ? codec.encode(object) : { apiVersion: kind.apiVersion, kind: kind.kind };
           const actor = context.values.get(principalKey)?.subject;
-          const options = { dryRun: Boolean(field(request, "dryRun")), ...(actor ? { actor } : {}) };
+          const options = { api: true, dryRun: Boolean(field(request, "dryRun")), ...(actor ? { actor } : {}) };
           const stored = verb === Verb.CREATE ? await access.create(kind, json, options) : await access.update(kind, json, options);
           return respond(method.output, { [outputObjectField(method.output, kind.schema)]: typed(stored) });
         };
