@@ -14,10 +14,9 @@ export const planeDriverAnnotation = "openchoreo.dev/plane-driver";
  * controller adds its project, pipeline, environments and classes) and a DataPlane and a BuildPlane
  * named `default` with the local driver, so every `dataPlaneRef: default` of the samples resolves.
  * A store that already holds an organization is left alone: the defaults are never re-created or
- * reverted once a user has had them. Without localPlanes (Kubernetes mode, where plane agents run
- * in clusters and register their planes) only the organization is created.
+ * reverted once a user has had them.
  */
-export async function ensureEmbeddedDefaults(store: ResourceStore, options: { readonly localPlanes?: boolean } = {}): Promise<string[]> {
+export async function ensureEmbeddedDefaults(store: ResourceStore): Promise<string[]> {
   const { items } = await store.list(OrganizationSchema, { limit: 1 });
   if (items.length > 0) return [];
   const meta = (name: string, displayName: string) => ({
@@ -59,7 +58,7 @@ export async function ensureEmbeddedDefaults(store: ResourceStore, options: { re
     })],
   ] as const;
   const created: string[] = [];
-  for (const [schema, object] of options.localPlanes === false ? objects.slice(0, 1) : objects) {
+  for (const [schema, object] of objects) {
     try {
       await store.create(schema, object as never);
       created.push(`${object.kind}/${object.metadata?.name}`);

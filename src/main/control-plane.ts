@@ -62,7 +62,7 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
   const accessControl = createAccessControl({ informers: manager, clock, defaultTokenTtlMs: config.tokenTtlMs ?? parseConfig({}, config.dataDir).tokenTtlMs });
   for (const controller of platformControllers({ store, registry, clock, events, roles: accessControl.roles, ...(config.promotionTtlMs ? { promotionTtlMs: config.promotionTtlMs } : {}), ...(config.buildTimeoutMs ? { buildTimeoutMs: config.buildTimeoutMs } : {}) })) manager.add(controller);
   try {
-    const created = await ensureEmbeddedDefaults(store, { localPlanes: config.store !== "kubernetes" });
+    const created = await ensureEmbeddedDefaults(store);
     await manager.start();
     const planes = createPlaneAgentHub({
       store,
