@@ -2,7 +2,8 @@
 // --kubeconfig ~/.kube/config` (or KUBECONFIG). It applies Releases in a namespace of its own through a
 // plane agent and a scripted control plane, checks the cluster after each step, and deletes what it
 // made. Needs rights to create namespaces, services, configmaps and deployments (cluster-admin on a
-// kind/minikube cluster is fine). Prints "N passed, N failed"; exits 1 on a failure.
+// kind/minikube cluster is fine). Prints "N passed, N failed"; exits 1 on a failure. CI runs it against
+// the Kubernetes API double over TLS (test/kube-api-double/run-against-cluster.test.ts).
 import { randomBytes } from "node:crypto";
 import { KubernetesObjectApi, PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
 import { pino } from "pino";
