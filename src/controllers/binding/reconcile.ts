@@ -2,7 +2,7 @@ import { ReleaseSchema } from "../../../gen/openchoreo/model/v1alpha1/release_pb
 import type { Clock, Reconciler } from "../../core/index.js";
 import type { RenderProblem } from "../../render/index.js";
 import type { ResourceObject } from "../../store/index.js";
-import { findCondition, type ConditionInput } from "../conditions.js";
+import { findCondition, simulatedCondition, simulationOf, type ConditionInput, type Simulation } from "../conditions.js";
 import type { EventRecorder } from "../event-recorder.js";
 import { findObject } from "../find-object.js";
 import { isDeleting } from "../finalizers.js";
@@ -42,6 +42,8 @@ export function createBindingReconciler(source: ReleaseSource, deps: BindingReco
     const releaseState = (object.spec as { releaseState?: string } | undefined)?.releaseState ?? "Active";
     const render = await source.render(client, object);
     let fields: Record<string, unknown> = {};
+    // What the Release's plane simulates, as the Release controller decided it.
+    let simulation: Simulation | undefined;
     if ("reason" in render) {
       conditions.push({ type: "Rendered", status: "False", reason: render.reason, message: render.message });
     } else {
@@ -52,10 +54,13 @@ export function createBindingReconciler(source: ReleaseSource, deps: BindingReco
           : { type: "Rendered", status: "True", reason: "Rendered", message: warningsOf(render.problems) },
       );
       if (render.problems.some((p) => withoutWorkload.has(p.reason))) {
-        conditions.push(releasedCondition(await findObject(client, ReleaseSchema, request), releaseState));
+        const kept = await findObject(client, ReleaseSchema, request);
+        simulation = simulationOf(kept);
+        conditions.push(releasedCondition(kept, releaseState));
       } else {
         const release = await applyRelease(client, desiredRelease({ ...render.target, name: request.name, namespace: request.namespace, owner: object }, render.manifests));
         await render.publish?.(client);
+        simulation = simulationOf(release);
         conditions.push(
           release
             ? releasedCondition(release, releaseState)
@@ -67,7 +72,8 @@ export function createBindingReconciler(source: ReleaseSource, deps: BindingReco
     const released = conditions.find((c) => c.type === "Released");
     const ready = readyFrom(conditions, released?.reason ?? "Released", released?.message ?? "released");
     const before = findCondition((object.status as { conditions?: [] } | undefined)?.conditions, "Ready");
-    await writeStatus(client, schema, object, [...conditions, ready], deps.clock.now(), fields);
+    const simulated = simulatedCondition(object, simulation);
+    await writeStatus(client, schema, object, [...conditions, ready, ...(simulated ? [simulated] : [])], deps.clock.now(), fields);
     await reportReadiness(deps.events, object, before, ready);
     return {};
   };
