@@ -1,8 +1,10 @@
 // Two control-plane processes on CHOREO_STORE=kubernetes against the Kubernetes API double (over TLS,
 // as kubectl needs): started together, they bootstrap the store once (the admin token in a Secret);
 // what one writes the other and kubectl read; one leader at a time; the leader SIGKILLed and the
-// other taking over within the lease; no acknowledged write lost.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+// other taking over within the lease; no acknowledged write lost; a change applied through the
+// survivor reaching a plane agent connected to it.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -19,25 +21,68 @@ interface ProjectMessage {
   metadata: { name: string; namespace: string; uid?: string; resourceVersion?: string; labels?: Record<string, string> };
   spec: { deploymentPipelineRef: string };
 }
+interface DataPlaneClient extends grpc.Client {
+  RegisterDataPlane(req: { namespace: string; name: string }, cb: Callback<{ credential: string }>): void;
+}
+interface ResourceClient extends grpc.Client {
+  Apply(req: { manifests: string }, cb: Callback<{ results: { action: string }[] }>): void;
+}
 interface ProjectClient extends grpc.Client {
   CreateProject(req: { project: unknown }, cb: Callback<{ project: ProjectMessage }>): void;
   GetProject(req: { namespace: string; name: string }, cb: Callback<{ project: ProjectMessage }>): void;
 }
 type ClientConstructor<T> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => T;
 
-const definition = protoLoader.loadSync(["openchoreo/api/v1alpha1/project_service.proto"], {
+const definition = protoLoader.loadSync(["openchoreo/api/v1alpha1/project_service.proto", "openchoreo/api/v1alpha1/data_plane_service.proto", "openchoreo/api/v1alpha1/resource_service.proto"], {
   includeDirs: [path.join(repoRoot, "proto")],
   enums: String,
   defaults: false,
   oneofs: true,
 });
-const ProjectService = (grpc.loadPackageDefinition(definition) as unknown as {
-  openchoreo: { api: { v1alpha1: { ProjectService: ClientConstructor<ProjectClient> } } };
-}).openchoreo.api.v1alpha1.ProjectService;
+const api = (grpc.loadPackageDefinition(definition) as unknown as {
+  openchoreo: {
+    api: {
+      v1alpha1: {
+        ProjectService: ClientConstructor<ProjectClient>;
+        DataPlaneService: ClientConstructor<DataPlaneClient>;
+        ResourceService: ClientConstructor<ResourceClient>;
+      };
+    };
+  };
+}).openchoreo.api.v1alpha1;
+const ProjectService = api.ProjectService;
 
 const call = <T>(fn: (cb: Callback<T>) => void): Promise<T> => new Promise((resolve, reject) => fn((err, res) => (err ? reject(err) : resolve(res!))));
 
 const namespace = "openchoreo-system";
+
+const greeter = `apiVersion: openchoreo.dev/v1alpha1
+kind: Component
+metadata: {name: greeter, namespace: default}
+spec: {owner: {projectName: default}, type: Service}
+---
+apiVersion: openchoreo.dev/v1alpha1
+kind: Workload
+metadata: {name: greeter, namespace: default}
+spec:
+  owner: {projectName: default, componentName: greeter}
+  containers: {main: {image: "ghcr.io/openchoreo/samples/greeter-service:latest"}}
+  endpoints: {greeter-api: {type: REST, port: 9090}}
+---
+apiVersion: openchoreo.dev/v1alpha1
+kind: Service
+metadata: {name: greeter, namespace: default}
+spec:
+  owner: {projectName: default, componentName: greeter}
+  workloadName: greeter
+  apis: {greeter-api: {type: REST, rest: {backend: {port: 9090, basePath: /greeter}, exposeLevels: [Public]}}}
+`;
+
+/** Every file below dir (none when it does not exist). */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).map((f) => path.join(dir, f));
+}
 // Shorter terms than the defaults (15 / 10 / 2 s), so that a failover fits a test, with the same
 // margins: the renew deadline must hold on a loaded machine, where the first seconds of a leader's
 // term (every controller's first reconciles) keep its event loop busy.
@@ -50,6 +95,7 @@ interface Replica {
   port: number;
   identity: string;
   client?: ProjectClient;
+  token?: string;
 }
 
 /** Polls until `probe` returns a value, or fails after timeoutMs saying what it waited for. */
@@ -74,6 +120,7 @@ describe.skipIf(kubectlMissing !== undefined)("two control-plane replicas on the
   let rig: ClientRig;
   let root: string;
   const replicas: Replica[] = [];
+  let agent: ChildProcess | undefined;
 
   const start = async (name: string): Promise<Replica> => {
     const dataDir = path.join(root, name);
@@ -119,6 +166,7 @@ describe.skipIf(kubectlMissing !== undefined)("two control-plane replicas on the
     }
     for (const replica of replicas) {
       replica.client = new ProjectService(`127.0.0.1:${replica.port}`, grpc.credentials.createInsecure(), { interceptors: [grpcJsBearer(token)] });
+      replica.token = token;
     }
   }, 120_000);
 
@@ -129,6 +177,7 @@ describe.skipIf(kubectlMissing !== undefined)("two control-plane replicas on the
       await replica.server.exited;
     }
     await rig?.close();
+    agent?.kill("SIGKILL");
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -185,5 +234,33 @@ describe.skipIf(kubectlMissing !== undefined)("two control-plane replicas on the
     const viaKubectl = jsonOf(await rig.kubectl(["get", "projects.openchoreo.dev", "-n", "default", "-o", "json"]));
     const stored = new Set((viaKubectl.items as { metadata: { name: string } }[]).map((item) => item.metadata.name));
     expect(acknowledged.filter((name) => !stored.has(name))).toEqual([]);
+  }, 90_000);
+
+  it("delivers a change applied through the survivor to a plane agent connected to it", async () => {
+    const survivor = replicas.find((r) => r.server.child.exitCode === null && r.server.child.signalCode === null)!;
+    const options = { interceptors: [grpcJsBearer(survivor.token!)] };
+    const address = `127.0.0.1:${survivor.port}`;
+    const planes = new api.DataPlaneService(address, grpc.credentials.createInsecure(), options);
+    const resources = new api.ResourceService(address, grpc.credentials.createInsecure(), options);
+    try {
+      const { credential } = await call<{ credential: string }>((cb) => planes.RegisterDataPlane({ namespace: "default", name: "default" }, cb));
+      const dir = path.join(root, "agent");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, "credential"), credential);
+      agent = spawn(process.execPath, ["--import", "tsx", "src/agent/main.ts", "--plane", "default", "--credential-file", path.join(dir, "credential"), "--server", `http://${address}`, "--dir", path.join(dir, "plane")], {
+        cwd: repoRoot,
+        stdio: "ignore",
+      });
+      await call((cb) => resources.Apply({ manifests: greeter }, cb));
+      // The survivor's controllers render the binding's Release; the agent connected to it writes the Deployment.
+      const deployments = await waitFor("the greeter Deployment written by the agent", 60_000, () => {
+        const found = filesUnder(path.join(dir, "plane")).filter((f) => f.includes(`${path.sep}Deployment${path.sep}`) && f.includes("greeter"));
+        return found.length > 0 ? found : undefined;
+      });
+      expect(readFileSync(deployments[0]!, "utf8")).toContain("ghcr.io/openchoreo/samples/greeter-service:latest");
+    } finally {
+      planes.close();
+      resources.close();
+    }
   }, 90_000);
 });
