@@ -70,7 +70,7 @@ choreoctl() { node bin/choreoctl.js --server "$server" ${token:+--token-file "$t
 step "Creating the DataPlane default/default (this cluster), registering it and starting its agent"
 choreoctl apply -f deploy/data-plane.yaml
 answer="$(curl -fsS --http1.1 -H 'content-type: application/json' ${token:+-H "authorization: Bearer $token"} \
-  -d '{"namespace":"default","name":"default"}' "$server/openchoreo.api.v1alpha1.DataPlaneService/RegisterDataPlane")"
+  -d '{"namespace":"default","name":"default","replace":true}' "$server/openchoreo.api.v1alpha1.DataPlaneService/RegisterDataPlane")"
 credential="$(printf '%s' "$answer" | node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>process.stdout.write(JSON.parse(s).credential))')"
 [ -n "$credential" ] || fail "RegisterDataPlane returned no credential: $answer"
 kubectl -n openchoreo-agent create secret generic openchoreo-agent-credential --from-literal=token="$credential" \

@@ -21,9 +21,9 @@ function planeOf(kind: PlaneKind, request: PlaneRequest): PlaneRef {
  */
 export function planeRegistrationMethods(kind: PlaneKind, hub: PlaneAgentHub): Record<string, unknown> {
   return {
-    [`register${kind}`]: async (request: PlaneRequest, context: HandlerContext) => {
+    [`register${kind}`]: async (request: PlaneRequest & { replace: boolean; gracePeriodSeconds: number }, context: HandlerContext) => {
       const plane = planeOf(kind, request);
-      const { token, credentialName } = await hub.credentials.register(plane);
+      const { token, credentialName } = await hub.credentials.register(plane, { replace: request.replace, gracePeriodSeconds: request.gracePeriodSeconds });
       return { credential: token, credentialName, agentCommand: agentCommand(plane, new URL(context.url).origin) };
     },
     [`rotate${kind}Credential`]: async (request: PlaneRequest & { gracePeriodSeconds: number }) => {

@@ -66,6 +66,7 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
     await manager.start();
     const planes = createPlaneAgentHub({
       store,
+      credentialStore: apiStore,
       informers: manager,
       clock,
       logger: deps.logger,

@@ -105,7 +105,8 @@ async function ensureToken(deps: EmbeddedAgentsDeps, plane: PlaneRef, file: stri
     const credential = await deps.store.get(PlaneCredentialSchema, { namespace: plane.namespace, name: credentialName(plane) }).catch(() => undefined);
     if (credential && credentialAccepts(credential, hashToken(token), Date.now())) return;
   }
-  const issued = await deps.credentials.register(plane);
+  // The server's own agent lost its token (or never had one): replacing is the server's to do.
+  const issued = await deps.credentials.register(plane, { replace: true });
   await writeFile(file, `${issued.token}\n`, { mode: 0o600 });
 }
 

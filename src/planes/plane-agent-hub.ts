@@ -20,6 +20,11 @@ import { updateStatus } from "./update-status.js";
 
 export interface PlaneAgentHubDeps {
   readonly store: ResourceStore;
+  /**
+   * What Register, Rotate and Revoke write the credentials through: the API's audited store, so
+   * each issue, replacement and revocation is recorded with who asked. The plain store when absent.
+   */
+  readonly credentialStore?: ResourceStore;
   /** Shared informers (the manager's): Releases, planes and credentials are watched once per replica. */
   readonly informers: { informerFor(schema: typeof ReleaseSchema | typeof PlaneCredentialSchema | ReturnType<typeof planeSchema>): Informer };
   readonly clock: Clock;
@@ -67,7 +72,7 @@ export function createPlaneAgentHub(deps: PlaneAgentHubDeps): PlaneAgentHub {
   const credentialInformer = deps.informers.informerFor(PlaneCredentialSchema);
   const releaseInformer = deps.informers.informerFor(ReleaseSchema);
   const planeInformers = planeKinds.map((kind) => ({ kind, informer: deps.informers.informerFor(planeSchema(kind)) }));
-  const credentials = createPlaneCredentials({ store, clock, cached: () => credentialInformer.cache.list() as PlaneCredential[] });
+  const credentials = createPlaneCredentials({ store: deps.credentialStore ?? store, clock, cached: () => credentialInformer.cache.list() as PlaneCredential[] });
   const unsubscribe: (() => void)[] = [];
   // Checked often enough that a revoked or expired credential, or a silent agent, is noticed within a second or so.
   const sweepMs = Math.max(50, Math.min(1000, settings.heartbeatMs, Math.floor(settings.timeoutMs / 4)));

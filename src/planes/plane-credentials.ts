@@ -3,7 +3,7 @@ import { timestampDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { PlaneCredentialSchema, PlaneCredentialSpecSchema, type PlaneCredential } from "../../gen/openchoreo/model/v1alpha1/plane_credential_pb.js";
 import type { Clock } from "../core/index.js";
 import { boundedName } from "../controllers/bounded-name.js";
-import { FailedPreconditionError, InvalidSpecError, isAlreadyExistsError, isConflictError, isNotFoundError, NotFoundError } from "../errors/index.js";
+import { AlreadyExistsError, FailedPreconditionError, InvalidSpecError, isAlreadyExistsError, isConflictError, isNotFoundError, NotFoundError } from "../errors/index.js";
 import { labels } from "../model/index.js";
 import type { ResourceObject, ResourceStore } from "../store/index.js";
 import { UnauthenticatedError } from "./plane-errors.js";
@@ -18,13 +18,23 @@ export interface AuthenticatedPlane {
 }
 
 export interface PlaneCredentials {
-  /** Issues a new token (replacing any earlier one); NotFoundError when the plane does not exist. */
-  register(plane: PlaneRef): Promise<{ token: string; credentialName: string }>;
+  /**
+   * Issues a new token; NotFoundError when the plane does not exist, AlreadyExistsError when it has a
+   * credential (not revoked) and `replace` is not set. A replaced token stays valid for the grace
+   * period (as with rotate), so a connected agent is not cut off by a registration.
+   */
+  register(plane: PlaneRef, options?: RegisterOptions): Promise<{ token: string; credentialName: string; replaced: boolean }>;
   /** Issues a new token; the previous one stays valid for the grace period. */
   rotate(plane: PlaneRef, gracePeriodSeconds: number): Promise<{ token: string; previousExpiresAtMs: number }>;
   revoke(plane: PlaneRef): Promise<void>;
   /** The plane a bearer token opens; UnauthenticatedError otherwise. */
   authenticate(token: string | undefined): Promise<AuthenticatedPlane>;
+}
+
+export interface RegisterOptions {
+  readonly replace?: boolean;
+  /** How long a replaced token stays valid; 0 or absent: defaultGracePeriodSeconds. */
+  readonly gracePeriodSeconds?: number;
 }
 
 export interface PlaneCredentialsDeps {
@@ -49,6 +59,12 @@ export function credentialAccepts(credential: PlaneCredential, tokenSha256: stri
   if (!spec || spec.revoked || credential.metadata?.deletionTimestamp) return false;
   if (spec.tokenSha256 === tokenSha256) return true;
   return spec.previousTokenSha256 === tokenSha256 && spec.previousExpiresAt !== undefined && timestampDate(spec.previousExpiresAt).getTime() > nowMs;
+}
+
+/** The grace period a request asked for, in seconds (0: the default); InvalidSpecError when negative or fractional. */
+function checkGracePeriod(seconds: number): number {
+  if (!Number.isInteger(seconds) || seconds < 0) throw new InvalidSpecError([{ path: "grace_period_seconds", message: "must be 0 (the default, 5 minutes) or more" }]);
+  return seconds || defaultGracePeriodSeconds;
 }
 
 function matches(credential: PlaneCredential, tokenSha256: string): boolean {
@@ -105,17 +121,28 @@ export function createPlaneCredentials(deps: PlaneCredentialsDeps): PlaneCredent
   };
 
   return {
-    async register(plane) {
+    async register(plane, options = {}) {
+      const gracePeriodSeconds = checkGracePeriod(options.gracePeriodSeconds ?? 0);
       const owner = await requirePlane(plane);
       const token = generateToken();
       const name = credentialName(plane);
       const spec = { planeKind: plane.kind, planeName: plane.name, tokenSha256: hashToken(token), revoked: false };
       for (let attempt = 1; ; attempt++) {
         try {
+          let replaced = false;
           await updateSpec(plane, (credential) => {
-            credential.spec = create(PlaneCredentialSpecSchema, spec);
+            const before = credential.spec;
+            replaced = Boolean(before && !before.revoked && !credential.metadata?.deletionTimestamp);
+            if (replaced && !options.replace) {
+              throw new AlreadyExistsError(`${plane.kind} ${plane.namespace}/${plane.name} already has a credential (PlaneCredential ${name}): say replace to issue a new one, or rotate it`);
+            }
+            credential.spec = create(PlaneCredentialSpecSchema, {
+              ...spec,
+              // The replaced token keeps a connected agent's stream until the grace period ends.
+              ...(replaced ? { previousTokenSha256: before!.tokenSha256, previousExpiresAt: timestampFromMs(clock.now() + gracePeriodSeconds * 1000) } : {}),
+            });
           });
-          return { token, credentialName: name };
+          return { token, credentialName: name, replaced };
         } catch (err) {
           if (!isNotFoundError(err)) throw err;
         }
@@ -135,21 +162,19 @@ export function createPlaneCredentials(deps: PlaneCredentialsDeps): PlaneCredent
               spec,
             }),
           );
-          return { token, credentialName: name };
+          return { token, credentialName: name, replaced: false };
         } catch (err) {
-          // Two registrations raced: the loser replaces the winner's token, as a second register would.
+          // Two registrations raced: the next attempt finds the winner's credential and answers as a second register would.
           if (!isAlreadyExistsError(err) || attempt >= 3) throw err;
         }
       }
     },
 
     async rotate(plane, gracePeriodSeconds) {
-      if (!Number.isInteger(gracePeriodSeconds) || gracePeriodSeconds < 0) {
-        throw new InvalidSpecError([{ path: "grace_period_seconds", message: "must be 0 (the default, 5 minutes) or more" }]);
-      }
+      const grace = checkGracePeriod(gracePeriodSeconds);
       await requirePlane(plane);
       const token = generateToken();
-      const previousExpiresAtMs = clock.now() + (gracePeriodSeconds || defaultGracePeriodSeconds) * 1000;
+      const previousExpiresAtMs = clock.now() + grace * 1000;
       await updateSpec(plane, (credential) => {
         const spec = credential.spec!;
         if (spec.revoked) throw new FailedPreconditionError(`the credential of ${plane.kind} ${plane.namespace}/${plane.name} is revoked: register the plane again`);

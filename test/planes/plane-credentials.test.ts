@@ -13,7 +13,7 @@ import { codeOf as failureOf } from "../support/code-of.js";
 let h: PlaneHarness;
 beforeAll(async () => {
   h = await startPlaneHarness();
-  for (const name of ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]) await h.createDataPlane(name);
+  for (const name of ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta"]) await h.createDataPlane(name);
 });
 afterAll(async () => h?.stop());
 
@@ -41,14 +41,38 @@ describe("plane registration", () => {
     expect(await codeOf(h.dataPlanes.rotateDataPlaneCredential({ namespace: "default", name: "alpha", gracePeriodSeconds: -1 }))).toBe(Code.InvalidArgument);
   });
 
-  it("registering again replaces the credential and ends the old token's stream", async () => {
+  it("registering a plane that has a credential fails AlreadyExists and leaves its agent connected; replace keeps the old token for the grace period", async () => {
     const first = await h.register("DataPlane", "beta");
     const agent = connectAgent(h.url, first, hello("beta"));
     await agent.waitFor("welcome");
-    await h.register("DataPlane", "beta");
+    const stored = () => h.plane.store.get(PlaneCredentialSchema, { namespace: "default", name: "dataplane-beta-agent" });
+    const before = (await stored()).spec;
+    const hijack = await failureOf(h.dataPlanes.registerDataPlane({ namespace: "default", name: "beta" }));
+    expect(hijack.code).toBe(Code.AlreadyExists);
+    expect(hijack.message).toMatch(/already has a credential.*replace/);
+    expect((await stored()).spec).toEqual(before);
+    // Still connected: a heartbeat after the refusal.
+    await agent.waitFor("heartbeat", { from: agent.received.length });
+
+    const replaced = await h.dataPlanes.registerDataPlane({ namespace: "default", name: "beta", replace: true, gracePeriodSeconds: 1 });
+    expect((await stored()).spec).toMatchObject({ tokenSha256: hashToken(replaced.credential), previousTokenSha256: hashToken(first) });
+    const during = agent.received.length;
+    await agent.waitFor("heartbeat", { from: during });
     expect((await agent.ended).code).toBe(Code.Unauthenticated);
-    const again = connectAgent(h.url, first, hello("beta"));
-    expect((await again.ended).code).toBe(Code.Unauthenticated);
+    expect((await connectAgent(h.url, first, hello("beta")).ended).code).toBe(Code.Unauthenticated);
+    const current = connectAgent(h.url, replaced.credential, hello("beta"));
+    await current.waitFor("welcome");
+    current.close();
+    await current.ended;
+  });
+
+  it("a revoked plane registers again without replace", async () => {
+    await h.register("DataPlane", "eta");
+    await h.dataPlanes.revokeDataPlaneCredential({ namespace: "default", name: "eta" });
+    const again = await h.dataPlanes.registerDataPlane({ namespace: "default", name: "eta" });
+    const stored = await h.plane.store.get(PlaneCredentialSchema, { namespace: "default", name: "dataplane-eta-agent" });
+    expect(stored.spec).toMatchObject({ tokenSha256: hashToken(again.credential), revoked: false });
+    expect(stored.spec?.previousTokenSha256 ?? "").toBe("");
   });
 });
 

@@ -494,7 +494,7 @@ export type ObjectResult = Message<"openchoreo.agent.v1alpha1.ObjectResult"> & {
   ref?: ObjectRef | undefined;
 
   /**
-   * Applied, Unchanged, Pruned or Failed.
+   * Applied, Unchanged, Pruned, Failed or Refused (the agent's own limits do not allow the object).
    *
    * @generated from field: string outcome = 2;
    */
