@@ -42,7 +42,10 @@ export interface Simulation {
   readonly message: string;
 }
 
-type WithConditions = { status?: { conditions?: readonly Condition[] } } | undefined;
+/** Any kind's object: every status carries conditions. */
+type WithConditions = { status?: unknown } | undefined;
+
+const conditionsOf = (object: WithConditions) => (object?.status as { conditions?: readonly Condition[] } | undefined)?.conditions;
 
 /**
  * The Simulated condition beside Ready (which keeps saying whether the object converged): True
@@ -52,13 +55,13 @@ type WithConditions = { status?: { conditions?: readonly Condition[] } } | undef
  */
 export function simulatedCondition(object: WithConditions, simulation: Simulation | undefined): ConditionInput | undefined {
   if (simulation) return { type: "Simulated", status: "True", ...simulation };
-  if (!findCondition(object?.status?.conditions, "Simulated")) return undefined;
+  if (!findCondition(conditionsOf(object), "Simulated")) return undefined;
   return { type: "Simulated", status: "False", reason: "NotSimulated", message: "nothing this status summarises is simulated" };
 }
 
 /** The simulation an object's Simulated condition states, if True. */
 export function simulationOf(object: WithConditions): Simulation | undefined {
-  const condition = findCondition(object?.status?.conditions, "Simulated");
+  const condition = findCondition(conditionsOf(object), "Simulated");
   return condition?.status === "True" ? { reason: condition.reason ?? "Simulated", message: condition.message ?? "" } : undefined;
 }
 

@@ -16,13 +16,13 @@ import { isAlreadyExistsError } from "../../errors/index.js";
 import { copyMessage, labels } from "../../model/index.js";
 import type { ResourceObject } from "../../store/index.js";
 import { bindArtifact } from "../bind-artifact.js";
-import type { ConditionInput } from "../conditions.js";
+import { simulatedCondition, type ConditionInput, type Simulation } from "../conditions.js";
 import type { EventRecorder } from "../event-recorder.js";
 import { adopt, ownerReferenceTo } from "../adopt.js";
 import { findObject } from "../find-object.js";
 import { isDeleting } from "../finalizers.js";
 import { readyFrom, writeStatus } from "../object-status.js";
-import { ownerComponentIndex, ownerOf, rollUp } from "../references/reference-controller.js";
+import { ownerComponentIndex, ownerOf, rollUpWithSimulation } from "../references/reference-controller.js";
 import { snapshotArtifact, type InstanceSettings } from "./snapshot.js";
 
 /** The typed instance and the binding kind of each component type. */
@@ -102,11 +102,16 @@ export function createComponentReconciler(deps: ComponentReconcilerDeps): Reconc
         }
       }
     }
+    let simulation: Simulation | undefined;
     if (kinds?.binding) {
       const binding = kinds.binding;
-      conditions.push(await rollUp(client, component, { type: "BindingsReady", schema: binding, isMember: (c, b) => ownerOf(b)?.componentName === c.metadata?.name }));
+      const rolledUp = await rollUpWithSimulation(client, component, { type: "BindingsReady", schema: binding, isMember: (c, b) => ownerOf(b)?.componentName === c.metadata?.name });
+      conditions.push(rolledUp.condition);
+      simulation = rolledUp.simulation;
     }
     conditions.push(readyFrom(conditions, "Deployable", deployed || "every part of the component exists"));
+    const simulated = simulatedCondition(component, simulation);
+    if (simulated) conditions.push(simulated);
     await writeStatus(client, ComponentSchema, component, conditions, clock.now());
     return {};
   };

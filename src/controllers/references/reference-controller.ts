@@ -4,7 +4,7 @@ import { controllerFor, type Client, type Clock, type ControllerDefinition, type
 import { labels } from "../../model/index.js";
 import type { ObjectKey, ResourceObject } from "../../store/index.js";
 import type { Condition } from "../../../gen/openchoreo/meta/v1alpha1/condition_pb.js";
-import { findCondition, isReady, type ConditionInput } from "../conditions.js";
+import { findCondition, isReady, rollUpSimulation, simulatedCondition, type ConditionInput, type Simulation } from "../conditions.js";
 import type { EventRecorder } from "../event-recorder.js";
 import { adopt } from "../adopt.js";
 import { findObject } from "../find-object.js";
@@ -86,9 +86,12 @@ export function referenceController(declaration: ReferenceDeclaration, deps: { r
     for (const reference of references) conditions.push(await check(client, object, reference));
     const { notice } = declaration;
     if (notice) conditions.push(typeof notice === "function" ? notice(object) : notice);
-    if (rollup) conditions.push(await rollUp(client, object, rollup));
+    const rolledUp = rollup && (await rollUpWithSimulation(client, object, rollup));
+    if (rolledUp) conditions.push(rolledUp.condition);
     const ready = readyFrom(conditions, declaration.readyReason ?? "Resolved", "every referenced object exists");
     conditions.push(ready);
+    const simulated = rolledUp && simulatedCondition(object, rolledUp.simulation);
+    if (simulated) conditions.push(simulated);
     const before = findCondition((object.status as { conditions?: Condition[] } | undefined)?.conditions, "Ready");
     await writeStatus(client, schema, object, conditions, deps.clock.now());
     await reportReadiness(deps.events, object, before, ready);
@@ -100,8 +103,17 @@ export function referenceController(declaration: ReferenceDeclaration, deps: { r
 const rolledUpNames = 10;
 
 export async function rollUp(reader: Reader, object: ResourceObject, rollup: Rollup): Promise<ConditionInput> {
+  return (await rollUpWithSimulation(reader, object, rollup)).condition;
+}
+
+/** The roll-up condition and, from the same members (listed once), what of them is simulated. */
+export async function rollUpWithSimulation(reader: Reader, object: ResourceObject, rollup: Rollup): Promise<{ condition: ConditionInput; simulation: Simulation | undefined }> {
   const namespace = object.metadata?.namespace ?? "";
   const members = ((await reader.list(rollup.schema, { namespace })) as ResourceObject[]).filter((m) => rollup.isMember(object, m));
+  return { condition: readiness(members, rollup), simulation: rollUpSimulation(members, rollup.schema.name) };
+}
+
+function readiness(members: readonly ResourceObject[], rollup: Rollup): ConditionInput {
   const waiting = members.filter((m) => !isReady(m as { status?: { conditions?: Condition[] } }));
   const kind = rollup.schema.name;
   if (waiting.length === 0) return { type: rollup.type, status: "True", reason: "AllReady", message: `${members.length} ${kind} objects, all Ready` };
