@@ -1,4 +1,5 @@
 import { Code, type Interceptor } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
 import type { Denial } from "../auth/index.js";
 import { principalKey } from "../auth/index.js";
@@ -74,7 +75,7 @@ export function createAuditTrail(deps: AuditTrailDeps): AuditTrail {
       return res;
     } catch (err) {
       const error = toConnectError(err);
-      const code = codeName(error?.code ?? Code.Internal);
+      const code = codeToString(error?.code ?? Code.Internal);
       if (scope.denial || mutation) {
         const subject = scope.denial?.subject ?? scope.subject();
         // Unexpected errors reach the client as a generic message; the record says no more.
@@ -108,9 +109,4 @@ export function createAuditTrail(deps: AuditTrailDeps): AuditTrail {
 function currentScopeOf(denial: Denial): AuditScope | undefined {
   const scope = currentAuditScope();
   return scope?.method === denial.procedure ? scope : undefined;
-}
-
-/** The code as the Connect protocol spells it: permission_denied, invalid_argument... */
-export function codeName(code: Code): string {
-  return Code[code].replace(/(?<!^)([A-Z])/g, "_$1").toLowerCase();
 }
