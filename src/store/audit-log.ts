@@ -19,7 +19,7 @@ export interface AuditRecord {
   readonly requestId: string;
   /** "ok", or the call's error code as Connect names it ("permission_denied", "invalid_argument"...). */
   readonly code: string;
-  /** What happened ("created", "configured", "deleted"), or the error's message. */
+  /** What happened ("create", "update", "delete", "unchanged"), or the error's message. */
   readonly detail: string;
 }
 
