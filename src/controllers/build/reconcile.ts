@@ -16,7 +16,7 @@ import { buildNamespace, defaultRegistryPrefix, generatedName, type BuildWorkflo
 import type { ResourceObject } from "../../store/index.js";
 import { ownerReferenceTo } from "../adopt.js";
 import { componentTypes, firstEnvironment, ownedBy } from "../component/reconcile.js";
-import { findCondition, type ConditionInput } from "../conditions.js";
+import { findCondition, simulatedCondition, simulationOf, type ConditionInput } from "../conditions.js";
 import type { EventRecorder } from "../event-recorder.js";
 import { findObject } from "../find-object.js";
 import { isDeleting } from "../finalizers.js";
@@ -86,12 +86,14 @@ export function createBuildReconciler(deps: BuildReconcilerDeps): Reconciler {
     const componentName = spec?.owner?.componentName ?? "";
     const settled = finalPhases.has(build.status?.phase ?? "");
     const conditions: ConditionInput[] = [];
+    // Known once the build's Release is: whether its build plane only simulates the build.
+    let simulated: ConditionInput | undefined;
     const finish = async (fields: Record<string, unknown> = {}) => {
       const image = (fields.imageStatus as { image?: string } | undefined)?.image ?? build.status?.imageStatus?.image;
       const workload = (fields.workloadName as string | undefined) ?? build.status?.workloadName;
       const ready = readyFrom(conditions, "Succeeded", `image ${image} is in Workload "${workload}"`);
       const before = findCondition(build.status?.conditions, "Ready");
-      await writeStatus(client, BuildSchema, build, [...conditions, ready], clock.now(), fields);
+      await writeStatus(client, BuildSchema, build, [...conditions, ready, ...(simulated ? [simulated] : [])], clock.now(), fields);
       await reportReadiness(events, build, before, ready);
     };
 
@@ -137,6 +139,7 @@ export function createBuildReconciler(deps: BuildReconcilerDeps): Reconciler {
       return {};
     }
 
+    simulated = simulatedCondition(build, simulationOf(release));
     const progress = engine.status(release, input);
     conditions.push(triggeredCondition(release, progress, `Workflow ${buildNamespace(namespace)}/${name}`, planeName));
     const outcome = buildOutcome({
