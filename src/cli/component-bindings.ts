@@ -22,7 +22,7 @@ export interface BindingView {
  * The Binding kind of a component type: OpenChoreo names them after the type ("Service" →
  * ServiceBinding), so the registry, not a table here, says which exist.
  */
-export function bindingKindOf(registry: KindRegistry, componentType: string): KindInfo | undefined {
+function bindingKindOf(registry: KindRegistry, componentType: string): KindInfo | undefined {
   return componentType ? registry.resolve(`${componentType}Binding`) : undefined;
 }
 
