@@ -62,6 +62,18 @@ export class TooLargeError extends Error {
   override readonly name = "TooLargeError";
 }
 
+/** A limit reached (rate, streams): resource_exhausted, with when to retry if waiting helps. */
+export class ResourceExhaustedError extends Error {
+  override readonly name = "ResourceExhaustedError";
+  /** How long the caller should wait before retrying; undefined when waiting alone does not help. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, retryAfterMs?: number) {
+    super(message);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 function hasName(err: unknown, name: string): boolean {
   return err instanceof Error && err.name === name;
 }
@@ -78,3 +90,4 @@ export const isFailedPreconditionError = (e: unknown): e is FailedPreconditionEr
 export const isTooOldResourceVersionError = (e: unknown): e is TooOldResourceVersionError =>
   hasName(e, "TooOldResourceVersionError");
 export const isTooLargeError = (e: unknown): e is TooLargeError => hasName(e, "TooLargeError");
+export const isResourceExhaustedError = (e: unknown): e is ResourceExhaustedError => hasName(e, "ResourceExhaustedError");

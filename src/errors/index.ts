@@ -9,6 +9,7 @@ export {
   FailedPreconditionError,
   TooOldResourceVersionError,
   TooLargeError,
+  ResourceExhaustedError,
   isNotFoundError,
   isAlreadyExistsError,
   isConflictError,
@@ -18,4 +19,5 @@ export {
   isFailedPreconditionError,
   isTooOldResourceVersionError,
   isTooLargeError,
+  isResourceExhaustedError,
 } from "./domain-errors.js";

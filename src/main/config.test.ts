@@ -34,9 +34,10 @@ describe("parseConfig", () => {
       kubernetes: { kubeconfig: undefined, namespace: expect.any(String), leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
       promotionTtlMs: 24 * 3_600_000,
       buildTimeoutMs: 3_600_000,
-      maxMessageBytes: 4 * 1024 * 1024,
+      maxMessageBytes: 16 * 1024 * 1024,
       shutdownGraceMs: 4000,
       corsOrigins: [],
+      limits: { ratePerSecond: 5000, burst: 10_000, streamsPerPrincipal: 1000, streamsPerAgent: 4, watchStreams: 5000, requestTimeoutMs: 300_000, maxPageSize: 1000 },
       agent: { heartbeatMs: 10_000, timeoutMs: 30_000, maxInFlight: 8, maxMessageBytes: 1024 * 1024 },
     });
   });
@@ -80,6 +81,13 @@ describe("parseConfig", () => {
         CHOREO_AGENT_TIMEOUT_SECONDS: "5",
         CHOREO_AGENT_MAX_IN_FLIGHT: "3",
         CHOREO_AGENT_MAX_MESSAGE_BYTES: "65536",
+        CHOREO_RATE_LIMIT: "100",
+        CHOREO_RATE_LIMIT_BURST: "200",
+        CHOREO_MAX_STREAMS_PER_PRINCIPAL: "50",
+        CHOREO_MAX_STREAMS_PER_AGENT: "2",
+        CHOREO_MAX_WATCH_STREAMS: "500",
+        CHOREO_REQUEST_TIMEOUT: "30s",
+        CHOREO_MAX_PAGE_SIZE: "200",
       },
       cwd,
     );
@@ -112,6 +120,7 @@ describe("parseConfig", () => {
       maxMessageBytes: 1048576,
       shutdownGraceMs: 250,
       corsOrigins: ["http://localhost:5173", "https://console.example.com"],
+      limits: { ratePerSecond: 100, burst: 200, streamsPerPrincipal: 50, streamsPerAgent: 2, watchStreams: 500, requestTimeoutMs: 30_000, maxPageSize: 200 },
       agent: { heartbeatMs: 2000, timeoutMs: 5000, maxInFlight: 3, maxMessageBytes: 65536 },
     });
   });
@@ -119,6 +128,11 @@ describe("parseConfig", () => {
   it("wants the agent timeout longer than the heartbeat, and agent messages within the server's limit", () => {
     expect(issuesOf({ CHOREO_AGENT_HEARTBEAT_SECONDS: "10", CHOREO_AGENT_TIMEOUT_SECONDS: "10" })[0]?.variable).toBe("CHOREO_AGENT_TIMEOUT_SECONDS");
     expect(issuesOf({ CHOREO_MAX_MESSAGE_BYTES: "65536", CHOREO_AGENT_MAX_MESSAGE_BYTES: "131072" })[0]?.variable).toBe("CHOREO_AGENT_MAX_MESSAGE_BYTES");
+  });
+
+  it("refuses a page size the list handlers would not honour", () => {
+    expect(issuesOf({ CHOREO_MAX_PAGE_SIZE: "5000" })[0]).toMatchObject({ variable: "CHOREO_MAX_PAGE_SIZE", message: expect.stringContaining("from 1 to 1000") });
+    expect(issuesOf({ CHOREO_MAX_PAGE_SIZE: "0" })[0]?.variable).toBe("CHOREO_MAX_PAGE_SIZE");
   });
 
   it("treats an empty variable as unset", () => {

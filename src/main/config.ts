@@ -35,6 +35,8 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** The plane agents' streams (PlaneAgentService). */
   readonly agent: AgentConfig;
+  /** What one caller and the whole server may spend: rates, streams, deadlines, page sizes. */
+  readonly limits: LimitsConfig;
   /** Run the agents of the `local`-driver planes (the embedded `default` planes) as child processes. */
   readonly embeddedAgents: boolean;
   /** Whether those agents simulate workloads (available shortly after apply, marked Simulated). */
@@ -54,6 +56,19 @@ export interface AgentConfig {
   readonly maxInFlight: number;
   /** Largest DesiredRelease part; larger Releases are split. */
   readonly maxMessageBytes: number;
+}
+
+/** Limits answered with resource_exhausted or deadline_exceeded; 0 switches a rate or stream limit off. */
+export interface LimitsConfig {
+  readonly ratePerSecond: number;
+  readonly burst: number;
+  readonly streamsPerPrincipal: number;
+  readonly streamsPerAgent: number;
+  readonly watchStreams: number;
+  /** The longest a unary call may run. */
+  readonly requestTimeoutMs: number;
+  /** The most items a List page holds (page_size 0 or larger gets this many, and a next-page token). */
+  readonly maxPageSize: number;
 }
 
 export type LogLevel = (typeof logLevels)[number];
@@ -255,8 +270,19 @@ const schema = z.object({
   CHOREO_LEASE_RETRY_PERIOD_SECONDS: wholeNumber(1, 3600, 2),
   CHOREO_PROMOTION_TTL: durationOf(24 * 3_600_000),
   CHOREO_BUILD_TIMEOUT: durationOf(3_600_000),
-  // 4 GiB - 1 is the largest length a gRPC or Connect envelope can state.
-  CHOREO_MAX_MESSAGE_BYTES: wholeNumber(1024, 0xffffffff, 4 * 1024 * 1024),
+  // 4 GiB - 1 is the largest length a gRPC or Connect envelope can state. 16 MiB holds an Apply of
+  // 10,000 typical documents.
+  CHOREO_MAX_MESSAGE_BYTES: wholeNumber(1024, 0xffffffff, 16 * 1024 * 1024),
+  // Well above what the product's own clients do (the console, choreoctl, thousands of reads a second).
+  CHOREO_RATE_LIMIT: wholeNumber(0, 1_000_000, 5000),
+  CHOREO_RATE_LIMIT_BURST: wholeNumber(1, 10_000_000, 10_000),
+  CHOREO_MAX_STREAMS_PER_PRINCIPAL: wholeNumber(0, 1_000_000, 1000),
+  // An agent holds one stream; a reconnect may overlap the old one until the server notices it is gone.
+  CHOREO_MAX_STREAMS_PER_AGENT: wholeNumber(0, 1000, 4),
+  CHOREO_MAX_WATCH_STREAMS: wholeNumber(0, 1_000_000, 5000),
+  CHOREO_REQUEST_TIMEOUT: durationOf(5 * 60_000),
+  // The list handlers never return more than 1000 items a page.
+  CHOREO_MAX_PAGE_SIZE: wholeNumber(1, 1000, 1000),
   // Kept under 5 s by default so that the whole shutdown, grace included, ends within 5 s.
   CHOREO_SHUTDOWN_GRACE_MS: wholeNumber(0, 600_000, 4000),
   CHOREO_AGENT_HEARTBEAT_SECONDS: wholeNumber(1, 3600, 10),
@@ -362,6 +388,15 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     maxMessageBytes: v.CHOREO_MAX_MESSAGE_BYTES,
     shutdownGraceMs: v.CHOREO_SHUTDOWN_GRACE_MS,
     corsOrigins: v.CHOREO_CORS_ORIGINS,
+    limits: {
+      ratePerSecond: v.CHOREO_RATE_LIMIT,
+      burst: v.CHOREO_RATE_LIMIT_BURST,
+      streamsPerPrincipal: v.CHOREO_MAX_STREAMS_PER_PRINCIPAL,
+      streamsPerAgent: v.CHOREO_MAX_STREAMS_PER_AGENT,
+      watchStreams: v.CHOREO_MAX_WATCH_STREAMS,
+      requestTimeoutMs: v.CHOREO_REQUEST_TIMEOUT,
+      maxPageSize: v.CHOREO_MAX_PAGE_SIZE,
+    },
     agent: {
       heartbeatMs: v.CHOREO_AGENT_HEARTBEAT_SECONDS * 1000,
       timeoutMs: v.CHOREO_AGENT_TIMEOUT_SECONDS * 1000,

@@ -14,21 +14,23 @@ import { createCodec, createKindRegistry } from "../model/index.js";
 import { createAuditTrail } from "../audit/index.js";
 import { createSystemClock } from "../core/index.js";
 import {
+  createCallLimits,
   createConnectionTracker,
   createErrorBoundary,
+  createLimitsInterceptor,
   createPrefaceRouter,
   createRpcHandler,
   createRpcMetrics,
   createRpcObserver,
 } from "../server/index.js";
-import { ConfigError } from "./config.js";
+import { ConfigError, parseConfig } from "./config.js";
 import type { Config } from "./config.js";
 
 export type ServerConfig = Pick<
   Config,
   "host" | "port" | "tls" | "maxMessageBytes" | "shutdownGraceMs" | "corsOrigins"
 > &
-  Partial<Pick<Config, "openEndpoints" | "oidc">>;
+  Partial<Pick<Config, "openEndpoints" | "oidc" | "limits">>;
 
 export interface ServerDeps {
   readonly logger: Logger;
@@ -78,6 +80,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       deps.onDenied?.(denial);
     },
   });
+  // Unset (tests, embedders): the defaults CHOREO_* would give.
+  const limits = config.limits ?? parseConfig({}, ".").limits;
   const login = config.oidc && { issuer: config.oidc.issuer, clientId: config.oidc.clientId, scopes: config.oidc.scopes };
   const handler = createRpcHandler({
     routes(router) {
@@ -91,6 +95,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       createErrorBoundary(logger),
       // Inside the boundary: its refusals are domain errors the boundary maps to their codes.
       createGuardInterceptor(guard),
+      // Inside the guard: rates and streams are counted per principal.
+      createLimitsInterceptor({ limits: createCallLimits(limits), requestTimeoutMs: limits.requestTimeoutMs, maxPageSize: limits.maxPageSize }),
     ],
     authorizeMetrics: (headers) => guard.check({ procedure: metricsProcedure, headers }).then(() => undefined),
     maxMessageBytes: config.maxMessageBytes,

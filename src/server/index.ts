@@ -8,3 +8,5 @@ export { createRpcMetrics, type RpcMetrics } from "./rpc-metrics.js";
 export { requestIdHeader, requestIdKey, resolveRequestId } from "./request-id.js";
 export { peerAddressKey } from "./peer-address.js";
 export { createCors, type Cors } from "./create-cors.js";
+export { createCallLimits, type CallLimits, type CallLimitsConfig, type LimitedCall, type StreamSlot } from "./call-limits.js";
+export { createLimitsInterceptor, type LimitsInterceptorOptions } from "./limits-interceptor.js";

@@ -8,6 +8,7 @@ import {
   isInvalidSpecError,
   isNotFoundError,
   isPermissionDeniedError,
+  isResourceExhaustedError,
   isTooLargeError,
   isTooOldResourceVersionError,
   isUnauthenticatedError,
@@ -36,6 +37,7 @@ export function toConnectError(err: unknown): ConnectError | undefined {
     return new ConnectError(err.message, Code.FailedPrecondition);
   }
   if (isTooLargeError(err)) return new ConnectError(err.message, Code.ResourceExhausted);
+  if (isResourceExhaustedError(err)) return resourceExhausted(err.message, err.retryAfterMs);
   return undefined;
 }
 
@@ -47,4 +49,16 @@ export function toConnectError(err: unknown): ConnectError | undefined {
 function violationsDetail(violations: readonly FieldViolation[]) {
   const fieldViolations = violations.map((v) => ({ field: v.path, description: v.message }));
   return { desc: StructSchema, value: fromJson(StructSchema, { fieldViolations }) };
+}
+
+/**
+ * resource_exhausted; with a retry delay, it goes three ways, for every kind of client: the headers
+ * `retry-after` (whole seconds, as HTTP) and `grpc-retry-pushback-ms` (what gRPC's retry policy reads),
+ * and a `google.protobuf.Struct` detail shaped like google.rpc.RetryInfo's JSON (`{"retryDelay": "1.5s"}`).
+ */
+function resourceExhausted(message: string, retryAfterMs: number | undefined): ConnectError {
+  if (retryAfterMs === undefined) return new ConnectError(message, Code.ResourceExhausted);
+  const metadata = new Headers({ "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))), "grpc-retry-pushback-ms": String(retryAfterMs) });
+  const retryInfo = { desc: StructSchema, value: fromJson(StructSchema, { retryDelay: `${retryAfterMs / 1000}s` }) };
+  return new ConnectError(message, Code.ResourceExhausted, metadata, [retryInfo]);
 }
