@@ -187,7 +187,8 @@ export function createPermissionTable(codec: Codec, services: readonly DescServi
     // The token's organization is only known from the store: the service checks tokens:revoke there.
     RevokeToken: () => [at("identity:read", anyOrganization)],
   });
-  add("openchoreo.api.v1alpha1.IdentityService", { WhoAmI: () => [at("identity:read", anyOrganization)] });
+  // Any authenticated caller may ask who it is, a token without any grant included.
+  add("openchoreo.api.v1alpha1.IdentityService", { WhoAmI: () => [] });
   add("openchoreo.agent.v1alpha1.PlaneAgentService", { Connect: platform("planes:connect") });
   add("openchoreo.api.v1alpha1.AuditService", {
     // An organization's admins read its records; the whole log is a platform admin's.

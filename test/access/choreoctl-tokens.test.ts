@@ -52,5 +52,9 @@ describe("choreoctl with API tokens", () => {
     expect((await run(["config", "set-context", "robot", "--server", cli().url, "--token-file", tokenFile])).code).toBe(0);
     expect(statSync(join(dir, "config.yaml")).mode & 0o777).toBe(0o600);
     expect((await run(["whoami", "--context", "robot"])).stdout).toMatch(/^subject: token:robot$/m);
+    // A token without a role can say who it is, and nothing more.
+    const bare = (await run(["token", "create", "bare"])).stdout.trim();
+    expect((await run(["whoami"], { env: { ...cli().env, CHOREO_TOKEN: bare } })).stdout).toBe("subject: token:bare\nauthenticated by: token\nroles: none (no grant names you or your groups)\n");
+    expect((await run(["get", "projects"], { env: { ...cli().env, CHOREO_TOKEN: bare } })).stderr).toMatch(/^error: permission denied: token:bare lacks permission projects:read in organization "default"/);
   }, 60_000);
 });
