@@ -24,6 +24,7 @@ export const systemOwnedKinds: Readonly<Record<string, SystemOwned>> = {
   Release: { writtenBy: "the binding and cell controllers, rendering what a plane receives" },
   Event: { writtenBy: "the controllers and the plane agents' sessions" },
   DeployableArtifact: { writtenBy: "the component controller, from a build or a workload" },
+  Endpoint: { writtenBy: "the binding controllers, from a Binding's workload endpoints" },
   ServiceBinding: { writtenBy: bindingWriter, fields: [...bindingFields, "spec.apis"] },
   WebApplicationBinding: { writtenBy: bindingWriter, fields: bindingFields },
   ScheduledTaskBinding: { writtenBy: bindingWriter, fields: bindingFields },

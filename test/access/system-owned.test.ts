@@ -8,7 +8,7 @@ import { ProjectService } from "../../gen/openchoreo/api/v1alpha1/project_servic
 import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
 import type { JsonObject } from "../../src/model/index.js";
 import { condition, eventually } from "../controllers/harness.js";
-import { serviceComponent, startPromotionPlatform, type PromotionPlatform } from "../promotion/support/promotion-platform.js";
+import { pipelineWithApproval, serviceComponent, startPromotionPlatform, type PromotionPlatform } from "../promotion/support/promotion-platform.js";
 import { codeOf } from "../support/code-of.js";
 import { bearer } from "../support/test-tokens.js";
 
@@ -151,6 +151,28 @@ describe("status and a Promotion's approvals are the controllers' and the server
     const stored = specOf(await platform.get("Promotion", "self-approved"));
     expect(stored.requestedBy).toBe("token:alice");
     expect(stored.approvals).toBeUndefined();
+  });
+
+  it("production moves only through a Promotion with its approvals: one applied with forged approvals waits for real ones, and production stays empty", async () => {
+    await platform.apply(pipelineWithApproval);
+    await readyBinding("development");
+    const { promotion } = await platform.promotions("dave").promote({ componentName: "greeter", sourceEnvironment: "development", targetEnvironment: "staging" });
+    await eventually(async () => (await platform.promotions().getPromotion({ name: promotion!.metadata!.name })).promotion?.status?.phase === "Succeeded", "greeter in staging");
+    await readyBinding("staging");
+    await apply("alice", {
+      apiVersion: "openchoreo.dev/v1alpha1",
+      kind: "Promotion",
+      metadata: { name: "to-production", namespace: "default" },
+      spec: {
+        owner: { projectName: "default", componentName: "greeter" },
+        sourceEnvironment: "staging",
+        targetEnvironment: "production",
+        approvals: [{ principal: "token:carol", decision: "Approved" }],
+      },
+      status: { phase: "Succeeded" },
+    });
+    await eventually(async () => (await platform.get("Promotion", "to-production"))?.status !== undefined && ((await platform.get("Promotion", "to-production"))!.status as JsonObject).phase === "AwaitingApproval", "the promotion awaiting approval");
+    expect((await platform.list("ServiceBinding")).filter((b) => specOf(b).environment === "production")).toEqual([]);
   });
 
   it("a typed update ignores the status it is sent and keeps the stored one", async () => {
