@@ -65,3 +65,15 @@ export function readinessText(readiness: Readiness, style: "reason" | "phrase" |
       return `not Ready: ${readiness.reason}${style === "detailed" && readiness.message ? `: ${readiness.message}` : ""}`;
   }
 }
+
+/** The message of an object's Simulated condition when True (what of it a plane only simulates). */
+export function simulationOf(object: JsonObject): string | undefined {
+  const simulated = conditionsOf(object).find((c) => c.type === "Simulated");
+  return simulated?.status === "True" ? simulated.message || simulated.reason : undefined;
+}
+
+/** Whether a DataPlane's or BuildPlane's agent announced that it simulates (Hello.capabilities). */
+export function planeSimulates(plane: JsonObject): boolean {
+  const capabilities = asObject(asObject(plane.status).agent).capabilities;
+  return Array.isArray(capabilities) && capabilities.includes("simulation");
+}

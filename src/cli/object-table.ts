@@ -1,3 +1,5 @@
+import { create } from "@bufbuild/protobuf";
+import { PrinterColumnSchema, type PrinterColumn } from "../../gen/openchoreo/meta/v1alpha1/registry_pb.js";
 import type { JsonObject, KindInfo } from "../model/index.js";
 import { formatAge } from "./format-age.js";
 import { jsonPathText } from "./json-path.js";
@@ -39,6 +41,19 @@ export function objectTableRows(kind: KindInfo, objects: readonly JsonObject[], 
   });
 }
 
-function columnsOf(kind: KindInfo, options: ObjectTableOptions) {
-  return kind.printerColumns.filter((c) => options.wide || c.priority === 0);
+/**
+ * The kinds whose status summarises what a plane runs, and so says when a plane only simulates it
+ * (the Simulated condition); their tables show it after Ready. Proto printer columns would also put
+ * it into the CRDs, where no simulating plane exists.
+ */
+const summarisesPlanes = new Set(["Release", "ServiceBinding", "WebApplicationBinding", "ScheduledTaskBinding", "APIBinding", "Component", "Project", "Build"]);
+
+const simulatedColumn = create(PrinterColumnSchema, { name: "Simulated", type: "string", jsonPath: ".status.conditions[?(@.type=='Simulated')].status" });
+
+function columnsOf(kind: KindInfo, options: ObjectTableOptions): PrinterColumn[] {
+  const columns = kind.printerColumns.filter((c) => options.wide || c.priority === 0);
+  if (!summarisesPlanes.has(kind.kind)) return columns;
+  const ready = columns.findIndex((c) => c.name === "Ready");
+  const at = ready >= 0 ? ready + 1 : columns.length;
+  return [...columns.slice(0, at), simulatedColumn, ...columns.slice(at)];
 }

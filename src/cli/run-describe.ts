@@ -5,7 +5,7 @@ import type { JsonObject } from "../model/index.js";
 import { usageError } from "./cli-error.js";
 import type { CommandContext } from "./command-spec.js";
 import { bindingSummary, listBindings } from "./component-bindings.js";
-import { conditionsOf } from "./conditions.js";
+import { conditionsOf, simulationOf } from "./conditions.js";
 import { orderEnvironments } from "./order-environments.js";
 import { formatAge } from "./format-age.js";
 import { formatTable } from "./format-table.js";
@@ -46,6 +46,8 @@ export async function runDescribe(ctx: CommandContext): Promise<number> {
   if (Array.isArray(owners) && owners.length > 0) {
     field("Owned by", owners.map((o) => `${String(asObject(o).kind)}/${String(asObject(o).name)}`).join(", "));
   }
+  const simulated = simulationOf(object);
+  if (simulated) field("Simulated", simulated);
   out.push(...block("Spec", object.spec));
   const { conditions: _conditions, ...status } = asObject(object.status);
   out.push(...block("Status", status));

@@ -2,7 +2,7 @@ import type { JsonObject, KindInfo } from "../model/index.js";
 import { usageError } from "./cli-error.js";
 import type { CommandContext } from "./command-spec.js";
 import { bindingSummary, listBindings } from "./component-bindings.js";
-import { readinessOf, readinessText } from "./conditions.js";
+import { planeSimulates, readinessOf, readinessText, simulationOf } from "./conditions.js";
 import { orderEnvironments } from "./order-environments.js";
 import { formatTable } from "./format-table.js";
 import { getObject } from "./get-object.js";
@@ -35,6 +35,10 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
   const out: string[] = [];
   out.push(`Organization ${organization}: ${readinessText(readinessOf(org))}`);
   out.push(`Planes:        ${[...dataPlanes.map((p) => `DataPlane ${named(p)}`), ...buildPlanes.map((p) => `BuildPlane ${named(p)}`)].join(", ") || "<none>"}`);
+  const simulating = [...dataPlanes.map((p) => ["DataPlane", p] as const), ...buildPlanes.map((p) => ["BuildPlane", p] as const)].filter(([, p]) => planeSimulates(p));
+  if (simulating.length > 0) {
+    out.push(`Simulated:     ${simulating.map(([k, p]) => `${k} ${objectMeta(p).name}`).join(", ")} (nothing runs there: workloads and builds are reported as if they had; SIMULATED says what rests on them)`);
+  }
   const byName = new Map(environments.map((e) => [objectMeta(e).name, e]));
   out.push(`Environments:  ${order.map((name) => named(byName.get(name)!)).join(" → ") || "<none>"}`);
   out.push("");
@@ -42,8 +46,8 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
   const componentsOf = (project: string) => components.filter((c) => asObject(asObject(c.spec).owner).projectName === project);
   if (projects.length === 0) out.push("No projects.");
   else {
-    const rows = projects.map((p) => [objectMeta(p).name, readinessText(readinessOf(p), "reason"), String(componentsOf(objectMeta(p).name).length)]);
-    out.push(...formatTable([["PROJECT", "READY", "COMPONENTS"], ...rows]).lines);
+    const rows = projects.map((p) => [objectMeta(p).name, readinessText(readinessOf(p), "reason"), simulatedCell(p), String(componentsOf(objectMeta(p).name).length)]);
+    out.push(...formatTable([["PROJECT", "READY", "SIMULATED", "COMPONENTS"], ...rows]).lines);
   }
   out.push("");
 
@@ -57,17 +61,20 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
         String(asObject(asObject(c.spec).owner).projectName ?? ""),
         String(asObject(c.spec).type ?? ""),
         readinessText(readinessOf(c), "reason"),
+        simulatedCell(c),
         ...order.map((env) => {
           const binding = mine.find((b) => b.environment === env);
           return binding ? bindingSummary(binding) : "-";
         }),
       ];
     });
-    out.push(...formatTable([["COMPONENT", "PROJECT", "TYPE", "READY", ...order.map((e) => e.toUpperCase())], ...rows]).lines);
+    out.push(...formatTable([["COMPONENT", "PROJECT", "TYPE", "READY", "SIMULATED", ...order.map((e) => e.toUpperCase())], ...rows]).lines);
   }
   io.stdout.write(out.join("\n") + "\n");
   return 0;
 }
+
+const simulatedCell = (object: JsonObject) => (simulationOf(object) ? "True" : "");
 
 /** "name (Ready)" or "name (not Ready: Reason)". */
 function named(object: JsonObject): string {
