@@ -134,6 +134,46 @@ describe("releases", () => {
     await until("ServiceBinding", "orders-development", (c) => c?.status === "True", "Ready again");
   });
 
+  it("say Simulated beside Ready on the Release, binding, component and project only while the plane's agent announces simulation", async () => {
+    const p = await start();
+    await p.access.apply(service("orders"));
+    await until("Project", "default", (c) => c?.status === "True", "Ready");
+    // The fake plane's agent simulates nothing: no status speaks of simulation.
+    for (const [kind, name] of [["Release", "orders-development"], ["ServiceBinding", "orders-development"], ["Component", "orders"], ["Project", "default"]] as const) {
+      expect(condition(await get(kind, name), "Simulated"), `${kind} ${name}`).toBeUndefined();
+    }
+
+    // What the plane session records of an agent whose Hello announced the simulation (the local driver's).
+    const setAgent = async (capabilities: string[]) => {
+      const plane = await p.store.get(DataPlaneSchema, { namespace: "default", name: "default" });
+      plane.status!.agent = create(PlaneAgentStatusSchema, { sessionId: "fake", connected: true, driver: "local", capabilities });
+      await p.store.updateStatus(DataPlaneSchema, plane);
+    };
+    await setAgent(["live-objects", "simulation"]);
+    const simulated = (kind: string, name: string, status: string) =>
+      eventually(async () => {
+        const object = await get(kind, name);
+        return condition(object, "Simulated")?.status === status && object;
+      }, `${kind} ${name}: Simulated ${status}`);
+    const release = await simulated("Release", "orders-development", "True");
+    expect(condition(release, "Simulated")).toMatchObject({ reason: "SimulatedPlane", message: expect.stringMatching(/^DataPlane "default" is simulated by its agent \(local driver\)/) });
+    const binding = await simulated("ServiceBinding", "orders-development", "True");
+    expect(condition(binding, "Ready")?.status).toBe("True");
+    const component = await simulated("Component", "orders", "True");
+    expect(condition(component, "Ready")?.status).toBe("True");
+    expect(condition(component, "Simulated")?.message).toMatch(/^1 of 1 ServiceBinding simulated \(orders-development\): DataPlane "default"/);
+    const project = await simulated("Project", "default", "True");
+    expect(condition(project, "Ready")?.status).toBe("True");
+    expect(condition(project, "Simulated")?.message).toMatch(/^1 of 1 Component simulated \(orders\)/);
+
+    // The plane now runs what it is sent: what said Simulated says it no longer is.
+    await setAgent(["live-objects"]);
+    for (const [kind, name] of [["Release", "orders-development"], ["ServiceBinding", "orders-development"], ["Component", "orders"], ["Project", "default"]] as const) {
+      expect(condition(await simulated(kind, name, "False"), "Simulated")?.reason).toBe("NotSimulated");
+    }
+    expect((await ready("Project", "default"))?.status).toBe("True");
+  });
+
   it("roll a degraded workload up into the binding, the component and the project", async () => {
     const p = await start({ health: (o) => (o.kind === "Deployment" ? "Degraded" : "Healthy") });
     await p.access.apply(service("orders"));
