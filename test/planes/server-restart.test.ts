@@ -12,7 +12,10 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DataPlaneService } from "../../gen/openchoreo/api/v1alpha1/data_plane_service_pb.js";
 import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
-import { labels, type JsonObject } from "../../src/model/index.js";
+import { allFiles } from "../../gen/index.js";
+import { createSystemClock } from "../../src/core/index.js";
+import { createCodec, createKindRegistry, labels, type JsonObject } from "../../src/model/index.js";
+import { createSqliteStore } from "../../src/store/index.js";
 import { condition, eventually } from "../controllers/harness.js";
 import { repoRoot } from "../serving/support/repo-root.js";
 import { spawnServer, waitForListening, type SpawnedServer } from "../serving/support/spawn-server.js";
@@ -35,6 +38,19 @@ const clients = (baseUrl: string) => {
   const transport = createGrpcTransport({ baseUrl, interceptors: [bearer(adminTokenOf(join(work, "data"))) as never] });
   return { resources: createClient(ResourceService, transport), dataPlanes: createClient(DataPlaneService, transport) };
 };
+
+/** Writes an object into a data directory's store while no server holds it. */
+async function writeToStore(dataDir: string, object: JsonObject): Promise<void> {
+  const registry = createKindRegistry(allFiles);
+  const codec = createCodec(registry);
+  const store = createSqliteStore({ dataDir, registry, codec, clock: createSystemClock() });
+  try {
+    const kind = registry.resolve(String(object.kind))!;
+    await store.create(kind.schema, codec.decodeAs(kind.schema, object) as never);
+  } finally {
+    await store.close();
+  }
+}
 
 /** A port free now, so that the restarted server comes back on the address the agents dial. */
 const freePort = () =>
@@ -153,7 +169,11 @@ describe("plane agents across a server restart", () => {
   it("an agent SIGKILLed in the middle of a large split Release, restarted, leaves exactly the desired objects", async () => {
     const edge = agents.edge!;
     await eventually(async () => (await agentStatus("edge"))?.connected === true, "edge connected", 30_000);
-    await api.resources.apply({ manifests: JSON.stringify(bulkRelease) });
+    // Releases are the controllers' (the API refuses them): written into the stopped server's store,
+    // delivered once the edge agent reconnects to the restarted server.
+    await stopServerProcess();
+    await writeToStore(join(work, "data"), bulkRelease);
+    await startServerProcess();
     // Killed once some objects are on disk and before all are.
     await waitUntil("the first bulk object on the plane", () => planeFiles(edge.dir).length > 0);
     edge.child.kill("SIGKILL");
