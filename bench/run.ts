@@ -95,7 +95,7 @@ if (runs("planes")) {
   report(figure(`planes-${r.agents}x${r.objects}`, "reconnect-storm resync", r.resyncMs / 1000, "s", { value: 30, kind: "max" }));
 }
 if (runs("startup")) {
-  console.log("\n## Start-up of the compiled entry points (best of 5)");
+  console.log(`\n## Start-up of the compiled entry points (best of ${quick ? 1 : 5})`);
   printStartupBench(await benchStartup(quick ? 1 : 5));
 }
 
