@@ -2,6 +2,7 @@ import type { CommandSpec } from "./command-spec.js";
 import type { FlagSpec } from "./parse-args.js";
 import { buildCommandSpec } from "./build-command-specs.js";
 import { promotionCommandSpecs } from "./promotion-command-specs.js";
+import { planeCommandSpecs } from "./plane-command-specs.js";
 import { tokenCommandSpecs } from "./token-command-specs.js";
 
 /** Flags every command takes; set, they override the context for one call (scripts, CI). */
@@ -82,6 +83,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   },
   ...promotionCommandSpecs,
   ...tokenCommandSpecs,
+  ...planeCommandSpecs,
   buildCommandSpec,
   {
     name: "login",

@@ -3,6 +3,8 @@ import { createClient, type Client, type Interceptor } from "@connectrpc/connect
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { Health } from "../../gen/health/v1/health_pb.js";
 import { BuildService } from "../../gen/openchoreo/api/v1alpha1/build_service_pb.js";
+import { BuildPlaneService } from "../../gen/openchoreo/api/v1alpha1/build_plane_service_pb.js";
+import { DataPlaneService } from "../../gen/openchoreo/api/v1alpha1/data_plane_service_pb.js";
 import { PromotionService } from "../../gen/openchoreo/api/v1alpha1/promotion_service_pb.js";
 import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
 import { IdentityService } from "../../gen/openchoreo/api/v1alpha1/identity_service_pb.js";
@@ -23,6 +25,8 @@ export interface Api {
   readonly identity: Client<typeof IdentityService>;
   readonly audit: Client<typeof AuditService>;
   readonly login: Client<typeof LoginService>;
+  readonly dataPlanes: Client<typeof DataPlaneService>;
+  readonly buildPlanes: Client<typeof BuildPlaneService>;
   /** Closes the connection, so the process can end. */
   close(): void;
 }
@@ -59,6 +63,8 @@ export async function createApi(target: Target, userAgent: string): Promise<Api>
     identity: createClient(IdentityService, transport),
     audit: createClient(AuditService, transport),
     login: createClient(LoginService, transport),
+    dataPlanes: createClient(DataPlaneService, transport),
+    buildPlanes: createClient(BuildPlaneService, transport),
     close: () => sessionManager.abort(),
   };
 }
