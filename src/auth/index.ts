@@ -14,7 +14,7 @@ export { ensureBootstrapAdminToken, bootstrapTokenFile, bootstrapTokenName } fro
 export { createPermissionTable, kindGroups, kindPermission, organizationOf, grantRequirements, anyOrganization, publicProcedures, type Requirement, type Rule } from "./permission-table.js";
 export { organizationRoles, platformAdmin, rolePermissions, platformPermissions, resourceGroups, isOrganizationRole, type Role, type OrganizationRole, type Permission } from "./roles.js";
 export { readableBy } from "./visibility.js";
-export { recordIdentity, requestedByAnnotation } from "./record-identity.js";
+export { recordIdentity } from "./record-identity.js";
 export { createAccessControl, type AccessControl } from "./create-access-control.js";
 export { createOidcAuthenticator, asymmetricAlgorithms, type OidcSettings, type OidcAuthenticatorOptions } from "./oidc-authenticator.js";
 export { createOidcLoginService, type LoginConfig } from "./oidc-login-service.js";

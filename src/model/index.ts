@@ -8,7 +8,7 @@ export { formatProblem, qualifiedKeyProblem, labelValueProblem } from "./names.j
 export { isJsonObject, jsonEqual, getPath, type JsonObject, type JsonValue } from "./json.js";
 export { describeResourceService, type ResourceService, type ResourceMethod } from "./resource-services.js";
 export { crdFromKind } from "./crd-from-kind.js";
-export { labels } from "./labels.js";
+export { labels, requestedByAnnotation } from "./labels.js";
 export { copyMessage } from "./copy-message.js";
 export { canonicalJson, objectChecksum } from "./object-checksum.js";
 export { parseDuration } from "./parse-duration.js";

@@ -12,3 +12,10 @@ export const labels = {
   involvedKind: "events.openchoreo.dev/involved-kind",
   involvedName: "events.openchoreo.dev/involved-name",
 } as const;
+
+/**
+ * Who asked for a change the platform carries on: set by the server from the authenticated caller on
+ * Builds and Workloads written through the API, copied by the build controller onto the Workload it
+ * writes, and recorded in the Binding revision that deploys it.
+ */
+export const requestedByAnnotation = "openchoreo.dev/requested-by";

@@ -1,4 +1,4 @@
-import { Code, ConnectError, createClient, createRouterTransport, type Client } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { allFiles } from "../../gen/index.js";
@@ -6,6 +6,7 @@ import { BuildService } from "../../gen/openchoreo/api/v1alpha1/build_service_pb
 import { createDescriptorIndex } from "../../src/api/descriptor-index.js";
 import { createHealthStatus } from "../../src/api/health-status.js";
 import { routes } from "../../src/api/routes.js";
+import { principalKey } from "../../src/auth/index.js";
 import { createErrorBoundary } from "../../src/server/index.js";
 import type { PlaneAgentHub } from "../../src/planes/index.js";
 import { createMemoryLogStore, type LogStore } from "../../src/store/index.js";
@@ -27,7 +28,13 @@ const buildPlaneWithTemplates = {
   liveObjects: async () => ({ agentConnected: true, objects: readBuildTemplates().map((object) => ({ releaseId: "r", object, health: "Healthy", observedMs: 0 })) }),
 } as unknown as PlaneAgentHub;
 
-async function start(fate: (build: string) => ArgoPlay = () => ({})): Promise<Client<typeof BuildService>> {
+/** The caller as the request guard would have authenticated it. */
+const signedInAs = (subject: string): Interceptor => (next) => (req) => {
+  req.contextValues.set(principalKey, { subject, groups: [], via: "token" });
+  return next(req);
+};
+
+async function start(fate: (build: string) => ArgoPlay = () => ({}), caller?: string): Promise<Client<typeof BuildService>> {
   platform = await startPlatform({ embeddedDefaults: true, fakePlanes: { argo: playArgo(fate) } });
   await eventually(() => platform!.get("Environment", "default", "development"), "the default organization");
   await platform.access.apply(greeterComponent);
@@ -35,7 +42,7 @@ async function start(fate: (build: string) => ArgoPlay = () => ({})): Promise<Cl
   const p = platform;
   const transport = createRouterTransport((router) =>
     routes(router, { health: createHealthStatus(), descriptors: createDescriptorIndex(allFiles), resources: { access: p.access, codec: p.codec, store: p.store, logStore, planes: buildPlaneWithTemplates } }),
-    { router: { interceptors: [createErrorBoundary(pino({ level: "silent" }))] } },
+    { router: { interceptors: [createErrorBoundary(pino({ level: "silent" })), ...(caller ? [signedInAs(caller)] : [])] } },
   );
   return createClient(BuildService, transport);
 }
@@ -98,6 +105,18 @@ describe("BuildService over the router", () => {
     expect(listed.builds.map((b) => b.metadata?.name)).toEqual(["greeting-service-build-2", "greeting-service-build-1"]);
     expect((await builds.getBuild({ name: "greeting-service-build-1" })).build?.status?.imageStatus?.image).toMatch(/default-greeting-service:[0-9a-f]{12}$/);
     expect((await builds.listBuilds({ componentName: "someone-else" })).builds).toEqual([]);
+  });
+
+  it("records who triggered a build on the deployment it causes", async () => {
+    const builds = await start(() => ({}), "token:bob");
+    await builds.triggerBuild({ componentName: "greeting-service" });
+    for await (const event of builds.watchBuild({ name: "greeting-service-build-1" })) if (event.build?.status?.phase === "Succeeded") break;
+    const revisions = await eventually(async () => {
+      const binding = await platform!.get("ServiceBinding", "default", "greeting-service-development");
+      const found = (binding?.status as { revisions?: { principal?: string }[] } | undefined)?.revisions;
+      return found?.some((r) => r.principal) && found;
+    }, "a revision naming its requester");
+    expect(revisions.at(-1)?.principal).toBe("token:bob");
   });
 
   it("cancels a running build, and leaves a finished one as it is", async () => {

@@ -213,7 +213,8 @@ describe("history and rollback", () => {
     await readyBinding("greeter", "staging", v1);
     const stagingAtV1 = await releaseText("greeter", "staging");
 
-    await platform.apply(newBuild("greeter", "ghcr.io/acme/greeter:1.1.0"));
+    // A workload change through the API: the deployment it causes records who wrote it.
+    await platform.access.apply(newBuild("greeter", "ghcr.io/acme/greeter:1.1.0"), { actor: "token:erin" });
     const v2 = await eventually(async () => {
       const artifact = String(specOf(await readyBinding("greeter", "development")).artifactName);
       return artifact !== v1 && artifact;
@@ -238,9 +239,9 @@ describe("history and rollback", () => {
       ["Promotion", v1, "Succeeded", "token:dave"],
     ]);
     const all = await platform.promotions().listHistory({ componentName: "greeter" });
-    expect(all.entries.filter((e) => e.environment === "development").map((e) => [e.action, e.artifactName, e.image])).toEqual([
-      ["Build", v2, "ghcr.io/acme/greeter:1.1.0"],
-      ["Build", v1, "ghcr.io/acme/greeter:1.0.0"],
+    expect(all.entries.filter((e) => e.environment === "development").map((e) => [e.action, e.artifactName, e.image, e.principal])).toEqual([
+      ["Build", v2, "ghcr.io/acme/greeter:1.1.0", "token:erin"],
+      ["Build", v1, "ghcr.io/acme/greeter:1.0.0", ""],
     ]);
     const binding = await bindingIn("greeter", "staging");
     expect(((binding?.status as JsonObject).revisions as JsonObject[]).map((r) => r.artifactName)).toEqual([v1, v2, v1]);

@@ -11,7 +11,7 @@ import type { Release } from "../../../gen/openchoreo/model/v1alpha1/release_pb.
 import { WorkloadSchema, WorkloadSpecSchema } from "../../../gen/openchoreo/model/v1alpha1/workload_pb.js";
 import type { Client, Clock, Reader, Reconciler } from "../../core/index.js";
 import { isInvalidSpecError } from "../../errors/index.js";
-import { labels, validateObject, type Codec, type JsonObject } from "../../model/index.js";
+import { labels, requestedByAnnotation, validateObject, type Codec, type JsonObject } from "../../model/index.js";
 import { buildNamespace, defaultRegistryPrefix, generatedName, type BuildWorkflowInput } from "../../render/index.js";
 import type { ResourceObject } from "../../store/index.js";
 import { ownerReferenceTo } from "../adopt.js";
@@ -161,7 +161,7 @@ export function createBuildReconciler(deps: BuildReconcilerDeps): Reconciler {
     };
     if (outcome.phase === "Succeeded") {
       const updated = outcome.image
-        ? await updateWorkload(client, deps.codec, component, outcome.image, outcome.workload)
+        ? await updateWorkload(client, deps.codec, component, outcome.image, outcome.workload, build.metadata?.annotations[requestedByAnnotation])
         : { condition: { type: "WorkloadUpdated", status: "False", reason: "ImageMissing", message: "push-step reported no image" } as ConditionInput };
       conditions.push(updated.condition);
       if (outcome.image) fields.imageStatus = create(ImageStatusSchema, { image: outcome.image });
@@ -202,9 +202,10 @@ function instanceEndpoints(instance: ResourceObject | undefined): JsonObject {
 
 /**
  * Creates or updates the component's Workload with the built image and the workload-create step's
- * descriptor. Named by the typed instance's workloadName, else the component's name.
+ * descriptor. Named by the typed instance's workloadName, else the component's name. The build's
+ * requester goes with it, so the deployment it causes says who asked.
  */
-async function updateWorkload(client: Client, codec: Codec, component: Component, image: string, descriptor: string | undefined): Promise<{ condition: ConditionInput; workloadName?: string }> {
+async function updateWorkload(client: Client, codec: Codec, component: Component, image: string, descriptor: string | undefined, requester: string | undefined): Promise<{ condition: ConditionInput; workloadName?: string }> {
   const meta = component.metadata!;
   const namespace = meta.namespace;
   const projectName = component.spec?.owner?.projectName ?? "";
@@ -219,7 +220,12 @@ async function updateWorkload(client: Client, codec: Codec, component: Component
   const json: JsonObject = {
     apiVersion: "openchoreo.dev/v1alpha1",
     kind: "Workload",
-    metadata: { name: workloadName, namespace, labels: { [labels.organization]: namespace, [labels.project]: projectName, [labels.component]: meta.name } },
+    metadata: {
+      name: workloadName,
+      namespace,
+      labels: { [labels.organization]: namespace, [labels.project]: projectName, [labels.component]: meta.name },
+      ...(requester ? { annotations: { [requestedByAnnotation]: requester } } : {}),
+    },
     spec: { owner: { projectName, componentName: meta.name }, ...parts },
   };
   let desired;
@@ -243,6 +249,8 @@ async function updateWorkload(client: Client, codec: Codec, component: Component
   const spec = create(WorkloadSpecSchema, { ...desired.spec!, owner: existing.spec.owner });
   if (!equals(WorkloadSpecSchema, existing.spec, spec)) {
     existing.spec = spec;
+    if (requester) existing.metadata!.annotations[requestedByAnnotation] = requester;
+    else delete existing.metadata!.annotations[requestedByAnnotation];
     await client.update(WorkloadSchema, existing);
   }
   return done;

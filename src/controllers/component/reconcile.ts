@@ -13,7 +13,7 @@ import { APISchema } from "../../../gen/openchoreo/model/v1alpha1/api_pb.js";
 import { WorkloadSchema, type Workload } from "../../../gen/openchoreo/model/v1alpha1/workload_pb.js";
 import type { Client, Clock, Reconciler } from "../../core/index.js";
 import { isAlreadyExistsError } from "../../errors/index.js";
-import { copyMessage, labels } from "../../model/index.js";
+import { copyMessage, labels, requestedByAnnotation } from "../../model/index.js";
 import type { ResourceObject } from "../../store/index.js";
 import { bindArtifact } from "../bind-artifact.js";
 import { simulatedCondition, type ConditionInput, type Simulation } from "../conditions.js";
@@ -97,7 +97,8 @@ export function createComponentReconciler(deps: ComponentReconcilerDeps): Reconc
         if (!environment) {
           conditions.push({ type: "Deployed", status: "False", reason: "PipelineNotFound", message: `the project's DeploymentPipeline is missing or has no promotion path` });
         } else {
-          const bindingName = await ensureBinding(client, kinds.binding, component, artifact, environment, events, clock.now());
+          const requester = workload.metadata?.annotations[requestedByAnnotation];
+          const bindingName = await ensureBinding(client, kinds.binding, component, artifact, environment, requester, events, clock.now());
           deployed = `artifact "${artifact.metadata?.name}" is bound to environment "${environment}" by ${kinds.binding.name} "${bindingName}"`;
         }
       }
@@ -154,9 +155,10 @@ export function firstEnvironment(pipeline: DeploymentPipeline): string | undefin
   return paths.map((p) => p.sourceEnvironmentRef).find((s) => s && !targets.has(s)) ?? paths[0]?.sourceEnvironmentRef;
 }
 
-/** Deploys a new artifact to the first environment; returns the binding's name. */
-async function ensureBinding(client: Client, schema: DescMessage, component: Component, artifact: DeployableArtifact, environment: string, events: EventRecorder, nowMs: number): Promise<string> {
-  const { name, changed, previousArtifact } = await bindArtifact(client, { schema, component, artifact, environment, nowMs, cause: {}, managedBy: "component-controller" });
+/** Deploys a new artifact to the first environment, on behalf of whoever changed the workload; returns the binding's name. */
+async function ensureBinding(client: Client, schema: DescMessage, component: Component, artifact: DeployableArtifact, environment: string, requester: string | undefined, events: EventRecorder, nowMs: number): Promise<string> {
+  const cause = requester ? { principal: requester } : {};
+  const { name, changed, previousArtifact } = await bindArtifact(client, { schema, component, artifact, environment, nowMs, cause, managedBy: "component-controller" });
   if (changed) {
     const message = previousArtifact === undefined ? `Bound artifact ${artifact.metadata?.name} to environment ${environment}` : `Moved environment ${environment} to artifact ${artifact.metadata?.name}`;
     await events.record(component, "Normal", "Deployed", message);
