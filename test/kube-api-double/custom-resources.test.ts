@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { startKubeApiDouble, type KubeApiDouble } from "./index.js";
+import type { KubeApiDouble } from "./index.js";
 import { kubectlMissing, pythonKubernetesMissing, startClientRig, jsonOf, type ClientRig } from "./real-clients.js";
-import { rawClient, waitUntil } from "./test-client.js";
+import { doubleWithNamespace, rawClient, waitUntil } from "./test-client.js";
 import { widgetCrd } from "./widget-crd.js";
 
 const widget = (name: string, spec: Record<string, unknown>) => ({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name, namespace: "a" }, spec });
@@ -13,9 +13,7 @@ describe("kube API double: CustomResourceDefinitions (apiextensions.k8s.io/v1)",
   let double: KubeApiDouble;
   let raw: ReturnType<typeof rawClient>;
   beforeEach(async () => {
-    double = await startKubeApiDouble();
-    raw = rawClient(double);
-    await raw("POST", "/api/v1/namespaces", { metadata: { name: "a" } });
+    ({ double, raw } = await doubleWithNamespace());
     expect((await raw("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", widgetCrd)).status).toBe(201);
   });
   afterEach(() => double.close());
@@ -147,9 +145,9 @@ describe("kube API double: CRDs through kubectl and the Python client", () => {
   });
 
   it.skipIf(pythonKubernetesMissing)(`the Python dynamic client creates a custom resource, pruned and defaulted (${pythonKubernetesMissing ?? "python3-kubernetes found"})`, async () => {
-    const { status } = await rawClientFor(rig)("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", widgetCrd);
+    const { status } = await rawClient(rig.double)("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", widgetCrd);
     expect(status).toBe(201);
-    await rawClientFor(rig)("POST", "/api/v1/namespaces", { metadata: { name: "a" } });
+    await rawClient(rig.double)("POST", "/api/v1/namespaces", { metadata: { name: "a" } });
     const result = await rig.python(`
 widgets = dynamic.resources.get(api_version="example.com/v1", kind="Widget")
 created = widgets.create(body={"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"color": "red", "unknown": 1}}, namespace="a")
@@ -161,23 +159,3 @@ show([item.metadata.name for item in listed.items])
     expect(result.stdout.trim().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual([{ color: "red", replicas: 1 }, ["w"]]);
   });
 });
-
-/** Raw requests to a TLS double through client-node's trust of its certificate. */
-function rawClientFor(rig: ClientRig) {
-  return async (method: string, path: string, body: unknown) => {
-    const { request, Agent } = await import("node:https");
-    return new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
-      const req = request(
-        `${rig.double.url}${path}`,
-        { method, headers: { authorization: `Bearer ${rig.double.token}`, "content-type": "application/json" }, agent: new Agent({ ca: rig.double.caCertificate }) },
-        (res) => {
-          let text = "";
-          res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
-        },
-      );
-      req.on("error", reject);
-      req.end(JSON.stringify(body));
-    });
-  };
-}

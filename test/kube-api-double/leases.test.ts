@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startKubeApiDouble, type KubeApiDouble } from "./index.js";
+import type { KubeApiDouble } from "./index.js";
 import { kubectlMissing, pythonKubernetesMissing, startClientRig, type ClientRig } from "./real-clients.js";
-import { rawClient } from "./test-client.js";
+import { doubleWithNamespace, type rawClient } from "./test-client.js";
 
 const leases = "/apis/coordination.k8s.io/v1/namespaces/a/leases";
 const lease = (holder: string, extra: Record<string, unknown> = {}) => ({
@@ -15,9 +15,7 @@ describe("kube API double: Leases (coordination.k8s.io/v1)", () => {
   let double: KubeApiDouble;
   let raw: ReturnType<typeof rawClient>;
   beforeEach(async () => {
-    double = await startKubeApiDouble();
-    raw = rawClient(double);
-    await raw("POST", "/api/v1/namespaces", { metadata: { name: "a" } });
+    ({ double, raw } = await doubleWithNamespace());
   });
   afterEach(() => double.close());
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startKubeApiDouble, type KubeApiDouble } from "./index.js";
+import type { KubeApiDouble } from "./index.js";
 import { kubectlMissing, pythonKubernetesMissing, startClientRig, type ClientRig } from "./real-clients.js";
-import { rawClient, waitUntil } from "./test-client.js";
+import { doubleWithNamespace, waitUntil, type rawClient } from "./test-client.js";
 
 const cms = "/api/v1/namespaces/a/configmaps";
 const configMap = (name: string, owners: { name: string; uid: string }[] = [], extra: Record<string, unknown> = {}) => ({
@@ -21,9 +21,7 @@ describe("kube API double: garbage collection, namespace termination, snapshot p
     await raw("POST", cms, configMap("grandchild", [{ name: "child", uid: child.metadata.uid }]));
   }
   beforeEach(async () => {
-    double = await startKubeApiDouble();
-    raw = rawClient(double);
-    await raw("POST", "/api/v1/namespaces", { metadata: { name: "a" } });
+    ({ double, raw } = await doubleWithNamespace());
   });
   afterEach(() => double.close());
 

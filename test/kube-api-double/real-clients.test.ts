@@ -1,8 +1,7 @@
-import { Agent, request } from "node:https";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { jsonOf, kubectlMissing, pythonKubernetesMissing, startClientRig, type ClientRig } from "./real-clients.js";
-import { waitUntil } from "./test-client.js";
+import { rawClient, waitUntil } from "./test-client.js";
 
 let rig: ClientRig;
 beforeEach(async () => {
@@ -62,17 +61,7 @@ describe("kube API double over TLS", () => {
 });
 
 describe("kube API double: boolean query parameters as kube-apiserver parses them", () => {
-  const get = async (path: string) => {
-    return new Promise<string>((resolve, reject) => {
-      const req = request(`${rig.double.url}${path}`, { headers: { authorization: `Bearer ${rig.double.token}` }, agent: new Agent({ ca: rig.double.caCertificate }) }, (res) => {
-        let text = "";
-        res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-        res.on("end", () => resolve(text));
-      });
-      req.on("error", reject);
-      req.end();
-    });
-  };
+  const get = async (path: string) => (await rawClient(rig.double)("GET", path)).text;
 
   it("reads watch=True, watch=1 and an empty watch= as a watch, and watch=false, watch=FALSE and watch=0 as a list", async () => {
     await rig.double.kubeConfig().makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace: "a", body: { metadata: { name: "x" } } });

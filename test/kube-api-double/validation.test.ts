@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startKubeApiDouble, type KubeApiDouble } from "./index.js";
+import type { KubeApiDouble } from "./index.js";
 import { jsonOf, kubectlMissing, pythonKubernetesMissing, startClientRig, type ClientRig } from "./real-clients.js";
-import { rawClient } from "./test-client.js";
+import { doubleWithNamespace, type rawClient } from "./test-client.js";
 
 const template = { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "web:1", ports: [{ containerPort: 8080 }] }] } };
 const deployment = (extra: Record<string, unknown> = {}) => ({
@@ -16,9 +16,7 @@ describe("kube API double: defaults, validation and limits of the kinds we rende
   let double: KubeApiDouble;
   let raw: ReturnType<typeof rawClient>;
   beforeEach(async () => {
-    double = await startKubeApiDouble();
-    raw = rawClient(double);
-    await raw("POST", "/api/v1/namespaces", { metadata: { name: "a" } });
+    ({ double, raw } = await doubleWithNamespace());
   });
   afterEach(() => double.close());
 
