@@ -51,10 +51,11 @@ describe.skipIf(!referencePresent)("choreoctl against a real server", () => {
     for (const r of [table, yamlList, jsonOne, names, wide]) expect([r.code, r.stderr]).toEqual([0, ""]);
 
     const [header, ...rows] = table.stdout.trim().split("\n");
-    expect(header!.split(/\s+/)).toEqual(["NAME", "PROJECT", "TYPE", "READY", "AGE"]);
+    // SIMULATED: the embedded planes only simulate what they run (empty until the bindings say so).
+    expect(header!.split(/\s+/)).toEqual(["NAME", "PROJECT", "TYPE", "READY", "SIMULATED", "AGE"]);
     const greeter = rows.find((r) => r.startsWith("greeter-service "))!.split(/\s+/);
     expect(greeter.slice(0, 3)).toEqual(["greeter-service", "default", "Service"]);
-    expect(greeter[4]).toMatch(/^\d+s$/);
+    expect(greeter.at(-1)).toMatch(/^\d+s$/);
 
     const list = parse(yamlList.stdout);
     expect(list).toMatchObject({ apiVersion: "v1", kind: "List" });
@@ -77,7 +78,7 @@ describe.skipIf(!referencePresent)("choreoctl against a real server", () => {
   it("watches: the list, then each change as it happens", async () => {
     const watch = cli().start(["get", "components", "-w"]);
     try {
-      await watch.waitFor(/^NAME\s+PROJECT\s+TYPE\s+READY\s+AGE\n(.*\n)*greeter-service\s/m);
+      await watch.waitFor(/^NAME\s+PROJECT\s+TYPE\s+READY\s+SIMULATED\s+AGE\n(.*\n)*greeter-service\s/m);
       const applied = await cli().run(["apply", "-f", "-"], { input: [component("watched-a", "WebApplication"), component("watched-b", "Service")].join("---\n") });
       expect(applied.stdout).toBe("component.openchoreo.dev/watched-a created\ncomponent.openchoreo.dev/watched-b created\n");
       await watch.waitFor(/^watched-a\s+default\s+WebApplication\s(.*\n)*watched-b\s+default\s+Service\s/m);
@@ -107,9 +108,10 @@ describe.skipIf(!referencePresent)("choreoctl against a real server", () => {
     expect(result.stdout).toMatch(/^Planes:\s+DataPlane default \(.+\), BuildPlane default \(.+\)$/m);
     // The samples' pipeline orders the environments.
     expect(result.stdout).toMatch(/^Environments:\s+development \(Ready\) → qa \(Ready\) → preproduction \(Ready\) → production \(Ready\)/m);
-    expect(result.stdout).toMatch(/^PROJECT\s+READY\s+COMPONENTS\ndefault\s+\w+\s+\d+$/m);
-    expect(result.stdout).toMatch(/^COMPONENT\s+PROJECT\s+TYPE\s+READY\s+DEVELOPMENT\s+QA\s+PREPRODUCTION\s+PRODUCTION\s+STAGING$/m);
-    expect(result.stdout).toMatch(/^greeter-service\s+default\s+Service\s+\S+\s+\S+\s+-\s+-\s+-\s+-$/m);
+    expect(result.stdout).toMatch(/^Simulated:\s+DataPlane default, BuildPlane default \(nothing runs there/m);
+    expect(result.stdout).toMatch(/^PROJECT\s+READY\s+SIMULATED\s+COMPONENTS\ndefault\s+\w+\s+(True\s+)?\d+$/m);
+    expect(result.stdout).toMatch(/^COMPONENT\s+PROJECT\s+TYPE\s+READY\s+SIMULATED\s+DEVELOPMENT\s+QA\s+PREPRODUCTION\s+PRODUCTION\s+STAGING$/m);
+    expect(result.stdout).toMatch(/^greeter-service\s+default\s+Service\s+\S+\s+(True\s+)?\S+\s+-\s+-\s+-\s+-$/m);
   });
 
   it("waits for Ready with plain progress lines when not on a terminal", async () => {
@@ -119,6 +121,31 @@ describe.skipIf(!referencePresent)("choreoctl against a real server", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^component\.openchoreo\.dev\/greeter-service: Ready$/m);
     expect(result.stderr).not.toMatch(/\x1b/);
+  });
+
+  it("makes plain that the embedded plane is simulated: Ready stays True, SIMULATED in get, a line in describe and status", async () => {
+    // The component is Ready (the test above); the project rolls up its components shortly after.
+    // Polled: choreoctl get has no --wait for a condition other than Ready.
+    const simulatedRow = async (kind: string, name: string) => {
+      for (const deadline = Date.now() + 20_000; ; ) {
+        const table = await cli().run(["get", kind, name]);
+        const [header, row] = table.stdout.trim().split("\n");
+        const columns = header!.split(/\s+/);
+        const cells = row!.split(/\s+/);
+        if (cells[columns.indexOf("SIMULATED")] === "True" || Date.now() > deadline) return { ready: cells[columns.indexOf("READY")], simulated: cells[columns.indexOf("SIMULATED")] };
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    for (const [kind, name] of [["servicebinding", "greeter-service-development"], ["component", "greeter-service"]]) {
+      expect(await simulatedRow(kind!, name!), `${kind} ${name}`).toEqual({ ready: "True", simulated: "True" });
+    }
+    // The project holds the samples' other components too, some never Ready here (their builds).
+    expect((await simulatedRow("project", "default")).simulated).toBe("True");
+    const described = await cli().run(["describe", "component", "greeter-service"]);
+    expect(described.stdout).toMatch(/^Simulated:\s+1 of 1 ServiceBinding simulated \(greeter-service-development\): DataPlane "default" is simulated by its agent \(local driver\)/m);
+    expect(described.stdout).toMatch(/^ {2}Simulated\s+True\s+SimulatedPlane\s/m);
+    const status = await cli().run(["status"]);
+    expect(status.stdout).toMatch(/^greeter-service\s+default\s+Service\s+Ready\s+True\s/m);
   });
 
   it("deletes by file and by name", async () => {
