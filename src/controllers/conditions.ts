@@ -99,3 +99,9 @@ export function rollUpSimulation(members: readonly (WithConditions & { metadata?
     message: `${simulated.length} of ${members.length} ${kind} simulated (${named.join(", ")}${more}): ${simulated[0]!.simulation.message}`,
   };
 }
+
+/** Both simulations an object rests on (its plane's, its image's build), or the one there is. */
+export function joinSimulations(first: Simulation | undefined, second: Simulation | undefined): Simulation | undefined {
+  if (!first || !second) return first ?? second;
+  return { reason: first.reason, message: `${first.message}; ${second.message}` };
+}

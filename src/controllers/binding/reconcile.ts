@@ -2,13 +2,14 @@ import { ReleaseSchema } from "../../../gen/openchoreo/model/v1alpha1/release_pb
 import type { Clock, Reconciler } from "../../core/index.js";
 import type { RenderProblem } from "../../render/index.js";
 import type { ResourceObject } from "../../store/index.js";
-import { findCondition, simulatedCondition, simulationOf, type ConditionInput, type Simulation } from "../conditions.js";
+import { findCondition, joinSimulations, simulatedCondition, simulationOf, type ConditionInput, type Simulation } from "../conditions.js";
 import type { EventRecorder } from "../event-recorder.js";
 import { findObject } from "../find-object.js";
 import { isDeleting } from "../finalizers.js";
 import { readyFrom, reportReadiness, writeStatus } from "../object-status.js";
 import { check, linkToComponent } from "../references/reference-controller.js";
 import { applyRelease, desiredRelease } from "../release/desired-release.js";
+import { simulatedBuildOf } from "../simulated-build.js";
 import { releasedCondition } from "./released-condition.js";
 import type { ReleaseSource } from "./release-source.js";
 
@@ -72,7 +73,7 @@ export function createBindingReconciler(source: ReleaseSource, deps: BindingReco
     const released = conditions.find((c) => c.type === "Released");
     const ready = readyFrom(conditions, released?.reason ?? "Released", released?.message ?? "released");
     const before = findCondition((object.status as { conditions?: [] } | undefined)?.conditions, "Ready");
-    const simulated = simulatedCondition(object, simulation);
+    const simulated = simulatedCondition(object, joinSimulations(simulation, await simulatedBuildOf(client, object)));
     await writeStatus(client, schema, object, [...conditions, ready, ...(simulated ? [simulated] : [])], deps.clock.now(), fields);
     await reportReadiness(deps.events, object, before, ready);
     return {};
