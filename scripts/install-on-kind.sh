@@ -58,22 +58,25 @@ until curl -fsS --http1.1 -H 'content-type: application/json' -d '{"service":""}
   kill -0 "$forward" 2>/dev/null || fail "kubectl port-forward ended"
   sleep 1
 done
-# When the control plane requires sign-in, the bootstrap admin token is in this Secret.
+# Every call needs a token: Kubernetes mode keeps the bootstrap admin token in this Secret.
 token="$(kubectl -n openchoreo-system get secret openchoreo-admin-token -o jsonpath='{.data.token}' 2>/dev/null | base64 -d || true)"
+[ -n "$token" ] || fail "no admin token in the Secret openchoreo-system/openchoreo-admin-token"
 scratch="$(mktemp -d)"
 trap 'kill "$forward" 2>/dev/null || true; rm -rf "$scratch"' EXIT INT TERM
 export CHOREOCONFIG="$scratch/choreo-config.yaml"
 token_file="$scratch/admin.token"
-printf '%s\n' "$token" > "$token_file"
-choreoctl() { node bin/choreoctl.js --server "$server" ${token:+--token-file "$token_file"} "$@"; }
+# The token goes to curl and choreoctl in files of mode 600, never on a command line (ps shows those).
+(umask 077 && printf '%s\n' "$token" > "$token_file" && printf 'authorization: Bearer %s\n' "$token" > "$scratch/authorization.header")
+choreoctl() { node bin/choreoctl.js --server "$server" --token-file "$token_file" "$@"; }
 
 step "Creating the DataPlane default/default (this cluster), registering it and starting its agent"
 choreoctl apply -f deploy/data-plane.yaml
-answer="$(curl -fsS --http1.1 -H 'content-type: application/json' ${token:+-H "authorization: Bearer $token"} \
+answer="$(curl -fsS --http1.1 -H 'content-type: application/json' -H @"$scratch/authorization.header" \
   -d '{"namespace":"default","name":"default","replace":true}' "$server/openchoreo.api.v1alpha1.DataPlaneService/RegisterDataPlane")"
 credential="$(printf '%s' "$answer" | node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>process.stdout.write(JSON.parse(s).credential))')"
 [ -n "$credential" ] || fail "RegisterDataPlane returned no credential: $answer"
-kubectl -n openchoreo-agent create secret generic openchoreo-agent-credential --from-literal=token="$credential" \
+(umask 077 && printf '%s' "$credential" > "$scratch/credential")
+kubectl -n openchoreo-agent create secret generic openchoreo-agent-credential --from-file=token="$scratch/credential" \
   --dry-run=client -o yaml | kubectl apply -f -
 kubectl -n openchoreo-agent rollout status deploy/openchoreo-agent --timeout="$timeout"
 
