@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { create } from "@bufbuild/protobuf";
+import { BuildPlaneSchema } from "../../gen/openchoreo/model/v1alpha1/build_plane_pb.js";
 import { BuildSchema } from "../../gen/openchoreo/model/v1alpha1/build_pb.js";
+import { PlaneAgentStatusSchema } from "../../gen/openchoreo/model/v1alpha1/common_pb.js";
 import { ReleaseSchema } from "../../gen/openchoreo/model/v1alpha1/release_pb.js";
 import { buildReleaseName, buildTemplatesReleaseName, cancelRequestedAnnotation } from "../../src/controllers/index.js";
 import type { JsonObject } from "../../src/model/index.js";
@@ -62,6 +65,9 @@ describe("the build controller with the build plane's agent playing Argo", () =>
     }, "the binding in development Ready");
     const artifact = await p.get("DeployableArtifact", "default", String((binding.spec as JsonObject).artifactName));
     expect(JSON.stringify(artifact?.spec)).toContain(commit);
+    // The fake planes' agents simulate nothing.
+    expect(condition(build, "Simulated")).toBeUndefined();
+    expect(condition(binding, "Simulated")).toBeUndefined();
 
     // Settled: the Release keeps the build namespace's objects, not the Workflow a plane would otherwise run again.
     const release = await p.store.get(ReleaseSchema, { namespace: "default", name: buildReleaseName("greeting-service-build-01") });
@@ -87,6 +93,31 @@ describe("the build controller with the build plane's agent playing Argo", () =>
       expect(await p.get("Workload", "default", "go-greeter-service")).toBeUndefined();
     });
   }
+
+  it("says Simulated on a build its plane only simulated, and on the binding that deploys its image to a real plane", async () => {
+    const p = await start();
+    // What the plane session records of a build plane agent whose Hello announced the simulation.
+    const plane = await p.store.get(BuildPlaneSchema, { namespace: "default", name: "default" });
+    plane.status = create(BuildPlaneSchema.field.status!.message!, { ...plane.status, agent: create(PlaneAgentStatusSchema, { sessionId: "fake", connected: true, driver: "local", capabilities: ["simulation"] }) } as never) as never;
+    await p.store.updateStatus(BuildPlaneSchema, plane);
+    await p.access.apply(greeterBuild("greeting-service-build-01"));
+    const build = await eventually(async () => {
+      const b = await finished(p, "greeting-service-build-01");
+      return condition(b, "Simulated") && b;
+    }, "the build Simulated");
+    expect(condition(build, "Ready")?.status).toBe("True");
+    expect(condition(build, "Simulated")).toMatchObject({ status: "True", reason: "SimulatedPlane", message: expect.stringMatching(/^BuildPlane "default" is simulated by its agent \(local driver\)/) });
+
+    // The data plane (the fake agent) is real here: only the image is simulated.
+    const binding = await eventually(async () => {
+      const b = await p.get("ServiceBinding", "default", "greeting-service-development");
+      return condition(b, "Ready")?.status === "True" && condition(b, "Simulated") ? b : undefined;
+    }, "the binding in development Ready and Simulated");
+    const image = String(statusOf(build).imageStatus?.image);
+    expect(condition(binding, "Simulated")).toMatchObject({ status: "True", reason: "SimulatedBuild" });
+    expect(condition(binding, "Simulated")?.message).toBe(`image ${image} comes from Build "greeting-service-build-01", which was simulated: ${condition(build, "Simulated")?.message}`);
+    expect(condition(await p.get("Release", "default", "greeting-service-development"), "Simulated")).toBeUndefined();
+  });
 
   it("cancels a running build by terminating its Workflow the Argo way", async () => {
     const p = await start(() => ({ holdAt: "build-step" }));

@@ -132,7 +132,12 @@ export function createBuildReconciler(deps: BuildReconcilerDeps): Reconciler {
     const manifests = settled ? engine.settle(input) : cancelRequested ? engine.cancel(input) : engine.submit(input);
     const target = { name: buildReleaseName(name), namespace, environment: buildEnvironmentName, project: projectName, component: componentName, planeKind: "BuildPlane" as const, planeName, owner: build };
     const release = await applyRelease(client, desiredRelease(target, manifests));
-    if (settled) return {};
+    if (settled) {
+      // A build that settled before its Release said Simulated says so when it does; it stays so.
+      const simulation = simulationOf(release);
+      if (simulation && !simulationOf(build)) await writeStatus(client, BuildSchema, build, [simulatedCondition(build, simulation)!], clock.now());
+      return {};
+    }
     if (!release) {
       conditions.push({ type: "Triggered", status: "False", reason: "ReleaseConflict", message: `Release "${target.name}" is controlled by another object` });
       await finish();
