@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 
 // util-linux `script` runs a command in a pseudo-terminal: the logger sees a TTY, as in a user's shell.
 const hasScript = spawnSync("script", ["--version"]).status === 0;
+if (!hasScript) console.warn("`script` (util-linux) is not installed: skipping createLogger's pseudo-terminal test");
 const module = new URL("./create-logger.ts", import.meta.url).pathname;
 
 /** Runs a process that logs one line with `format` to `fd`, in a pipe or in a pseudo-terminal. */
