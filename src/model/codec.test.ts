@@ -97,4 +97,16 @@ describe("codec", () => {
     const docs: JsonObject[] = [{ kind: "A", spec: { n: 1, s: "x: y" } }, { kind: "B" }];
     expect(codec.parseManifests(codec.toYaml(docs))).toEqual(docs);
   });
+
+  it("refuses YAML whose aliases expand too far (billion laughs) as invalid, naming the document", () => {
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 10; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(",")}]`);
+    const bomb = `kind: Organization\nmetadata: {name: ok}\n---\n${levels.join("\n")}\n`;
+    expect(violationPaths(() => codec.parseManifests(bomb))).toEqual([expect.stringMatching(/^document 2: cannot be read: Excessive alias count/)]);
+  });
+
+  it("refuses to encode a message whose Timestamp has no JSON form, naming the field", () => {
+    const env = create(EnvironmentSchema, { metadata: { name: "dev", namespace: "default", creationTimestamp: { seconds: 999_999_999_999n } } });
+    expect(violationPaths(() => codec.encode(env))).toEqual([expect.stringMatching(/^metadata\.creationTimestamp: cannot encode message google\.protobuf\.Timestamp/)]);
+  });
 });

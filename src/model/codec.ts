@@ -1,4 +1,5 @@
 import { fromJson, toJson, type DescMessage, type Message, type MessageShape } from "@bufbuild/protobuf";
+import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import { parseAllDocuments, stringify } from "yaml";
 import { InvalidSpecError } from "../errors/index.js";
 import { isJsonObject, type JsonObject } from "./json.js";
@@ -69,7 +70,14 @@ export function createCodec(registry: KindRegistry): Codec {
     encode(message) {
       const kind = registry.bySchema(message.$typeName);
       if (!kind) throw new Error(`${message.$typeName} is not a resource kind`);
-      const json = toJson(kind.schema, message) as JsonObject;
+      let json: JsonObject;
+      try {
+        json = toJson(kind.schema, message) as JsonObject;
+      } catch (err) {
+        // A message from a client (a typed Create or Update) may hold values with no JSON form, such
+        // as a Timestamp past year 9999: the caller's mistake, not a bug.
+        throw new InvalidSpecError([{ path: unencodablePath(message) ?? "", message: (err as Error).message }]);
+      }
       return { apiVersion: kind.apiVersion, kind: kind.kind, ...json };
     },
     parseManifests(text) {
@@ -82,7 +90,13 @@ export function createCodec(registry: KindRegistry): Codec {
             { path: `document ${index + 1}`, message: `not valid YAML or JSON${line ? ` (line ${line})` : ""}: ${err.message.split("\n")[0]}` },
           ]);
         }
-        const value: unknown = doc.toJS();
+        let value: unknown;
+        try {
+          value = doc.toJS();
+        } catch (err) {
+          // The yaml library refuses aliases that expand too far (billion laughs) with a ReferenceError.
+          throw new InvalidSpecError([{ path: `document ${index + 1}`, message: `cannot be read: ${(err as Error).message}` }]);
+        }
         if (value === null || value === undefined) return;
         if (!isJsonObject(value)) {
           throw new InvalidSpecError([{ path: `document ${index + 1}`, message: "must be an object" }]);
@@ -105,4 +119,26 @@ export function createCodec(registry: KindRegistry): Codec {
       return list.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
     },
   };
+}
+
+const wellKnownWithLimits = new Set(["google.protobuf.Timestamp", "google.protobuf.Duration"]);
+
+/** The path of the first Timestamp or Duration in a message that has no JSON form. */
+function unencodablePath(value: unknown, path = ""): string | undefined {
+  if (value === null || typeof value !== "object" || value instanceof Uint8Array) return undefined;
+  const typeName = (value as { $typeName?: string }).$typeName;
+  if (typeName !== undefined && wellKnownWithLimits.has(typeName)) {
+    try {
+      toJson(typeName === "google.protobuf.Timestamp" ? TimestampSchema : DurationSchema, value as never);
+      return undefined;
+    } catch {
+      return path;
+    }
+  }
+  for (const [key, child] of Object.entries(value)) {
+    if (key === "$typeName" || key === "$unknown") continue;
+    const found = unencodablePath(child, Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
