@@ -25,6 +25,8 @@ export function toConnectError(err: unknown): ConnectError | undefined {
   if (!(err instanceof Error)) return undefined;
   // A handler that gives up because its call was cancelled is not a bug.
   if (err.name === "AbortError") return new ConnectError(err.message, Code.Canceled);
+  // The client reset its stream while the request was still being read (a cancelled call).
+  if ((err as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE") return new ConnectError("the client cancelled the call", Code.Canceled);
   if (isNotFoundError(err)) return new ConnectError(err.message, Code.NotFound);
   if (isAlreadyExistsError(err)) return new ConnectError(err.message, Code.AlreadyExists);
   if (isConflictError(err)) return new ConnectError(err.message, Code.Aborted);
