@@ -11,6 +11,7 @@ import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_serv
 import { ProjectService } from "../../gen/openchoreo/api/v1alpha1/project_service_pb.js";
 import { startControlPlane, type ControlPlane } from "../../src/main/control-plane.js";
 import { startServer, type RunningServer } from "../../src/main/start-server.js";
+import { eventually } from "../controllers/harness.js";
 import { captureLogger } from "../support/capture-logger.js";
 import { codeOf } from "../support/code-of.js";
 import { issueApiToken, tokenSubject } from "../../src/auth/index.js";
@@ -33,16 +34,12 @@ beforeAll(async () => {
   for (const [name, role] of [["dev", "developer"], ["viewer", "viewer"], ["orgadmin", "admin"]] as const) {
     tokens[name] = (await issueApiToken(plane.access, plane.codec.registry, { name, organization: "default", role, expiresAtMs: undefined, createdBy: "test" })).token;
   }
-  await waitFor(() => ["dev", "viewer", "orgadmin"].every((n) => plane.accessControl.grants.grantsOf({ subject: tokenSubject(n), groups: [] }).length > 0 && plane.accessControl.tokens.byName(n)));
+  await eventually(
+    async () => ["dev", "viewer", "orgadmin"].every((n) => plane.accessControl.grants.grantsOf({ subject: tokenSubject(n), groups: [] }).length > 0 && plane.accessControl.tokens.byName(n)),
+    "the guard's caches",
+  );
 });
 
-async function waitFor(check: () => unknown): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting for the guard's caches");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 afterAll(async () => {
   await server?.close();
   await plane?.close();

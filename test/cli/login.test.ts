@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIo } from "../../src/cli/cli-io.js";
 import { sessionPath } from "../../src/cli/oidc-session.js";
 import { runChoreoctl } from "../../src/cli/run-choreoctl.js";
+import { eventually } from "../controllers/harness.js";
 import { approveDeviceCode, authorizeInBrowser, startTestProvider, type TestProvider } from "../support/oidc-test-provider.js";
 import { serviceComponent } from "../support/service-component.js";
 import { spawnServer, waitForListening, type SpawnedServer } from "../serving/support/spawn-server.js";
@@ -63,16 +64,6 @@ async function choreoctl(args: string[], options: { input?: string; onStderr?: (
   return { code, stdout, stderr };
 }
 
-async function eventually<T>(attempt: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe("choreoctl login against a real OpenID provider", () => {
   const session = () => sessionPath(configPath, "alice");
 
@@ -114,7 +105,7 @@ describe("choreoctl login against a real OpenID provider", () => {
     const applied = await eventually(async () => {
       const result = await choreoctl(["apply", "-f", "-"], { input: serviceComponent("alice-svc") });
       return result.code === 0 ? result : undefined;
-    }, "the group grant to reach the guard");
+    }, "the group grant to reach the guard", 15_000);
     expect(applied.stdout).toContain("component.openchoreo.dev/alice-svc created");
 
     const audit = await choreoctl(["--context", "admin", "audit", "--subject", "oidc:alice", "--since", "10m", "-o", "json"]);
