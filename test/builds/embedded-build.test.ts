@@ -47,5 +47,10 @@ describe.skipIf(!referencePresent)("builds in the embedded mode (npm start: the 
     );
     const image = await cli().run(["get", "workload", "go-greeter-service", "-o", "jsonpath={.spec.containers.main.image}"]);
     expect(image.stdout).toMatch(/^registry\.localhost\/default-greeting-service:[0-9a-f]{12}/);
+    // The image exists nowhere: the build and the binding running it say so, beside Ready.
+    const simulated = (kind: string, name: string) => cli().run(["get", kind, name, "-o", "jsonpath={.status.conditions[?(@.type=='Simulated')].message}"]);
+    expect((await simulated("build", "greeting-service-build-2")).stdout).toMatch(/^BuildPlane "default" is simulated by its agent \(local driver\)/);
+    const binding = await until(["get", "servicebinding", "greeting-service-development", "-o", "jsonpath={.status.conditions[?(@.type=='Simulated')].message}"], /comes from Build/, "the binding Simulated by its build");
+    expect(binding).toMatch(/^DataPlane "default" is simulated by its agent \(local driver\).*; image registry\.localhost\/default-greeting-service:[0-9a-f]{12} comes from Build "greeting-service-build-2", which was simulated/);
   }, 240_000);
 });

@@ -49,7 +49,7 @@ describe("the start-up banner", () => {
 
       expect(banner).toContainEqual(`choreo: data: ${path.join(tmp, "fresh")} (SQLite); created Organization/default, DataPlane/default, BuildPlane/default`);
       expect(banner).toContainEqual(expect.stringMatching(/^choreo: agents: DataPlane default\/default, BuildPlane default\/default \(local driver/));
-      expect(banner).toContainEqual(expect.stringMatching(/^choreo: simulated: no container runs here; .*CHOREO_AGENT_SIMULATION=0/));
+      expect(banner).toContainEqual(expect.stringMatching(/^choreo: simulated: no container runs here; .* say Simulated=True \(CHOREO_AGENT_SIMULATION=0/));
       const tokenFile = path.join(tmp, "fresh", "admin.token");
       expect(banner).toContainEqual(`choreo: access: every call needs an API token; the platform admin's is in ${tokenFile} (created now, readable by you only)`);
       expect(banner).toContainEqual("choreo: open without a token: health, reflection, metrics (CHOREO_OPEN_ENDPOINTS)");
