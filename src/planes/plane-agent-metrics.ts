@@ -15,7 +15,8 @@ import type { PlaneKind, PlaneRef } from "./plane-ref.js";
 export interface PlaneAgentMetrics {
   /** A message handed to the agent's stream. */
   sent(plane: PlaneRef, message: ConnectResponse): void;
-  received(plane: PlaneRef, message: ConnectRequest): void;
+  /** A message from the agent; returns its encoded size. */
+  received(plane: PlaneRef, message: ConnectRequest): number;
   sessionOpened(plane: PlaneRef): void;
   sessionClosed(plane: PlaneRef): void;
   /** From sending a generation's parts until the agent acknowledged them all. */
@@ -58,7 +59,9 @@ export function createPlaneAgentMetrics(registry: Registry): PlaneAgentMetrics {
     received(plane, message) {
       const labels = labelsOf(plane, message.message.case ?? "unknown");
       receivedMessages.inc(labels);
-      receivedBytes.inc(labels, toBinary(ConnectRequestSchema, message).length);
+      const bytes = toBinary(ConnectRequestSchema, message).length;
+      receivedBytes.inc(labels, bytes);
+      return bytes;
     },
     sessionOpened(plane) {
       sessions.inc({ plane_kind: plane.kind });

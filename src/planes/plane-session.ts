@@ -15,7 +15,7 @@ import {
 import { PlaneAgentStatusSchema } from "../../gen/openchoreo/model/v1alpha1/common_pb.js";
 import { ReleaseSchema, ReleaseStatusSchema, type Release } from "../../gen/openchoreo/model/v1alpha1/release_pb.js";
 import type { TimerHandle } from "../core/index.js";
-import { isFailedPreconditionError, NotFoundError } from "../errors/index.js";
+import { isFailedPreconditionError, NotFoundError, ResourceExhaustedError } from "../errors/index.js";
 import { isJsonObject, type JsonObject } from "../model/index.js";
 import type { ResourceObject } from "../store/index.js";
 import { desiredObjects, refKey } from "./desired-objects.js";
@@ -416,7 +416,11 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
           for (;;) {
             const next = await requests.next();
             if (next.done) break;
-            deps.metrics.received(plane, next.value);
+            // The limit told to the agent in its Welcome holds both ways (the server's own limit is larger).
+            const bytes = deps.metrics.received(plane, next.value);
+            if (bytes > settings.maxMessageBytes) {
+              throw new ResourceExhaustedError(`a ${next.value.message.case ?? "message"} of ${bytes} bytes is over the agent message limit of ${settings.maxMessageBytes} bytes`);
+            }
             beat();
             await handle(next.value);
           }
