@@ -37,7 +37,9 @@ export function startUpBanner(facts: BannerFacts): string {
     facts.agents?.length
       ? `agents: ${facts.agents.join(", ")} (local driver, child processes; their files under ${facts.agentsDir})`
       : "agents: none started (CHOREO_EMBEDDED_AGENTS=0 or no local-driver plane): remote agents connect with `npm run agent`",
-    facts.agents?.length && facts.agentSimulation
+    !facts.agents?.length
+      ? "simulated: nothing (no embedded agent runs: planes receive what they are sent only from agents that connect)"
+      : facts.agentSimulation
       ? "simulated: no container runs here; the embedded planes report Deployments available and builds succeeded, and the Releases, bindings, components, projects and builds resting on them say Simulated=True (CHOREO_AGENT_SIMULATION=0 turns this off)"
       : "simulated: nothing (the embedded planes record what they are sent; workloads stay Unknown without a real cluster)",
     // Where the token is, never the token: banners end up in terminals' scrollback and CI logs.
