@@ -40,7 +40,8 @@ export type BindingRevision = Message<"openchoreo.model.v1alpha1.BindingRevision
   promotionName?: string | undefined;
 
   /**
-   * Who asked for it; empty for a build.
+   * Who asked for it: the promotion's requester, or whoever triggered the build or wrote the workload
+   * that produced the artifact; empty for the platform's own changes.
    *
    * @generated from field: optional string principal = 4;
    */

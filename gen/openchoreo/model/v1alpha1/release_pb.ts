@@ -178,8 +178,8 @@ export type ResourceStatus = Message<"openchoreo.model.v1alpha1.ResourceStatus">
   version?: string | undefined;
 
   /**
-   * Added: what the plane's agent did with the object's desired manifest: Applied, Failed or Pending
-   * (not acknowledged yet).
+   * Added: what the plane's agent did with the object's desired manifest: Applied, Failed, Refused (the
+   * agent's own limits keep it out of its plane; message says why) or Pending (not acknowledged yet).
    *
    * @generated from field: optional string sync_status = 10;
    */
