@@ -1,5 +1,6 @@
 import { getPath, isJsonObject, type JsonObject, type JsonValue } from "../model/json.js";
 import type { HealthState, ObjectHealth, PlaneObjectRef } from "./driver.js";
+import { groupKind } from "./plane-allow-list.js";
 import { workflowHealth } from "./workflow-health.js";
 
 type Assessor = (object: JsonObject, now: number) => ObjectHealth;
@@ -26,8 +27,7 @@ const assessors: Record<string, Assessor> = {
  * Healthy once applied.
  */
 export function kubernetesHealth(ref: PlaneObjectRef, object: JsonObject, now: number): ObjectHealth {
-  const slash = ref.apiVersion.indexOf("/");
-  const assess = assessors[`${slash < 0 ? "" : ref.apiVersion.slice(0, slash)}/${ref.kind}`];
+  const assess = assessors[groupKind(ref.apiVersion, ref.kind)];
   if (getPath(object, "metadata.deletionTimestamp") !== undefined) return health("Progressing", "Deleting", "being deleted (finalizers pending)", {}, now);
   return assess ? assess(object, now) : health("Healthy", "Applied", "applied to the cluster", {}, now);
 }

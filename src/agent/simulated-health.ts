@@ -1,6 +1,7 @@
 import { getPath, type JsonObject } from "../model/json.js";
 import type { ObjectHealth, PlaneObjectRef } from "./driver.js";
 import { objectHealth as health } from "./object-health.js";
+import { groupKind } from "./plane-allow-list.js";
 import { workflowHealth } from "./workflow-health.js";
 
 /** Health right after apply, and optionally the health it reaches `afterMs` later. */
@@ -29,13 +30,9 @@ const simulators: Record<string, Simulator> = {
   "argoproj.io/Workflow": (manifest, { now }) => ({ initial: workflowHealth(manifest, now, { simulated: true }) }),
 };
 
-export function isWorkload(ref: PlaneObjectRef): boolean {
-  return groupKind(ref) in simulators;
-}
-
 /** What the local plane reports for an object it has just written. */
 export function planHealth(ref: PlaneObjectRef, manifest: JsonObject, options: HealthPlanOptions): HealthPlan {
-  const simulator = simulators[groupKind(ref)];
+  const simulator = simulators[groupKind(ref.apiVersion, ref.kind)];
   if (!simulator) return { initial: health("Healthy", "Applied", "applied locally", {}, options.now) };
   if (!options.simulate) {
     return {
@@ -81,9 +78,4 @@ function simulateCronJob(manifest: JsonObject, { now }: HealthPlanOptions): Heal
     return { initial: health("Suspended", "Simulated", "Simulated: suspended", { ...scheduleStatus, suspend: true }, now) };
   }
   return { initial: health("Healthy", "Simulated", "Simulated: scheduled", { ...scheduleStatus, suspend: false }, now) };
-}
-
-function groupKind(ref: PlaneObjectRef): string {
-  const slash = ref.apiVersion.indexOf("/");
-  return `${slash < 0 ? "" : ref.apiVersion.slice(0, slash)}/${ref.kind}`;
 }
