@@ -34,9 +34,10 @@ export interface CliHarness {
   stop(): Promise<void>;
 }
 
-export async function startCliHarness(): Promise<CliHarness> {
+/** `serverEnv`: more of the server's configuration (CHOREO_*), e.g. simulation off. */
+export async function startCliHarness(serverEnv: Record<string, string> = {}): Promise<CliHarness> {
   const dir = mkdtempSync(join(tmpdir(), "choreoctl-e2e-"));
-  const server: SpawnedServer = spawnServer({ CHOREO_PORT: "0", CHOREO_DATA_DIR: join(dir, "data"), CHOREO_LOG_LEVEL: "warn" });
+  const server: SpawnedServer = spawnServer({ CHOREO_PORT: "0", CHOREO_DATA_DIR: join(dir, "data"), CHOREO_LOG_LEVEL: "warn", ...serverEnv });
   // Should the test process end without afterAll, the server must not outlive it.
   const killServer = () => server.child.kill("SIGKILL");
   process.once("exit", killServer);
@@ -77,10 +78,10 @@ export async function startCliHarness(): Promise<CliHarness> {
 }
 
 /** One harness for a test file: started before its tests, stopped after them. */
-export function useCliHarness(): () => CliHarness {
+export function useCliHarness(serverEnv: Record<string, string> = {}): () => CliHarness {
   let harness: CliHarness | undefined;
   beforeAll(async () => {
-    harness = await startCliHarness();
+    harness = await startCliHarness(serverEnv);
   });
   afterAll(async () => harness?.stop());
   return () => harness!;
