@@ -78,6 +78,13 @@ describe("OIDC authenticator against a real provider", () => {
     expect((await createOidcAuthenticator(settings).authenticate(soon))?.subject).toBe("oidc:alice");
   });
 
+  it("refuses a signed token whose sub is not a string (a list would otherwise read as the subject it holds)", async () => {
+    const key = provider.keys[0]!;
+    for (const sub of [["alice"], { id: "alice" }, ""]) {
+      expect(await rejection(createOidcAuthenticator(settings).authenticate(await signAs(key, { sub })))).toMatch(/sub is not a non-empty string/);
+    }
+  });
+
   it("refuses alg none and HMAC tokens, even an HMAC keyed with the issuer's public key", async () => {
     const claims = { iss: provider.issuer, aud: "choreoctl", sub: "mallory", exp: Math.floor(Date.now() / 1000) + 600 };
     const unsecured = new UnsecuredJWT(claims).encode();

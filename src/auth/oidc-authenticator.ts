@@ -147,6 +147,8 @@ function subjectOf(payload: JWTPayload, claim: OidcSettings["subjectClaim"]): st
     }
     subject = email;
   } else {
+    // jose checks that sub is present, not that it is a string: ["alice"] would read as oidc:alice.
+    if (typeof payload.sub !== "string" || payload.sub === "") throw new UnauthenticatedError("the OIDC token's sub is not a non-empty string");
     subject = `oidc:${payload.sub}`;
   }
   if (subject.length > maxSubjectLength || controlCharacters.test(subject)) {
