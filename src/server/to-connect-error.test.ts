@@ -69,4 +69,16 @@ describe("toConnectError", () => {
     expect(toConnectError(new TypeError("x is undefined"))).toBeUndefined();
     expect(toConnectError("a string")).toBeUndefined();
   });
+
+  it("bounds a message and its violations that echo a huge input (they travel in HTTP/2 trailers)", () => {
+    const name = "x".repeat(20_000);
+    const mapped = toConnectError(new InvalidSpecError(Array.from({ length: 500 }, () => ({ path: "metadata.name", message: `"${name}" is not a DNS label` }))))!;
+    expect(mapped.code).toBe(Code.InvalidArgument);
+    expect(mapped.rawMessage.length).toBeLessThan(2200);
+    expect(mapped.rawMessage).toMatch(/more characters\)$/);
+    const detail = toJson(StructSchema, mapped.details[0]!.value as never) as { fieldViolations: { description: string }[] };
+    expect(detail.fieldViolations).toHaveLength(50);
+    expect(detail.fieldViolations[0]!.description.length).toBeLessThan(300);
+    expect(toConnectError(new NotFoundError(`project ${name} not found`))!.rawMessage.length).toBeLessThan(2200);
+  });
 });

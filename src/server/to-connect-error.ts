@@ -21,6 +21,21 @@ import type { FieldViolation } from "../errors/index.js";
  * which the caller must treat as a bug.
  */
 export function toConnectError(err: unknown): ConnectError | undefined {
+  const wire = mapError(err);
+  // Messages echo what the caller sent (a name, a label selector): a 2 MB name must not become a 2 MB
+  // grpc-message trailer, which HTTP/2 clients refuse (the call would end as internal).
+  if (wire && wire.rawMessage.length > maxMessageChars) {
+    const details = wire.details.filter((d) => "desc" in d);
+    return new ConnectError(clip(wire.rawMessage), wire.code, wire.metadata, details, wire.cause);
+  }
+  return wire;
+}
+
+const maxMessageChars = 2048;
+const maxViolations = 50;
+const clip = (text: string, max = maxMessageChars) => (text.length <= max ? text : `${text.slice(0, max)}... (${text.length - max} more characters)`);
+
+function mapError(err: unknown): ConnectError | undefined {
   if (err instanceof ConnectError) return err;
   if (!(err instanceof Error)) return undefined;
   // A handler that gives up because its call was cancelled is not a bug.
@@ -49,7 +64,8 @@ export function toConnectError(err: unknown): ConnectError | undefined {
  * google/rpc/error_details.proto is not among the contracts.
  */
 function violationsDetail(violations: readonly FieldViolation[]) {
-  const fieldViolations = violations.map((v) => ({ field: v.path, description: v.message }));
+  // Bounded like the message: the details travel in a trailer too.
+  const fieldViolations = violations.slice(0, maxViolations).map((v) => ({ field: clip(v.path, 256), description: clip(v.message, 256) }));
   return { desc: StructSchema, value: fromJson(StructSchema, { fieldViolations }) };
 }
 
