@@ -49,7 +49,7 @@ beforeAll(async () => {
   await resources.apply({
     manifests: [
       "kind: Organization\nmetadata: {name: acme}",
-      "kind: Project\nmetadata: {name: keep-shop, namespace: acme}\nspec: {deploymentPipelineRef: default-pipeline}",
+      "kind: Project\nmetadata: {name: keep-shop, namespace: acme}\nspec: {deploymentPipelineRef: default}",
       "kind: Component\nmetadata: {name: keep-api, namespace: acme}\nspec: {owner: {projectName: keep-shop}, type: Service}",
     ].map((d) => `apiVersion: openchoreo.dev/v1alpha1\n${d}\n`).join("---\n"),
   });
@@ -285,6 +285,8 @@ describe("hostile input", () => {
   it(`${requests} generated and mutated requests (seed ${seed}): the server stays healthy, answers each with a client's code and changes no user-owned object it refused`, async () => {
     const rng = createRandom(seed);
     const before = await dump();
+    // The guarded objects: the embedded defaults and this suite's own.
+    expect([...before.keys()]).toEqual(expect.arrayContaining(["Organization//acme", "Project/acme/keep-shop", "Component/acme/keep-api", "DeploymentPipeline/default/default"]));
     const faults: string[] = [];
     const codes = new Map<string, number>();
     for (let start = 0; start < requests; start += batchSize) {
