@@ -15,6 +15,7 @@ import { jsonOf, kubectlMissing, startClientRig, type ClientRig } from "../kube-
 import { repoRoot } from "../serving/support/repo-root.js";
 import { spawnServer, waitForListening, type SpawnedServer } from "../serving/support/spawn-server.js";
 import { grpcJsBearer } from "../support/test-tokens.js";
+import { serviceComponent } from "../support/service-component.js";
 
 type Callback<T> = (err: grpc.ServiceError | null, res?: T) => void;
 interface ProjectMessage {
@@ -56,27 +57,7 @@ const call = <T>(fn: (cb: Callback<T>) => void): Promise<T> => new Promise((reso
 
 const namespace = "openchoreo-system";
 
-const greeter = `apiVersion: openchoreo.dev/v1alpha1
-kind: Component
-metadata: {name: greeter, namespace: default}
-spec: {owner: {projectName: default}, type: Service}
----
-apiVersion: openchoreo.dev/v1alpha1
-kind: Workload
-metadata: {name: greeter, namespace: default}
-spec:
-  owner: {projectName: default, componentName: greeter}
-  containers: {main: {image: "ghcr.io/openchoreo/samples/greeter-service:latest"}}
-  endpoints: {greeter-api: {type: REST, port: 9090}}
----
-apiVersion: openchoreo.dev/v1alpha1
-kind: Service
-metadata: {name: greeter, namespace: default}
-spec:
-  owner: {projectName: default, componentName: greeter}
-  workloadName: greeter
-  apis: {greeter-api: {type: REST, rest: {backend: {port: 9090, basePath: /greeter}, exposeLevels: [Public]}}}
-`;
+const greeter = serviceComponent("greeter", { namespace: "default", image: "ghcr.io/openchoreo/samples/greeter-service:latest" });
 
 /** Every file below dir (none when it does not exist). */
 function filesUnder(dir: string): string[] {
