@@ -13,6 +13,7 @@ import type { JsonObject } from "../../src/model/index.js";
 import { condition, eventually } from "../controllers/harness.js";
 import { repoRoot } from "../serving/support/repo-root.js";
 import { referenceDir, referencePresent } from "../support/shared-reference.js";
+import { bearer } from "../support/test-tokens.js";
 import { startPlaneHarness, type PlaneHarness } from "./support/plane-harness.js";
 import { generatePythonStubs, python, pythonGrpcMissing } from "./support/python-stubs.js";
 
@@ -31,7 +32,7 @@ describe.skipIf(missing !== undefined)("a minimal Python agent", () => {
     stubs = await generatePythonStubs();
     work = mkdtempSync(join(tmpdir(), "python-agent-"));
     h = await startPlaneHarness();
-    resources = createClient(ResourceService, createGrpcTransport({ baseUrl: h.url }));
+    resources = createClient(ResourceService, createGrpcTransport({ baseUrl: h.url, interceptors: [bearer(h.adminToken) as never] }));
   }, 120_000);
   afterAll(async () => {
     if (agent && agent.exitCode === null) {

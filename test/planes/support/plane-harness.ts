@@ -23,6 +23,8 @@ export interface PlaneHarness {
   readonly plane: ControlPlane;
   readonly server: RunningServer;
   readonly url: string;
+  /** The platform admin's token, for clients of the harness's server. */
+  readonly adminToken: string;
   readonly dataPlanes: Client<typeof DataPlaneService>;
   readonly buildPlanes: Client<typeof BuildPlaneService>;
   readonly logs: Record<string, unknown>[];
@@ -59,6 +61,7 @@ export async function startPlaneHarness(agent: Partial<AgentConfig> = {}): Promi
     plane,
     server,
     url: server.url,
+    adminToken,
     dataPlanes,
     buildPlanes,
     logs: lines,
