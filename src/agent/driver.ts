@@ -68,6 +68,114 @@ export interface BuildLogChunk {
 export type LogListener = (chunk: BuildLogChunk) => void;
 
 /**
+ * Which container logs to read, as `kubectl logs -l SELECTOR` reads them. The pods are those in
+ * `namespace` matching every label of `selector` (a component's pod selector), or only `pod` when set.
+ */
+export interface ContainerLogQuery {
+  readonly namespace: string;
+  readonly selector: Readonly<Record<string, string>>;
+  /** One pod by name; "" for every pod the selector matches. */
+  readonly pod: string;
+  /** One container by name; "" for every container of each pod (init containers excluded). */
+  readonly container: string;
+  /** Only lines newer than this many seconds (kube's sinceSeconds); undefined for no limit. */
+  readonly sinceSeconds?: number;
+  /** Only lines at or after this time, ms since the epoch (kube's sinceTime); undefined for no limit. */
+  readonly sinceTimeMs?: number;
+  /** The last this many lines of each container (kube's tailLines); undefined for all. */
+  readonly tailLines?: number;
+  /**
+   * Keep streaming, as `stern` does: new lines of every current container, and pods (or containers)
+   * that appear later joined as they start, until the subscription is closed. False: what is there
+   * now, then `end()`.
+   */
+  readonly follow: boolean;
+  /** Each line carries the RFC 3339 timestamp kube gives it (`timestamps=true`). */
+  readonly timestamps: boolean;
+}
+
+/** One line of a container's log, without its line break. */
+export interface ContainerLogLine {
+  readonly pod: string;
+  readonly container: string;
+  readonly text: string;
+  /** RFC 3339 with nanoseconds, as kube prefixes it; "" unless the query asked for timestamps. */
+  readonly timestamp: string;
+}
+
+/** Where a driver delivers a log stream; calls after `end` are ignored by the agent. */
+export interface ContainerLogSink {
+  /** Lines in order per container; containers interleave as their lines arrive. */
+  lines(lines: readonly ContainerLogLine[]): void;
+  /** The driver itself lost this many lines (its own buffer overflowed); the agent marks the gap. */
+  dropped(count: number): void;
+  /** Not following and everything is read, or the stream failed (an error message for the user). */
+  end(error?: Error): void;
+}
+
+/** Closes an open read or watch; idempotent. The driver stops every upstream request it made. */
+export interface DriverSubscription {
+  close(): void;
+}
+
+/** The part of a component that runs in the plane: its Release's objects, where its pods are. */
+export interface ResourceTreeQuery {
+  /** The objects the Release applied (Deployment, CronJob, Service, routes, policies...): the roots. */
+  readonly roots: readonly PlaneObjectRef[];
+  /** Where the component's pods run, and their selector (the same as ContainerLogQuery's). */
+  readonly namespace: string;
+  readonly selector: Readonly<Record<string, string>>;
+}
+
+/** A recent Kubernetes event about one node. */
+export interface ResourceTreeEvent {
+  /** Normal or Warning. */
+  readonly type: string;
+  readonly reason: string;
+  readonly message: string;
+  readonly count: number;
+  /** Milliseconds since the epoch. */
+  readonly lastMs: number;
+}
+
+/** What a Pod's status says, compactly; only on Pod nodes. */
+export interface PodSummary {
+  /** Pending, Running, Succeeded, Failed or Unknown. */
+  readonly phase: string;
+  readonly readyContainers: number;
+  readonly totalContainers: number;
+  /** Restarts of all its containers. */
+  readonly restarts: number;
+  /** The reason of the most recent container termination (OOMKilled, Error, Completed), "" when none. */
+  readonly lastTerminationReason: string;
+}
+
+/** One object of the tree: a root, or something the cluster made for it (ReplicaSet, Pod, Job). */
+export interface ResourceTreeNode {
+  readonly ref: PlaneObjectRef;
+  readonly uid: string;
+  /** The uids of its owners among the nodes (ownerReferences); empty for a root. */
+  readonly ownerUids: readonly string[];
+  readonly health: HealthState;
+  readonly healthMessage: string;
+  /** creationTimestamp, ms since the epoch; undefined when unknown. */
+  readonly createdMs: number | undefined;
+  readonly pod?: PodSummary;
+  /** The most recent events about it, newest last, at most 10. */
+  readonly events: readonly ResourceTreeEvent[];
+  /** Made up by a simulation (the local driver), not observed in a cluster. */
+  readonly simulated: boolean;
+}
+
+/** Where a driver delivers a watched tree. */
+export interface ResourceTreeSink {
+  /** The whole tree, at once after the watch starts and again after every change (coalesced). */
+  snapshot(nodes: readonly ResourceTreeNode[]): void;
+  /** The watch failed and ended (an error message for the user). */
+  end(error: Error): void;
+}
+
+/**
  * Where an agent's desired state lands: files (`local`) or a cluster (`kubernetes`). The agent owns the
  * protocol, ordering and pruning decisions; a driver only applies, deletes, remembers and observes.
  * Writes are ordered so that a crash leaves at worst an object missing from the inventory, which
@@ -99,6 +207,16 @@ export interface PlaneDriver {
   onLog(listener: LogListener): () => void;
   /** Objects live in the plane; empty kind or namespace match all. */
   listLive(filter: { kind: string; namespace: string }): Promise<LiveObjectRecord[]>;
+  /**
+   * Component logs (`choreoctl logs`): reads container logs as the query says, delivering to the sink
+   * until it ends or the subscription is closed. A driver without it gets no "component-logs" capability.
+   */
+  streamLogs?(query: ContainerLogQuery, sink: ContainerLogSink): DriverSubscription;
+  /**
+   * The live object tree (`choreoctl tree`): pushes a snapshot at once and on every change, watched, not
+   * polled, until closed. A driver without it gets no "resource-tree" capability.
+   */
+  watchResourceTree?(query: ResourceTreeQuery, sink: ResourceTreeSink): DriverSubscription;
   /** Stops timers and watches. */
   close(): Promise<void>;
 }
