@@ -96,17 +96,19 @@ export function createPromotionService(deps: PromotionServiceDeps): Partial<Serv
   /** Appends the caller's decision to spec.approvals, after the checks the controller applies too. */
   const decide = async (request: { namespace: string; name: string; comment: string }, context: HandlerContext, decision: "Approved" | "Rejected") => {
     required({ name: request.name });
-    const subject = context.values.get(principalKey)?.subject;
+    const principal = context.values.get(principalKey);
+    const subject = principal?.subject;
     if (!subject) throw new PermissionDeniedError(`${decision === "Approved" ? "approving" : "rejecting"} needs an authenticated caller`);
+    const groups = [...(principal.groups ?? [])];
     const key = { namespace: request.namespace || "default", name: request.name };
     for (let attempt = 0; ; attempt++) {
       const promotion = await store.get(PromotionSchema, key);
-      const refusal = approvalRefusal({ principal: subject, requester: promotion.spec?.requestedBy, organization: key.namespace, roles });
+      const refusal = approvalRefusal({ principal: subject, groups, requester: promotion.spec?.requestedBy, organization: key.namespace, roles });
       if (refusal) throw new PermissionDeniedError(refusal);
       const phase = promotion.status?.phase ?? "";
       if (phase !== "" && phase !== "AwaitingApproval") throw new FailedPreconditionError(`promotion "${key.name}" is ${phase}: there is nothing to ${decision === "Approved" ? "approve" : "reject"}`);
       const json = codec.encode(promotion);
-      const approval = create(PromotionApprovalSchema, { principal: subject, decision, time: timestampFromMs(clock.now()), ...(request.comment ? { comment: request.comment } : {}) });
+      const approval = create(PromotionApprovalSchema, { principal: subject, groups, decision, time: timestampFromMs(clock.now()), ...(request.comment ? { comment: request.comment } : {}) });
       promotion.spec!.approvals.push(approval);
       json.spec = codec.encode(promotion).spec ?? {};
       try {

@@ -227,7 +227,7 @@ function decide(promotion: Promotion, roles: RoleTable): ConditionInput {
   const requester = promotion.spec?.requestedBy;
   const ignored: string[] = [];
   for (const approval of promotion.spec?.approvals ?? []) {
-    const refusal = approvalRefusal({ principal: approval.principal ?? "", requester, organization, roles });
+    const refusal = approvalRefusal({ principal: approval.principal ?? "", groups: approval.groups, requester, organization, roles });
     if (refusal) {
       ignored.push(refusal);
       continue;
