@@ -2,16 +2,9 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import { loadKubeConfig } from "../agent/kubernetes-config.js";
 import { createLeaseLeaderElector, type Clock, type LeaderElector } from "../core/index.js";
 import type { Codec, KindRegistry } from "../model/index.js";
 import { createSqliteLogStore, createSqliteStore, type AuditRetention, type LogStore, type ResourceStore } from "../store/index.js";
-import {
-  checkCustomResourceDefinitions,
-  createKubeRestClient,
-  createKubernetesLeaseClient,
-  createKubernetesStore,
-} from "../store/kubernetes/index.js";
 import type { Config, KubernetesConfig } from "./config.js";
 
 /** Where Kubernetes mode keeps the bootstrap admin token (key `token`), in the control plane's namespace. */
@@ -79,6 +72,10 @@ export async function openControlPlaneState(
   }
   const kube = config.kubernetes;
   if (!kube) throw new Error("CHOREO_STORE=kubernetes needs the Kubernetes settings");
+  // Loaded only in this mode: the Kubernetes client is the largest package the server uses, and
+  // loading it would cost an embedded (SQLite) start several hundred milliseconds.
+  const { loadKubeConfig } = await import("../agent/kubernetes-config.js");
+  const { checkCustomResourceDefinitions, createKubeRestClient, createKubernetesLeaseClient, createKubernetesStore } = await import("../store/kubernetes/index.js");
   const kubeConfig = loadKubeConfig(kube.kubeconfig);
   const client = createKubeRestClient(kubeConfig);
   await checkCustomResourceDefinitions(client, deps.registry);
