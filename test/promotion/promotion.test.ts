@@ -5,6 +5,8 @@ import type { JsonObject } from "../../src/model/index.js";
 import { condition, eventually } from "../controllers/harness.js";
 import { newBuild, pipelineWithApproval, serviceComponent, startPromotionPlatform, type PromotionPlatform } from "./support/promotion-platform.js";
 import { codeOf } from "../support/code-of.js";
+import { signIn, startTestProvider } from "../support/oidc-test-provider.js";
+import { createOidcAuthenticator } from "../../src/auth/index.js";
 
 let platform: PromotionPlatform;
 beforeEach(async () => {
@@ -153,6 +155,33 @@ describe("approvals", () => {
     const done = await phaseOf(name, "Succeeded");
     expect(done.status?.conditions.find((c) => c.type === "Approved")).toMatchObject({ status: "True", message: 'approved by "token:carol": change CHG-42' });
     await readyBinding("greeter", "production", stagingArtifact);
+  });
+
+  it("honours an approver role granted to a group of the identity provider, from the service to the controller", async () => {
+    const provider = await startTestProvider({ accounts: [{ id: "rita", groups: ["release-managers"] }] });
+    try {
+      await platform.stop();
+      const settings = { issuer: provider.issuer, audiences: ["choreoctl"], subjectClaim: "sub", groupsClaim: "groups", clockSkewSeconds: 30 } as const;
+      platform = await startPromotionPlatform({ signIn: createOidcAuthenticator(settings) });
+      await platform.apply(`apiVersion: openchoreo.dev/v1alpha1
+kind: AuthzRoleBinding
+metadata:
+  name: release-managers
+spec:
+  role: approver
+  groups: [release-managers]
+`);
+      const { name, stagingArtifact } = await awaitingProduction();
+      const rita = platform.promotions({ bearer: (await signIn(provider.issuer, "rita")).idToken });
+      const { promotion } = await eventually(() => rita.approve({ name }).catch(() => undefined), "the group grant to reach the guard");
+      expect(promotion?.spec?.approvals.map((a) => [a.principal, a.decision, a.groups])).toEqual([["oidc:rita", "Approved", ["release-managers"]]]);
+      // The controller honours the decision through the group, as the service did.
+      const done = await phaseOf(name, "Succeeded");
+      expect(done.status?.conditions.find((c) => c.type === "Approved")).toMatchObject({ status: "True", message: 'approved by "oidc:rita"' });
+      await readyBinding("greeter", "production", stagingArtifact);
+    } finally {
+      await provider.close();
+    }
   });
 
   it("sets aside an approval written past the service by someone who may not approve", async () => {

@@ -4,7 +4,7 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { PromotionService } from "../../../gen/openchoreo/api/v1alpha1/promotion_service_pb.js";
 import { allFiles } from "../../../gen/index.js";
-import { createAccessControl } from "../../../src/auth/index.js";
+import { createAccessControl, type Authenticator } from "../../../src/auth/index.js";
 import { createResourceAccess, type ResourceAccess } from "../../../src/api/resource-access.js";
 import { ensureEmbeddedDefaults } from "../../../src/bootstrap/index.js";
 import { createEventRecorder, platformControllers } from "../../../src/controllers/index.js";
@@ -29,9 +29,10 @@ export interface PromotionPlatform {
   readonly clock: Clock;
   /**
    * PromotionService over real gRPC (HTTP/2), calling with the API token of the given name (subject
-   * `token:<name>`; the platform admin's token when undefined, none with null).
+   * `token:<name>`; the platform admin's token when undefined, none with null), or with a bearer token
+   * of a sign-in authenticator ({ bearer }).
    */
-  promotions(as?: string | null): Client<typeof PromotionService>;
+  promotions(as?: string | null | { bearer: string }): Client<typeof PromotionService>;
   /** The API tokens by name: `admin` and every name of testRoles. */
   readonly tokens: Record<string, string>;
   apply(yaml: string): Promise<void>;
@@ -45,6 +46,8 @@ export interface PromotionPlatformOptions {
   readonly fakeClock?: FakeClock;
   readonly ttlMs?: number;
   readonly fakePlane?: FakePlaneOptions;
+  /** A sign-in authenticator (OIDC) beside the API tokens, as the server adds one when configured. */
+  readonly signIn?: Authenticator;
 }
 
 /**
@@ -60,6 +63,7 @@ export async function startPromotionPlatform(options: PromotionPlatformOptions =
   const manager = createManager({ store, registry, clock, logger, metrics: new Registry() });
   const events = createEventRecorder({ store, clock, source: "test" });
   const accessControl = createAccessControl({ informers: manager, clock, defaultTokenTtlMs: 3_600_000 });
+  if (options.signIn) accessControl.authenticators.push(options.signIn);
   for (const controller of platformControllers({ store, registry, clock, events, roles: accessControl.roles, ...(options.ttlMs ? { promotionTtlMs: options.ttlMs } : {}) })) manager.add(controller);
   for (const controller of fakePlaneControllers(clock, options.fakePlane ?? {})) manager.add(controller);
   await ensureEmbeddedDefaults(store);
@@ -85,7 +89,7 @@ export async function startPromotionPlatform(options: PromotionPlatformOptions =
       const transport = createGrpcTransport({
         baseUrl: server.url,
         sessionManager,
-        interceptors: [bearer(as === null ? undefined : tokens[as ?? "admin"]) as never],
+        interceptors: [bearer(as === null ? undefined : typeof as === "object" ? as.bearer : tokens[as ?? "admin"]) as never],
       });
       return createClient(PromotionService, transport);
     },
