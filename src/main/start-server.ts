@@ -16,6 +16,7 @@ import { createSystemClock } from "../core/index.js";
 import {
   createCallLimits,
   createConnectionTracker,
+  createConsoleAssets,
   createErrorBoundary,
   createLimitsInterceptor,
   createPrefaceRouter,
@@ -104,6 +105,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     metrics: deps.metrics,
     logger,
     corsOrigins: config.corsOrigins,
+    serveOther: createConsoleAssets({ connectOrigins: config.oidc ? [new URL(config.oidc.issuer).origin] : [] }),
   });
   const tracker = createConnectionTracker();
   const onSessionError = (err: Error) => logger.debug({ err }, "http/2 session error");

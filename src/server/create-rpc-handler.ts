@@ -34,6 +34,8 @@ export interface RpcHandlerOptions {
   readonly corsOrigins: readonly string[];
   /** Lets a GET /metrics through, or throws (UnauthenticatedError, PermissionDeniedError). */
   readonly authorizeMetrics?: (headers: Headers) => Promise<void>;
+  /** Answers what no procedure or /metrics does (the web console), or returns false for a 404. */
+  readonly serveOther?: (req: NodeRequest, res: Parameters<NodeHandler>[1]) => boolean;
 }
 
 /**
@@ -84,6 +86,7 @@ export function createRpcHandler(opts: RpcHandlerOptions): NodeHandler {
           },
         );
       }
+      if (opts.serveOther?.(req, res)) return;
       opts.logger.debug({ reqId: requestIds.get(req), method: req.method, path }, "no route");
       res.writeHead(404);
       res.end();

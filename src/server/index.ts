@@ -10,3 +10,4 @@ export { peerAddressKey } from "./peer-address.js";
 export { createCors, type Cors } from "./create-cors.js";
 export { createCallLimits, type CallLimits, type CallLimitsConfig, type LimitedCall, type StreamSlot } from "./call-limits.js";
 export { createLimitsInterceptor, type LimitsInterceptorOptions } from "./limits-interceptor.js";
+export { createConsoleAssets, consoleBuildDir, type ConsoleAssets, type ConsoleAssetsOptions } from "./console-assets.js";
