@@ -150,7 +150,13 @@ export function createPermissionTable(codec: Codec, services: readonly DescServi
   });
   add("openchoreo.api.v1alpha1.DataPlaneService", planeMethods("DataPlane"));
   add("openchoreo.api.v1alpha1.BuildPlaneService", planeMethods("BuildPlane"));
-  add("openchoreo.api.v1alpha1.ComponentService", { GetRenderedRelease: inNamespace("components:read") });
+  add("openchoreo.api.v1alpha1.ComponentService", {
+    GetRenderedRelease: inNamespace("components:read"),
+    // What runs is as readable as what was declared: a viewer of the organization may read it.
+    StreamComponentLogs: inNamespace("components:read"),
+    GetResourceTree: inNamespace("components:read"),
+    WatchResourceTree: inNamespace("components:read"),
+  });
   add("openchoreo.api.v1alpha1.BuildService", {
     TriggerBuild: inNamespace("builds:write"),
     CancelBuild: inNamespace("builds:write"),

@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Logger } from "pino";
 import { ConnectRequestSchema, type ConnectRequest, type ConnectResponse, type Hello } from "../../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
+import type { PlaneAgentStatus } from "../../gen/openchoreo/model/v1alpha1/common_pb.js";
 import { PlaneCredentialSchema, PlaneCredentialStatusSchema, type PlaneCredential } from "../../gen/openchoreo/model/v1alpha1/plane_credential_pb.js";
 import { ReleaseSchema, type Release } from "../../gen/openchoreo/model/v1alpha1/release_pb.js";
 import type { EventRecorder } from "../controllers/index.js";
@@ -9,13 +10,16 @@ import type { Clock, Informer, ResourceEvent, TimerHandle } from "../core/index.
 import { FailedPreconditionError, InvalidSpecError, isNotFoundError, NotFoundError, PermissionDeniedError } from "../errors/index.js";
 import type { JsonObject } from "../model/index.js";
 import type { LogStore, ResourceStore } from "../store/index.js";
+import { createComponentLogStreams, type ComponentLogBatch, type ComponentLogQuery } from "./component-log-streams.js";
 import { desiredObjects } from "./desired-objects.js";
 import type { PlaneAgentMetrics } from "./plane-agent-metrics.js";
 import type { PlaneAgentSettings } from "./plane-agent-settings.js";
 import { createPlaneCredentials, credentialAccepts, type AuthenticatedPlane, type PlaneCredentials } from "./plane-credentials.js";
-import { HeartbeatTimeoutError, SessionReplacedError, UnauthenticatedError } from "./plane-errors.js";
+import { AgentUnavailableError, HeartbeatTimeoutError, SessionReplacedError, UnauthenticatedError } from "./plane-errors.js";
 import { planeKey, planeKinds, planeReleaseSelector, planeSchema, releaseId, releaseIsForPlane, type PlaneObject, type PlaneRef } from "./plane-ref.js";
 import { createPlaneSession, type PlaneSession } from "./plane-session.js";
+import { createResourceTreeWatches, type ResourceTreeQuery } from "./resource-tree-watches.js";
+import type { ResourceTreeNode } from "../../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
 import { updateStatus } from "./update-status.js";
 
 export interface PlaneAgentHubDeps {
@@ -56,6 +60,13 @@ export interface PlaneAgentHub {
   connect(token: string | undefined, requests: AsyncIterable<ConnectRequest>, signal: AbortSignal): AsyncIterable<ConnectResponse>;
   /** The plane's live objects: asked of its agent when its session is on this replica, else the last known state. */
   liveObjects(plane: PlaneRef, filter: { kind: string; namespace: string }): Promise<{ objects: LiveObjectView[]; agentConnected: boolean }>;
+  /**
+   * Container logs read by the plane's agent (its session must be on this replica): AgentUnavailableError
+   * without one, AgentFeatureMissingError when it cannot read logs. Followers asking the same share a read.
+   */
+  streamLogs(plane: PlaneRef, query: ComponentLogQuery, signal: AbortSignal): AsyncIterable<ComponentLogBatch>;
+  /** A Release's live object tree, pushed by the plane's agent on change; errors as streamLogs. */
+  watchResourceTree(plane: PlaneRef, query: ResourceTreeQuery, signal: AbortSignal): AsyncIterable<readonly ResourceTreeNode[]>;
   /** Watches the credentials, planes and Releases; resolves once their caches are synced. */
   start(): Promise<void>;
   /** Ends every session (recording them disconnected) and stops the sweeper. */
@@ -78,6 +89,23 @@ export function createPlaneAgentHub(deps: PlaneAgentHubDeps): PlaneAgentHub {
   const sweepMs = Math.max(50, Math.min(1000, settings.heartbeatMs, Math.floor(settings.timeoutMs / 4)));
   let sweepTimer: TimerHandle | undefined;
   let closed = false;
+  const logStreams = createComponentLogStreams();
+  const treeWatches = createResourceTreeWatches();
+
+  /** The plane's session on this replica, for a call that needs its agent now. */
+  const liveSession = async (plane: PlaneRef): Promise<PlaneSession> => {
+    const session = sessions.get(planeKey(plane));
+    if (session) return session;
+    let agent: PlaneAgentStatus | undefined;
+    try {
+      agent = ((await store.get(planeSchema(plane.kind), plane)) as PlaneObject).status?.agent;
+    } catch (err) {
+      if (isNotFoundError(err)) throw new NotFoundError(`${plane.kind} ${plane.namespace}/${plane.name} not found`);
+      throw err;
+    }
+    const where = agent?.connected ? ` (it is connected to server ${agent.serverId}; ask that one)` : "";
+    throw new AgentUnavailableError(`no agent of ${plane.kind} ${plane.name} is connected to this server${where}`);
+  };
 
   const releases = {
     get: (namespace: string, name: string) => releaseInformer.cache.get(namespace, name),
@@ -308,6 +336,14 @@ export function createPlaneAgentHub(deps: PlaneAgentHubDeps): PlaneAgentHub {
         }
       }
       return { objects, agentConnected: false };
+    },
+
+    async *streamLogs(plane, query, signal) {
+      yield* logStreams.stream(await liveSession(plane), query, signal);
+    },
+
+    async *watchResourceTree(plane, query, signal) {
+      yield* treeWatches.watch(await liveSession(plane), query, signal);
     },
 
     async start() {

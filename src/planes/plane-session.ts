@@ -18,11 +18,12 @@ import type { TimerHandle } from "../core/index.js";
 import { isFailedPreconditionError, NotFoundError, ResourceExhaustedError } from "../errors/index.js";
 import { isJsonObject, type JsonObject } from "../model/index.js";
 import type { ResourceObject } from "../store/index.js";
+import { createAgentSubscriptions, type AgentSubscriptionRequest, type SubscriptionHandler } from "./agent-subscriptions.js";
 import { desiredObjects, refKey } from "./desired-objects.js";
 import { createMessageChannel } from "./message-channel.js";
 import type { PlaneAgentHubDeps } from "./plane-agent-hub.js";
 import type { AuthenticatedPlane } from "./plane-credentials.js";
-import { isSessionReplacedError } from "./plane-errors.js";
+import { AgentUnavailableError, isSessionReplacedError } from "./plane-errors.js";
 import { parseReleaseId, planeSchema, releaseIsForPlane, type PlaneObject, type PlaneRef } from "./plane-ref.js";
 import { planRelease, type HeldRelease } from "./release-parts.js";
 import { withSyncStatus, type ObjectHealth } from "./release-status.js";
@@ -54,7 +55,17 @@ export interface PlaneSession {
   readonly finished: Promise<void>;
   /** Asks the agent for its live objects; undefined if it does not answer in time. */
   queryLive(kind: string, namespace: string, timeoutMs: number): Promise<LiveObject[] | undefined>;
+  /** The optional features the agent announced in its Hello. */
+  readonly capabilities: readonly string[];
+  /**
+   * Opens a log read or tree watch on the agent; what it sends for it goes to the handler, which hears
+   * onEnd when the agent ends it or the session does. Returns the cancellation.
+   */
+  subscribe(request: AgentSubscriptionRequest, handler: SubscriptionHandler): () => void;
 }
+
+// More than a team watching one plane's components at once; beyond it, ResourceExhausted.
+const maxSubscriptionsPerSession = 64;
 
 interface PendingGeneration {
   readonly id: string;
@@ -104,6 +115,7 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
   const statusDirty = new Set<string>();
   let statusFlush: Promise<void> | undefined;
   const queries = new Map<string, (objects: LiveObject[] | undefined) => void>();
+  const subscriptions = createAgentSubscriptions((message) => send(message), maxSubscriptionsPerSession);
 
   const send = (message: MessageInitShape<typeof ConnectResponseSchema>["message"]) => {
     const response = create(ConnectResponseSchema, { message });
@@ -321,6 +333,7 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
   };
 
   const handle = async (request: ConnectRequest) => {
+    if (subscriptions.route(request)) return;
     const message = request.message;
     switch (message.case) {
       case "ack":
@@ -338,6 +351,9 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
       }
       case "heartbeat":
       case "hello":
+      case "logBatch":
+      case "resourceTree":
+      case "subscriptionEnd":
       case undefined:
         return;
     }
@@ -445,6 +461,7 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
       if (heartbeatTimer) clock.cancelTimer(heartbeatTimer);
       for (const answer of queries.values()) answer(undefined);
       queries.clear();
+      subscriptions.endAll(new AgentUnavailableError(`the agent of ${plane.kind} ${plane.name} disconnected (${reason})`));
       out.close(error);
       logger.info({ reason }, "plane agent session ended");
       // A replaced session leaves the status to its successor.
@@ -461,6 +478,13 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
       void Promise.all([final, statusFlush])
         .catch((err: unknown) => logger.warn({ err }, "recording the end of the session failed"))
         .then(resolveFinished);
+    },
+
+    capabilities: hello.capabilities,
+
+    subscribe(request, handler) {
+      if (ended) throw new AgentUnavailableError(`the agent of ${plane.kind} ${plane.name} disconnected`);
+      return subscriptions.open(request, handler);
     },
 
     queryLive(kind, namespace, timeoutMs) {

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openchoreo/agent/v1alpha1/plane_agent_service.proto.
  */
 export const file_openchoreo_agent_v1alpha1_plane_agent_service: GenFile = /*@__PURE__*/
-  fileDesc("CjNvcGVuY2hvcmVvL2FnZW50L3YxYWxwaGExL3BsYW5lX2FnZW50X3NlcnZpY2UucHJvdG8SGW9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEirgMKDkNvbm5lY3RSZXF1ZXN0EjEKBWhlbGxvGAEgASgLMiAub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5IZWxsb0gAEjQKA2FjaxgCIAEoCzIlLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuUmVsZWFzZUFja0gAEjkKBnN0YXR1cxgDIAEoCzInLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuU3RhdHVzUmVwb3J0SAASOAoGZXZlbnRzGAQgASgLMiYub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5FdmVudFJlcG9ydEgAEjIKA2xvZxgFIAEoCzIjLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuTG9nQ2h1bmtIABI5CgloZWFydGJlYXQYBiABKAsyJC5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLkhlYXJ0YmVhdEgAEkQKDGxpdmVfb2JqZWN0cxgHIAEoCzIsLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuTGl2ZU9iamVjdHNSZXBvcnRIAEIJCgdtZXNzYWdlIqsDCg9Db25uZWN0UmVzcG9uc2USNQoHd2VsY29tZRgBIAEoCzIiLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuV2VsY29tZUgAEjwKB3JlbGVhc2UYAiABKAsyKS5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLkRlc2lyZWRSZWxlYXNlSAASRgoQcmVsZWFzZV9kZWxldGlvbhgDIAEoCzIqLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuUmVsZWFzZURlbGV0aW9uSAASOQoJaGVhcnRiZWF0GAQgASgLMiQub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5IZWFydGJlYXRIABJKChJidWlsZF9jYW5jZWxsYXRpb24YBSABKAsyLC5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLkJ1aWxkQ2FuY2VsbGF0aW9uSAASSQoSbGl2ZV9vYmplY3RzX3F1ZXJ5GAYgASgLMisub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5MaXZlT2JqZWN0c1F1ZXJ5SABCCQoHbWVzc2FnZSKsAQoFSGVsbG8SEgoKcGxhbmVfbmFtZRgBIAEoCRISCgpwbGFuZV9raW5kGAIgASgJEhUKDWFnZW50X3ZlcnNpb24YAyABKAkSDgoGZHJpdmVyGAQgASgJEhQKDGNhcGFiaWxpdGllcxgFIAMoCRI+CglpbnZlbnRvcnkYBiADKAsyKy5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLlJlbGVhc2VJbnZlbnRvcnkidgoQUmVsZWFzZUludmVudG9yeRISCgpyZWxlYXNlX2lkGAEgASgJEhIKCmdlbmVyYXRpb24YAiABKAUSOgoHb2JqZWN0cxgDIAMoCzIpLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuT2JqZWN0Q2hlY2tzdW0iUwoOT2JqZWN0Q2hlY2tzdW0SMQoDcmVmGAEgASgLMiQub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5PYmplY3RSZWYSDgoGc2hhMjU2GAIgASgJIk8KCU9iamVjdFJlZhITCgthcGlfdmVyc2lvbhgBIAEoCRIMCgRraW5kGAIgASgJEhEKCW5hbWVzcGFjZRgDIAEoCRIMCgRuYW1lGAQgASgJInMKB1dlbGNvbWUSEgoKc2Vzc2lvbl9pZBgBIAEoCRIiChpoZWFydGJlYXRfaW50ZXJ2YWxfc2Vjb25kcxgCIAEoBRIVCg1tYXhfaW5fZmxpZ2h0GAMgASgFEhkKEW1heF9tZXNzYWdlX2J5dGVzGAQgASgFIoMCCg5EZXNpcmVkUmVsZWFzZRISCgpyZWxlYXNlX2lkGAEgASgJEhIKCmdlbmVyYXRpb24YAiABKAUSDAoEcGFydBgDIAEoBRISCgpwYXJ0X2NvdW50GAQgASgFEjkKB29iamVjdHMYBSADKAsyKC5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLlJlbGVhc2VPYmplY3QSPAoOdW5jaGFuZ2VkX3JlZnMYBiADKAsyJC5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLk9iamVjdFJlZhIQCghpbnRlcnZhbBgHIAEoCRIcChRwcm9ncmVzc2luZ19pbnRlcnZhbBgIIAEoCSJkCg1SZWxlYXNlT2JqZWN0EjEKA3JlZhgBIAEoCzIkLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuT2JqZWN0UmVmEhAKCG1hbmlmZXN0GAIgASgMEg4KBnNoYTI1NhgDIAEoCSI5Cg9SZWxlYXNlRGVsZXRpb24SEgoKcmVsZWFzZV9pZBgBIAEoCRISCgpnZW5lcmF0aW9uGAIgASgFInwKClJlbGVhc2VBY2sSEgoKcmVsZWFzZV9pZBgBIAEoCRISCgpnZW5lcmF0aW9uGAIgASgFEgwKBHBhcnQYAyABKAUSOAoHcmVzdWx0cxgEIAMoCzInLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuT2JqZWN0UmVzdWx0InMKDE9iamVjdFJlc3VsdBIxCgNyZWYYASABKAsyJC5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLk9iamVjdFJlZhIPCgdvdXRjb21lGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSDgoGc2hhMjU2GAQgASgJInAKDFN0YXR1c1JlcG9ydBISCgpyZWxlYXNlX2lkGAEgASgJEhIKCmdlbmVyYXRpb24YAiABKAUSOAoHb2JqZWN0cxgDIAMoCzInLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuT2JqZWN0U3RhdHVzIqUBCgxPYmplY3RTdGF0dXMSMQoDcmVmGAEgASgLMiQub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5PYmplY3RSZWYSDgoGaGVhbHRoGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSDgoGc3RhdHVzGAQgASgMEjEKDW9ic2VydmVkX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkQKC0V2ZW50UmVwb3J0EjUKBmV2ZW50cxgBIAMoCzIlLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuUGxhbmVFdmVudCLFAQoKUGxhbmVFdmVudBI2CghpbnZvbHZlZBgBIAEoCzIkLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuT2JqZWN0UmVmEhIKCnJlbGVhc2VfaWQYAiABKAkSDAoEdHlwZRgDIAEoCRIOCgZyZWFzb24YBCABKAkSDwoHbWVzc2FnZRgFIAEoCRINCgVjb3VudBgGIAEoBRItCglsYXN0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlUKCExvZ0NodW5rEhAKCGJ1aWxkX2lkGAEgASgJEgwKBHN0ZXAYAiABKAkSDgoGb2Zmc2V0GAMgASgNEgwKBGRhdGEYBCABKAwSCwoDZW9mGAUgASgIIkwKCUhlYXJ0YmVhdBItCglzZW50X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHNlcXVlbmNlGAIgASgNIiUKEUJ1aWxkQ2FuY2VsbGF0aW9uEhAKCGJ1aWxkX2lkGAEgASgJIkUKEExpdmVPYmplY3RzUXVlcnkSEAoIcXVlcnlfaWQYASABKAkSDAoEa2luZBgCIAEoCRIRCgluYW1lc3BhY2UYAyABKAkiXQoRTGl2ZU9iamVjdHNSZXBvcnQSEAoIcXVlcnlfaWQYASABKAkSNgoHb2JqZWN0cxgCIAMoCzIlLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuTGl2ZU9iamVjdCJACgpMaXZlT2JqZWN0EhIKCnJlbGVhc2VfaWQYASABKAkSDgoGb2JqZWN0GAIgASgMEg4KBmhlYWx0aBgDIAEoCTJ5ChFQbGFuZUFnZW50U2VydmljZRJkCgdDb25uZWN0Eikub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5Db25uZWN0UmVxdWVzdBoqLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuQ29ubmVjdFJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CjNvcGVuY2hvcmVvL2FnZW50L3YxYWxwaGExL3BsYW5lX2FnZW50X3NlcnZpY2UucHJvdG8SGW9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEigwUKDkNvbm5lY3RSZXF1ZXN0EjEKBWhlbGxvGAEgASgLMiAub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5IZWxsb0gAEjQKA2FjaxgCIAEoCzIlLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuUmVsZWFzZUFja0gAEjkKBnN0YXR1cxgDIAEoCzInLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuU3RhdHVzUmVwb3J0SAASOAoGZXZlbnRzGAQgASgLMiYub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5FdmVudFJlcG9ydEgAEjIKA2xvZxgFIAEoCzIjLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuTG9nQ2h1bmtIABI5CgloZWFydGJlYXQYBiABKAsyJC5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLkhlYXJ0YmVhdEgAEkQKDGxpdmVfb2JqZWN0cxgHIAEoCzIsLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuTGl2ZU9iamVjdHNSZXBvcnRIABJBCglsb2dfYmF0Y2gYCCABKAsyLC5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLkNvbnRhaW5lckxvZ0JhdGNoSAASSAoNcmVzb3VyY2VfdHJlZRgJIAEoCzIvLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuUmVzb3VyY2VUcmVlU25hcHNob3RIABJGChBzdWJzY3JpcHRpb25fZW5kGAogASgLMioub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5TdWJzY3JpcHRpb25FbmRIAEIJCgdtZXNzYWdlIqgFCg9Db25uZWN0UmVzcG9uc2USNQoHd2VsY29tZRgBIAEoCzIiLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuV2VsY29tZUgAEjwKB3JlbGVhc2UYAiABKAsyKS5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLkRlc2lyZWRSZWxlYXNlSAASRgoQcmVsZWFzZV9kZWxldGlvbhgDIAEoCzIqLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuUmVsZWFzZURlbGV0aW9uSAASOQoJaGVhcnRiZWF0GAQgASgLMiQub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5IZWFydGJlYXRIABJKChJidWlsZF9jYW5jZWxsYXRpb24YBSABKAsyLC5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLkJ1aWxkQ2FuY2VsbGF0aW9uSAASSQoSbGl2ZV9vYmplY3RzX3F1ZXJ5GAYgASgLMisub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5MaXZlT2JqZWN0c1F1ZXJ5SAASTwoQbG9nX3N1YnNjcmlwdGlvbhgHIAEoCzIzLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuQ29udGFpbmVyTG9nU3Vic2NyaXB0aW9uSAASUAoRdHJlZV9zdWJzY3JpcHRpb24YCCABKAsyMy5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLlJlc291cmNlVHJlZVN1YnNjcmlwdGlvbkgAElgKGXN1YnNjcmlwdGlvbl9jYW5jZWxsYXRpb24YCSABKAsyMy5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLlN1YnNjcmlwdGlvbkNhbmNlbGxhdGlvbkgAQgkKB21lc3NhZ2UirAEKBUhlbGxvEhIKCnBsYW5lX25hbWUYASABKAkSEgoKcGxhbmVfa2luZBgCIAEoCRIVCg1hZ2VudF92ZXJzaW9uGAMgASgJEg4KBmRyaXZlchgEIAEoCRIUCgxjYXBhYmlsaXRpZXMYBSADKAkSPgoJaW52ZW50b3J5GAYgAygLMisub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5SZWxlYXNlSW52ZW50b3J5InYKEFJlbGVhc2VJbnZlbnRvcnkSEgoKcmVsZWFzZV9pZBgBIAEoCRISCgpnZW5lcmF0aW9uGAIgASgFEjoKB29iamVjdHMYAyADKAsyKS5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLk9iamVjdENoZWNrc3VtIlMKDk9iamVjdENoZWNrc3VtEjEKA3JlZhgBIAEoCzIkLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuT2JqZWN0UmVmEg4KBnNoYTI1NhgCIAEoCSJPCglPYmplY3RSZWYSEwoLYXBpX3ZlcnNpb24YASABKAkSDAoEa2luZBgCIAEoCRIRCgluYW1lc3BhY2UYAyABKAkSDAoEbmFtZRgEIAEoCSJzCgdXZWxjb21lEhIKCnNlc3Npb25faWQYASABKAkSIgoaaGVhcnRiZWF0X2ludGVydmFsX3NlY29uZHMYAiABKAUSFQoNbWF4X2luX2ZsaWdodBgDIAEoBRIZChFtYXhfbWVzc2FnZV9ieXRlcxgEIAEoBSKDAgoORGVzaXJlZFJlbGVhc2USEgoKcmVsZWFzZV9pZBgBIAEoCRISCgpnZW5lcmF0aW9uGAIgASgFEgwKBHBhcnQYAyABKAUSEgoKcGFydF9jb3VudBgEIAEoBRI5CgdvYmplY3RzGAUgAygLMigub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5SZWxlYXNlT2JqZWN0EjwKDnVuY2hhbmdlZF9yZWZzGAYgAygLMiQub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5PYmplY3RSZWYSEAoIaW50ZXJ2YWwYByABKAkSHAoUcHJvZ3Jlc3NpbmdfaW50ZXJ2YWwYCCABKAkiZAoNUmVsZWFzZU9iamVjdBIxCgNyZWYYASABKAsyJC5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLk9iamVjdFJlZhIQCghtYW5pZmVzdBgCIAEoDBIOCgZzaGEyNTYYAyABKAkiOQoPUmVsZWFzZURlbGV0aW9uEhIKCnJlbGVhc2VfaWQYASABKAkSEgoKZ2VuZXJhdGlvbhgCIAEoBSJ8CgpSZWxlYXNlQWNrEhIKCnJlbGVhc2VfaWQYASABKAkSEgoKZ2VuZXJhdGlvbhgCIAEoBRIMCgRwYXJ0GAMgASgFEjgKB3Jlc3VsdHMYBCADKAsyJy5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLk9iamVjdFJlc3VsdCJzCgxPYmplY3RSZXN1bHQSMQoDcmVmGAEgASgLMiQub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5PYmplY3RSZWYSDwoHb3V0Y29tZRgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEg4KBnNoYTI1NhgEIAEoCSJwCgxTdGF0dXNSZXBvcnQSEgoKcmVsZWFzZV9pZBgBIAEoCRISCgpnZW5lcmF0aW9uGAIgASgFEjgKB29iamVjdHMYAyADKAsyJy5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLk9iamVjdFN0YXR1cyKlAQoMT2JqZWN0U3RhdHVzEjEKA3JlZhgBIAEoCzIkLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuT2JqZWN0UmVmEg4KBmhlYWx0aBgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEg4KBnN0YXR1cxgEIAEoDBIxCg1vYnNlcnZlZF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJECgtFdmVudFJlcG9ydBI1CgZldmVudHMYASADKAsyJS5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLlBsYW5lRXZlbnQixQEKClBsYW5lRXZlbnQSNgoIaW52b2x2ZWQYASABKAsyJC5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLk9iamVjdFJlZhISCgpyZWxlYXNlX2lkGAIgASgJEgwKBHR5cGUYAyABKAkSDgoGcmVhc29uGAQgASgJEg8KB21lc3NhZ2UYBSABKAkSDQoFY291bnQYBiABKAUSLQoJbGFzdF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJVCghMb2dDaHVuaxIQCghidWlsZF9pZBgBIAEoCRIMCgRzdGVwGAIgASgJEg4KBm9mZnNldBgDIAEoDRIMCgRkYXRhGAQgASgMEgsKA2VvZhgFIAEoCCJMCglIZWFydGJlYXQSLQoJc2VudF90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghzZXF1ZW5jZRgCIAEoDSIlChFCdWlsZENhbmNlbGxhdGlvbhIQCghidWlsZF9pZBgBIAEoCSJFChBMaXZlT2JqZWN0c1F1ZXJ5EhAKCHF1ZXJ5X2lkGAEgASgJEgwKBGtpbmQYAiABKAkSEQoJbmFtZXNwYWNlGAMgASgJIl0KEUxpdmVPYmplY3RzUmVwb3J0EhAKCHF1ZXJ5X2lkGAEgASgJEjYKB29iamVjdHMYAiADKAsyJS5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLkxpdmVPYmplY3QiQAoKTGl2ZU9iamVjdBISCgpyZWxlYXNlX2lkGAEgASgJEg4KBm9iamVjdBgCIAEoDBIOCgZoZWFsdGgYAyABKAkilgMKGENvbnRhaW5lckxvZ1N1YnNjcmlwdGlvbhIXCg9zdWJzY3JpcHRpb25faWQYASABKAkSEQoJbmFtZXNwYWNlGAIgASgJElMKCHNlbGVjdG9yGAMgAygLMkEub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5Db250YWluZXJMb2dTdWJzY3JpcHRpb24uU2VsZWN0b3JFbnRyeRILCgNwb2QYBCABKAkSEQoJY29udGFpbmVyGAUgASgJEhoKDXNpbmNlX3NlY29uZHMYBiABKA1IAIgBARIuCgpzaW5jZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCgp0YWlsX2xpbmVzGAggASgNSAGIAQESDgoGZm9sbG93GAkgASgIEhIKCnRpbWVzdGFtcHMYCiABKAgaLwoNU2VsZWN0b3JFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQhAKDl9zaW5jZV9zZWNvbmRzQg0KC190YWlsX2xpbmVzIuABChhSZXNvdXJjZVRyZWVTdWJzY3JpcHRpb24SFwoPc3Vic2NyaXB0aW9uX2lkGAEgASgJEhIKCnJlbGVhc2VfaWQYAiABKAkSEQoJbmFtZXNwYWNlGAMgASgJElMKCHNlbGVjdG9yGAQgAygLMkEub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5SZXNvdXJjZVRyZWVTdWJzY3JpcHRpb24uU2VsZWN0b3JFbnRyeRovCg1TZWxlY3RvckVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiMwoYU3Vic2NyaXB0aW9uQ2FuY2VsbGF0aW9uEhcKD3N1YnNjcmlwdGlvbl9pZBgBIAEoCSJ/ChFDb250YWluZXJMb2dCYXRjaBIXCg9zdWJzY3JpcHRpb25faWQYASABKAkSOgoFbGluZXMYAiADKAsyKy5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLkNvbnRhaW5lckxvZ0xpbmUSFQoNZHJvcHBlZF9saW5lcxgDIAEoDSJTChBDb250YWluZXJMb2dMaW5lEgsKA3BvZBgBIAEoCRIRCgljb250YWluZXIYAiABKAkSDAoEdGV4dBgDIAEoCRIRCgl0aW1lc3RhbXAYBCABKAkinwEKFFJlc291cmNlVHJlZVNuYXBzaG90EhcKD3N1YnNjcmlwdGlvbl9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoDRIMCgRwYXJ0GAMgASgFEhIKCnBhcnRfY291bnQYBCABKAUSOgoFbm9kZXMYBSADKAsyKy5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLlJlc291cmNlVHJlZU5vZGUi0wIKEFJlc291cmNlVHJlZU5vZGUSMQoDcmVmGAEgASgLMiQub3BlbmNob3Jlby5hZ2VudC52MWFscGhhMS5PYmplY3RSZWYSCwoDdWlkGAIgASgJEhIKCm93bmVyX3VpZHMYAyADKAkSDgoGaGVhbHRoGAQgASgJEhYKDmhlYWx0aF9tZXNzYWdlGAUgASgJEjEKDWNyZWF0aW9uX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKA3BvZBgHIAEoCzIlLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuUG9kU3VtbWFyeRI1CgZldmVudHMYCCADKAsyJS5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLlBsYW5lRXZlbnQSEQoJc2ltdWxhdGVkGAkgASgIEhIKCnJlbGVhc2VfaWQYCiABKAkiggEKClBvZFN1bW1hcnkSDQoFcGhhc2UYASABKAkSGAoQcmVhZHlfY29udGFpbmVycxgCIAEoBRIYChB0b3RhbF9jb250YWluZXJzGAMgASgFEhAKCHJlc3RhcnRzGAQgASgFEh8KF2xhc3RfdGVybWluYXRpb25fcmVhc29uGAUgASgJIjkKD1N1YnNjcmlwdGlvbkVuZBIXCg9zdWJzY3JpcHRpb25faWQYASABKAkSDQoFZXJyb3IYAiABKAkyeQoRUGxhbmVBZ2VudFNlcnZpY2USZAoHQ29ubmVjdBIpLm9wZW5jaG9yZW8uYWdlbnQudjFhbHBoYTEuQ29ubmVjdFJlcXVlc3QaKi5vcGVuY2hvcmVvLmFnZW50LnYxYWxwaGExLkNvbm5lY3RSZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * A message from the agent.
@@ -65,6 +65,24 @@ export type ConnectRequest = Message<"openchoreo.agent.v1alpha1.ConnectRequest">
      */
     value: LiveObjectsReport;
     case: "liveObjects";
+  } | {
+    /**
+     * @generated from field: openchoreo.agent.v1alpha1.ContainerLogBatch log_batch = 8;
+     */
+    value: ContainerLogBatch;
+    case: "logBatch";
+  } | {
+    /**
+     * @generated from field: openchoreo.agent.v1alpha1.ResourceTreeSnapshot resource_tree = 9;
+     */
+    value: ResourceTreeSnapshot;
+    case: "resourceTree";
+  } | {
+    /**
+     * @generated from field: openchoreo.agent.v1alpha1.SubscriptionEnd subscription_end = 10;
+     */
+    value: SubscriptionEnd;
+    case: "subscriptionEnd";
   } | { case: undefined; value?: undefined };
 };
 
@@ -120,6 +138,24 @@ export type ConnectResponse = Message<"openchoreo.agent.v1alpha1.ConnectResponse
      */
     value: LiveObjectsQuery;
     case: "liveObjectsQuery";
+  } | {
+    /**
+     * @generated from field: openchoreo.agent.v1alpha1.ContainerLogSubscription log_subscription = 7;
+     */
+    value: ContainerLogSubscription;
+    case: "logSubscription";
+  } | {
+    /**
+     * @generated from field: openchoreo.agent.v1alpha1.ResourceTreeSubscription tree_subscription = 8;
+     */
+    value: ResourceTreeSubscription;
+    case: "treeSubscription";
+  } | {
+    /**
+     * @generated from field: openchoreo.agent.v1alpha1.SubscriptionCancellation subscription_cancellation = 9;
+     */
+    value: SubscriptionCancellation;
+    case: "subscriptionCancellation";
   } | { case: undefined; value?: undefined };
 };
 
@@ -163,7 +199,9 @@ export type Hello = Message<"openchoreo.agent.v1alpha1.Hello"> & {
   driver: string;
 
   /**
-   * Optional features, e.g. "logs", "live-objects", "simulation".
+   * Optional features, e.g. "logs" (build logs), "live-objects", "simulation", "component-logs"
+   * (answers ContainerLogSubscription), "resource-tree" (answers ResourceTreeSubscription). The control
+   * plane sends a subscription only to an agent that announced its feature.
    *
    * @generated from field: repeated string capabilities = 5;
    */
@@ -834,6 +872,396 @@ export type LiveObject = Message<"openchoreo.agent.v1alpha1.LiveObject"> & {
  */
 export const LiveObjectSchema: GenMessage<LiveObject> = /*@__PURE__*/
   messageDesc(file_openchoreo_agent_v1alpha1_plane_agent_service, 21);
+
+/**
+ * Start reading container logs, as `kubectl logs -l SELECTOR` reads them; answered by ContainerLogBatch
+ * messages with the same subscription_id, then a SubscriptionEnd (unless cancelled first). Log traffic
+ * goes after heartbeats, acknowledgements and status, within the agent's byte budget.
+ *
+ * @generated from message openchoreo.agent.v1alpha1.ContainerLogSubscription
+ */
+export type ContainerLogSubscription = Message<"openchoreo.agent.v1alpha1.ContainerLogSubscription"> & {
+  /**
+   * Unique within the session, shared with ResourceTreeSubscription ids.
+   *
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+
+  /**
+   * The pods: those of namespace matching every label of selector, or only the pod named.
+   *
+   * @generated from field: string namespace = 2;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: map<string, string> selector = 3;
+   */
+  selector: { [key: string]: string };
+
+  /**
+   * @generated from field: string pod = 4;
+   */
+  pod: string;
+
+  /**
+   * One container of each pod; every container when empty.
+   *
+   * @generated from field: string container = 5;
+   */
+  container: string;
+
+  /**
+   * Kubernetes' sinceSeconds and sinceTime; at most one is set.
+   *
+   * @generated from field: optional uint32 since_seconds = 6;
+   */
+  sinceSeconds?: number | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp since_time = 7;
+   */
+  sinceTime?: Timestamp | undefined;
+
+  /**
+   * Kubernetes' tailLines, per container; every line when absent.
+   *
+   * @generated from field: optional uint32 tail_lines = 8;
+   */
+  tailLines?: number | undefined;
+
+  /**
+   * Keep reading, joining pods that start later (as stern does), until cancelled.
+   *
+   * @generated from field: bool follow = 9;
+   */
+  follow: boolean;
+
+  /**
+   * Fill ContainerLogLine.timestamp.
+   *
+   * @generated from field: bool timestamps = 10;
+   */
+  timestamps: boolean;
+};
+
+/**
+ * Describes the message openchoreo.agent.v1alpha1.ContainerLogSubscription.
+ * Use `create(ContainerLogSubscriptionSchema)` to create a new message.
+ */
+export const ContainerLogSubscriptionSchema: GenMessage<ContainerLogSubscription> = /*@__PURE__*/
+  messageDesc(file_openchoreo_agent_v1alpha1_plane_agent_service, 22);
+
+/**
+ * Start watching the objects of a Release and what the cluster made of them; answered by a
+ * ResourceTreeSnapshot at once and after every change, until cancelled.
+ *
+ * @generated from message openchoreo.agent.v1alpha1.ResourceTreeSubscription
+ */
+export type ResourceTreeSubscription = Message<"openchoreo.agent.v1alpha1.ResourceTreeSubscription"> & {
+  /**
+   * Unique within the session, shared with ContainerLogSubscription ids.
+   *
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+
+  /**
+   * The Release whose applied objects are the roots of the tree.
+   *
+   * @generated from field: string release_id = 2;
+   */
+  releaseId: string;
+
+  /**
+   * Where the Release's pods run, and their labels.
+   *
+   * @generated from field: string namespace = 3;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: map<string, string> selector = 4;
+   */
+  selector: { [key: string]: string };
+};
+
+/**
+ * Describes the message openchoreo.agent.v1alpha1.ResourceTreeSubscription.
+ * Use `create(ResourceTreeSubscriptionSchema)` to create a new message.
+ */
+export const ResourceTreeSubscriptionSchema: GenMessage<ResourceTreeSubscription> = /*@__PURE__*/
+  messageDesc(file_openchoreo_agent_v1alpha1_plane_agent_service, 23);
+
+/**
+ * Stop a subscription; the agent stops reading and sends nothing more for it.
+ *
+ * @generated from message openchoreo.agent.v1alpha1.SubscriptionCancellation
+ */
+export type SubscriptionCancellation = Message<"openchoreo.agent.v1alpha1.SubscriptionCancellation"> & {
+  /**
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+};
+
+/**
+ * Describes the message openchoreo.agent.v1alpha1.SubscriptionCancellation.
+ * Use `create(SubscriptionCancellationSchema)` to create a new message.
+ */
+export const SubscriptionCancellationSchema: GenMessage<SubscriptionCancellation> = /*@__PURE__*/
+  messageDesc(file_openchoreo_agent_v1alpha1_plane_agent_service, 24);
+
+/**
+ * Lines of a log subscription, in order per container.
+ *
+ * @generated from message openchoreo.agent.v1alpha1.ContainerLogBatch
+ */
+export type ContainerLogBatch = Message<"openchoreo.agent.v1alpha1.ContainerLogBatch"> & {
+  /**
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+
+  /**
+   * @generated from field: repeated openchoreo.agent.v1alpha1.ContainerLogLine lines = 2;
+   */
+  lines: ContainerLogLine[];
+
+  /**
+   * Lines lost just before these (the agent's bounded buffer overflowed); zero when none.
+   *
+   * @generated from field: uint32 dropped_lines = 3;
+   */
+  droppedLines: number;
+};
+
+/**
+ * Describes the message openchoreo.agent.v1alpha1.ContainerLogBatch.
+ * Use `create(ContainerLogBatchSchema)` to create a new message.
+ */
+export const ContainerLogBatchSchema: GenMessage<ContainerLogBatch> = /*@__PURE__*/
+  messageDesc(file_openchoreo_agent_v1alpha1_plane_agent_service, 25);
+
+/**
+ * One line of a container's log.
+ *
+ * @generated from message openchoreo.agent.v1alpha1.ContainerLogLine
+ */
+export type ContainerLogLine = Message<"openchoreo.agent.v1alpha1.ContainerLogLine"> & {
+  /**
+   * @generated from field: string pod = 1;
+   */
+  pod: string;
+
+  /**
+   * @generated from field: string container = 2;
+   */
+  container: string;
+
+  /**
+   * Without its line break.
+   *
+   * @generated from field: string text = 3;
+   */
+  text: string;
+
+  /**
+   * RFC 3339 with nanoseconds, when the subscription asked for timestamps.
+   *
+   * @generated from field: string timestamp = 4;
+   */
+  timestamp: string;
+};
+
+/**
+ * Describes the message openchoreo.agent.v1alpha1.ContainerLogLine.
+ * Use `create(ContainerLogLineSchema)` to create a new message.
+ */
+export const ContainerLogLineSchema: GenMessage<ContainerLogLine> = /*@__PURE__*/
+  messageDesc(file_openchoreo_agent_v1alpha1_plane_agent_service, 26);
+
+/**
+ * The whole tree of a subscription as it is now. A tree too large for one message comes in parts
+ * numbered 0 to part_count - 1 sharing a revision; the tree is whole once every part has come.
+ *
+ * @generated from message openchoreo.agent.v1alpha1.ResourceTreeSnapshot
+ */
+export type ResourceTreeSnapshot = Message<"openchoreo.agent.v1alpha1.ResourceTreeSnapshot"> & {
+  /**
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+
+  /**
+   * @generated from field: uint32 revision = 2;
+   */
+  revision: number;
+
+  /**
+   * @generated from field: int32 part = 3;
+   */
+  part: number;
+
+  /**
+   * @generated from field: int32 part_count = 4;
+   */
+  partCount: number;
+
+  /**
+   * @generated from field: repeated openchoreo.agent.v1alpha1.ResourceTreeNode nodes = 5;
+   */
+  nodes: ResourceTreeNode[];
+};
+
+/**
+ * Describes the message openchoreo.agent.v1alpha1.ResourceTreeSnapshot.
+ * Use `create(ResourceTreeSnapshotSchema)` to create a new message.
+ */
+export const ResourceTreeSnapshotSchema: GenMessage<ResourceTreeSnapshot> = /*@__PURE__*/
+  messageDesc(file_openchoreo_agent_v1alpha1_plane_agent_service, 27);
+
+/**
+ * One object of a tree.
+ *
+ * @generated from message openchoreo.agent.v1alpha1.ResourceTreeNode
+ */
+export type ResourceTreeNode = Message<"openchoreo.agent.v1alpha1.ResourceTreeNode"> & {
+  /**
+   * @generated from field: openchoreo.agent.v1alpha1.ObjectRef ref = 1;
+   */
+  ref?: ObjectRef | undefined;
+
+  /**
+   * @generated from field: string uid = 2;
+   */
+  uid: string;
+
+  /**
+   * The uids of its owners among the nodes; empty for the Release's own objects.
+   *
+   * @generated from field: repeated string owner_uids = 3;
+   */
+  ownerUids: string[];
+
+  /**
+   * Progressing, Healthy, Degraded, Suspended or Unknown.
+   *
+   * @generated from field: string health = 4;
+   */
+  health: string;
+
+  /**
+   * @generated from field: string health_message = 5;
+   */
+  healthMessage: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp creation_time = 6;
+   */
+  creationTime?: Timestamp | undefined;
+
+  /**
+   * Set on Pods only.
+   *
+   * @generated from field: openchoreo.agent.v1alpha1.PodSummary pod = 7;
+   */
+  pod?: PodSummary | undefined;
+
+  /**
+   * The most recent events about the object, oldest first.
+   *
+   * @generated from field: repeated openchoreo.agent.v1alpha1.PlaneEvent events = 8;
+   */
+  events: PlaneEvent[];
+
+  /**
+   * Made up by a simulation, not observed in a cluster.
+   *
+   * @generated from field: bool simulated = 9;
+   */
+  simulated: boolean;
+
+  /**
+   * The Release that applied it; empty for what the cluster made (ReplicaSets, Pods, Jobs).
+   *
+   * @generated from field: string release_id = 10;
+   */
+  releaseId: string;
+};
+
+/**
+ * Describes the message openchoreo.agent.v1alpha1.ResourceTreeNode.
+ * Use `create(ResourceTreeNodeSchema)` to create a new message.
+ */
+export const ResourceTreeNodeSchema: GenMessage<ResourceTreeNode> = /*@__PURE__*/
+  messageDesc(file_openchoreo_agent_v1alpha1_plane_agent_service, 28);
+
+/**
+ * What a Pod's status says, at a glance.
+ *
+ * @generated from message openchoreo.agent.v1alpha1.PodSummary
+ */
+export type PodSummary = Message<"openchoreo.agent.v1alpha1.PodSummary"> & {
+  /**
+   * @generated from field: string phase = 1;
+   */
+  phase: string;
+
+  /**
+   * @generated from field: int32 ready_containers = 2;
+   */
+  readyContainers: number;
+
+  /**
+   * @generated from field: int32 total_containers = 3;
+   */
+  totalContainers: number;
+
+  /**
+   * @generated from field: int32 restarts = 4;
+   */
+  restarts: number;
+
+  /**
+   * @generated from field: string last_termination_reason = 5;
+   */
+  lastTerminationReason: string;
+};
+
+/**
+ * Describes the message openchoreo.agent.v1alpha1.PodSummary.
+ * Use `create(PodSummarySchema)` to create a new message.
+ */
+export const PodSummarySchema: GenMessage<PodSummary> = /*@__PURE__*/
+  messageDesc(file_openchoreo_agent_v1alpha1_plane_agent_service, 29);
+
+/**
+ * The agent ended a subscription by itself: a log read without follow is complete, or reading failed.
+ *
+ * @generated from message openchoreo.agent.v1alpha1.SubscriptionEnd
+ */
+export type SubscriptionEnd = Message<"openchoreo.agent.v1alpha1.SubscriptionEnd"> & {
+  /**
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+
+  /**
+   * Why it failed, for the user; empty when it completed.
+   *
+   * @generated from field: string error = 2;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message openchoreo.agent.v1alpha1.SubscriptionEnd.
+ * Use `create(SubscriptionEndSchema)` to create a new message.
+ */
+export const SubscriptionEndSchema: GenMessage<SubscriptionEnd> = /*@__PURE__*/
+  messageDesc(file_openchoreo_agent_v1alpha1_plane_agent_service, 30);
 
 /**
  * The stream between a plane agent and the control plane.

@@ -4,7 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { PropagationPolicy, WatchEventType } from "./resource_types_pb.js";
 import { file_openchoreo_api_v1alpha1_resource_types } from "./resource_types_pb.js";
 import { file_openchoreo_meta_v1alpha1_registry } from "../../meta/v1alpha1/registry_pb.js";
@@ -16,7 +17,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file openchoreo/api/v1alpha1/component_service.proto.
  */
 export const file_openchoreo_api_v1alpha1_component_service: GenFile = /*@__PURE__*/
-  fileDesc("Ci9vcGVuY2hvcmVvL2FwaS92MWFscGhhMS9jb21wb25lbnRfc2VydmljZS5wcm90bxIXb3BlbmNob3Jlby5hcGkudjFhbHBoYTEiYgoWQ3JlYXRlQ29tcG9uZW50UmVxdWVzdBI3Cgljb21wb25lbnQYASABKAsyJC5vcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExLkNvbXBvbmVudBIPCgdkcnlfcnVuGAIgASgIIlIKF0NyZWF0ZUNvbXBvbmVudFJlc3BvbnNlEjcKCWNvbXBvbmVudBgBIAEoCzIkLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuQ29tcG9uZW50IjYKE0dldENvbXBvbmVudFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkiTwoUR2V0Q29tcG9uZW50UmVzcG9uc2USNwoJY29tcG9uZW50GAEgASgLMiQub3BlbmNob3Jlby5tb2RlbC52MWFscGhhMS5Db21wb25lbnQiaQoVTGlzdENvbXBvbmVudHNSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCSKFAQoWTGlzdENvbXBvbmVudHNSZXNwb25zZRI4Cgpjb21wb25lbnRzGAEgAygLMiQub3BlbmNob3Jlby5tb2RlbC52MWFscGhhMS5Db21wb25lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YAyABKAkiYgoWVXBkYXRlQ29tcG9uZW50UmVxdWVzdBI3Cgljb21wb25lbnQYASABKAsyJC5vcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExLkNvbXBvbmVudBIPCgdkcnlfcnVuGAIgASgIIlIKF1VwZGF0ZUNvbXBvbmVudFJlc3BvbnNlEjcKCWNvbXBvbmVudBgBIAEoCzIkLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuQ29tcG9uZW50IpsBChZEZWxldGVDb21wb25lbnRSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEkYKEnByb3BhZ2F0aW9uX3BvbGljeRgDIAEoDjIqLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLlByb3BhZ2F0aW9uUG9saWN5EhgKEHJlc291cmNlX3ZlcnNpb24YBCABKAkiUgoXRGVsZXRlQ29tcG9uZW50UmVzcG9uc2USNwoJY29tcG9uZW50GAEgASgLMiQub3BlbmNob3Jlby5tb2RlbC52MWFscGhhMS5Db21wb25lbnQiXQoWV2F0Y2hDb21wb25lbnRzUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgDIAEoCSKjAQoXV2F0Y2hDb21wb25lbnRzUmVzcG9uc2USNQoEdHlwZRgBIAEoDjInLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLldhdGNoRXZlbnRUeXBlEjcKCWNvbXBvbmVudBgCIAEoCzIkLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuQ29tcG9uZW50EhgKEHJlc291cmNlX3ZlcnNpb24YAyABKAkiUQoZR2V0UmVuZGVyZWRSZWxlYXNlUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCRITCgtlbnZpcm9ubWVudBgDIAEoCSKSAQoaR2V0UmVuZGVyZWRSZWxlYXNlUmVzcG9uc2USOgoIcmVsZWFzZXMYASADKAsyKC5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5SZW5kZXJlZFJlbGVhc2USOAoIcHJvYmxlbXMYAiADKAsyJi5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5SZW5kZXJQcm9ibGVtIkIKDVJlbmRlclByb2JsZW0SEAoIc2V2ZXJpdHkYASABKAkSDgoGcmVhc29uGAIgASgJEg8KB21lc3NhZ2UYAyABKAkiSQoPUmVuZGVyZWRSZWxlYXNlEgwKBG5hbWUYASABKAkSKAoHb2JqZWN0cxgCIAMoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QypAcKEENvbXBvbmVudFNlcnZpY2USegoPQ3JlYXRlQ29tcG9uZW50Ei8ub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuQ3JlYXRlQ29tcG9uZW50UmVxdWVzdBowLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkNyZWF0ZUNvbXBvbmVudFJlc3BvbnNlIgTA8xgBEnQKDEdldENvbXBvbmVudBIsLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkdldENvbXBvbmVudFJlcXVlc3QaLS5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5HZXRDb21wb25lbnRSZXNwb25zZSIHkAIBwPMYAhJ6Cg5MaXN0Q29tcG9uZW50cxIuLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkxpc3RDb21wb25lbnRzUmVxdWVzdBovLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkxpc3RDb21wb25lbnRzUmVzcG9uc2UiB5ACAcDzGAMSegoPVXBkYXRlQ29tcG9uZW50Ei8ub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuVXBkYXRlQ29tcG9uZW50UmVxdWVzdBowLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLlVwZGF0ZUNvbXBvbmVudFJlc3BvbnNlIgTA8xgEEn0KD0RlbGV0ZUNvbXBvbmVudBIvLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkRlbGV0ZUNvbXBvbmVudFJlcXVlc3QaMC5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5EZWxldGVDb21wb25lbnRSZXNwb25zZSIHkAICwPMYBRJ/Cg9XYXRjaENvbXBvbmVudHMSLy5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5XYXRjaENvbXBvbmVudHNSZXF1ZXN0GjAub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuV2F0Y2hDb21wb25lbnRzUmVzcG9uc2UiB5ACAcDzGAYwARJ9ChJHZXRSZW5kZXJlZFJlbGVhc2USMi5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5HZXRSZW5kZXJlZFJlbGVhc2VSZXF1ZXN0GjMub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuR2V0UmVuZGVyZWRSZWxlYXNlUmVzcG9uc2UaJ8LzGCNvcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExLkNvbXBvbmVudGIGcHJvdG8z", [file_google_protobuf_struct, file_openchoreo_api_v1alpha1_resource_types, file_openchoreo_meta_v1alpha1_registry, file_openchoreo_model_v1alpha1_component]);
+  fileDesc("Ci9vcGVuY2hvcmVvL2FwaS92MWFscGhhMS9jb21wb25lbnRfc2VydmljZS5wcm90bxIXb3BlbmNob3Jlby5hcGkudjFhbHBoYTEiYgoWQ3JlYXRlQ29tcG9uZW50UmVxdWVzdBI3Cgljb21wb25lbnQYASABKAsyJC5vcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExLkNvbXBvbmVudBIPCgdkcnlfcnVuGAIgASgIIlIKF0NyZWF0ZUNvbXBvbmVudFJlc3BvbnNlEjcKCWNvbXBvbmVudBgBIAEoCzIkLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuQ29tcG9uZW50IjYKE0dldENvbXBvbmVudFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkiTwoUR2V0Q29tcG9uZW50UmVzcG9uc2USNwoJY29tcG9uZW50GAEgASgLMiQub3BlbmNob3Jlby5tb2RlbC52MWFscGhhMS5Db21wb25lbnQiaQoVTGlzdENvbXBvbmVudHNSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCSKFAQoWTGlzdENvbXBvbmVudHNSZXNwb25zZRI4Cgpjb21wb25lbnRzGAEgAygLMiQub3BlbmNob3Jlby5tb2RlbC52MWFscGhhMS5Db21wb25lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YAyABKAkiYgoWVXBkYXRlQ29tcG9uZW50UmVxdWVzdBI3Cgljb21wb25lbnQYASABKAsyJC5vcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExLkNvbXBvbmVudBIPCgdkcnlfcnVuGAIgASgIIlIKF1VwZGF0ZUNvbXBvbmVudFJlc3BvbnNlEjcKCWNvbXBvbmVudBgBIAEoCzIkLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuQ29tcG9uZW50IpsBChZEZWxldGVDb21wb25lbnRSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEkYKEnByb3BhZ2F0aW9uX3BvbGljeRgDIAEoDjIqLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLlByb3BhZ2F0aW9uUG9saWN5EhgKEHJlc291cmNlX3ZlcnNpb24YBCABKAkiUgoXRGVsZXRlQ29tcG9uZW50UmVzcG9uc2USNwoJY29tcG9uZW50GAEgASgLMiQub3BlbmNob3Jlby5tb2RlbC52MWFscGhhMS5Db21wb25lbnQiXQoWV2F0Y2hDb21wb25lbnRzUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgDIAEoCSKjAQoXV2F0Y2hDb21wb25lbnRzUmVzcG9uc2USNQoEdHlwZRgBIAEoDjInLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLldhdGNoRXZlbnRUeXBlEjcKCWNvbXBvbmVudBgCIAEoCzIkLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuQ29tcG9uZW50EhgKEHJlc291cmNlX3ZlcnNpb24YAyABKAkiUQoZR2V0UmVuZGVyZWRSZWxlYXNlUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCRITCgtlbnZpcm9ubWVudBgDIAEoCSKSAQoaR2V0UmVuZGVyZWRSZWxlYXNlUmVzcG9uc2USOgoIcmVsZWFzZXMYASADKAsyKC5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5SZW5kZXJlZFJlbGVhc2USOAoIcHJvYmxlbXMYAiADKAsyJi5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5SZW5kZXJQcm9ibGVtIkIKDVJlbmRlclByb2JsZW0SEAoIc2V2ZXJpdHkYASABKAkSDgoGcmVhc29uGAIgASgJEg8KB21lc3NhZ2UYAyABKAkiSQoPUmVuZGVyZWRSZWxlYXNlEgwKBG5hbWUYASABKAkSKAoHb2JqZWN0cxgCIAMoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QirgIKGlN0cmVhbUNvbXBvbmVudExvZ3NSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Vudmlyb25tZW50GAMgASgJEhEKCWNvbnRhaW5lchgEIAEoCRILCgNwb2QYBSABKAkSMwoOc2luY2VfZHVyYXRpb24YBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25IABIwCgpzaW5jZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgAEhcKCnRhaWxfbGluZXMYCCABKAVIAYgBARIOCgZmb2xsb3cYCSABKAgSEgoKdGltZXN0YW1wcxgKIAEoCEIHCgVzaW5jZUINCgtfdGFpbF9saW5lcyJuChtTdHJlYW1Db21wb25lbnRMb2dzUmVzcG9uc2USOAoFbGluZXMYASADKAsyKS5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5Db21wb25lbnRMb2dMaW5lEhUKDWRyb3BwZWRfbGluZXMYAiABKAMiUwoQQ29tcG9uZW50TG9nTGluZRILCgNwb2QYASABKAkSEQoJY29udGFpbmVyGAIgASgJEgwKBHRleHQYAyABKAkSEQoJdGltZXN0YW1wGAQgASgJIk4KFkdldFJlc291cmNlVHJlZVJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkSEwoLZW52aXJvbm1lbnQYAyABKAkiUwoXR2V0UmVzb3VyY2VUcmVlUmVzcG9uc2USOAoFbm9kZXMYASADKAsyKS5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5SZXNvdXJjZVRyZWVOb2RlIlAKGFdhdGNoUmVzb3VyY2VUcmVlUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCRITCgtlbnZpcm9ubWVudBgDIAEoCSJVChlXYXRjaFJlc291cmNlVHJlZVJlc3BvbnNlEjgKBW5vZGVzGAEgAygLMikub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuUmVzb3VyY2VUcmVlTm9kZSLlAgoQUmVzb3VyY2VUcmVlTm9kZRITCgthcGlfdmVyc2lvbhgBIAEoCRIMCgRraW5kGAIgASgJEhEKCW5hbWVzcGFjZRgDIAEoCRIMCgRuYW1lGAQgASgJEgsKA3VpZBgFIAEoCRITCgtwYXJlbnRfdWlkcxgGIAMoCRIOCgZoZWFsdGgYByABKAkSFgoOaGVhbHRoX21lc3NhZ2UYCCABKAkSMQoNY3JlYXRpb25fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoDcG9kGAogASgLMiMub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuUG9kU3VtbWFyeRI6CgZldmVudHMYCyADKAsyKi5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5SZXNvdXJjZVRyZWVFdmVudBIRCglzaW11bGF0ZWQYDCABKAgSDwoHcmVsZWFzZRgNIAEoCSKCAQoKUG9kU3VtbWFyeRINCgVwaGFzZRgBIAEoCRIYChByZWFkeV9jb250YWluZXJzGAIgASgFEhgKEHRvdGFsX2NvbnRhaW5lcnMYAyABKAUSEAoIcmVzdGFydHMYBCABKAUSHwoXbGFzdF90ZXJtaW5hdGlvbl9yZWFzb24YBSABKAkigAEKEVJlc291cmNlVHJlZUV2ZW50EgwKBHR5cGUYASABKAkSDgoGcmVhc29uGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSDQoFY291bnQYBCABKAUSLQoJbGFzdF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDKtCgoQQ29tcG9uZW50U2VydmljZRJ6Cg9DcmVhdGVDb21wb25lbnQSLy5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5DcmVhdGVDb21wb25lbnRSZXF1ZXN0GjAub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuQ3JlYXRlQ29tcG9uZW50UmVzcG9uc2UiBMDzGAESdAoMR2V0Q29tcG9uZW50Eiwub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuR2V0Q29tcG9uZW50UmVxdWVzdBotLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkdldENvbXBvbmVudFJlc3BvbnNlIgeQAgHA8xgCEnoKDkxpc3RDb21wb25lbnRzEi4ub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuTGlzdENvbXBvbmVudHNSZXF1ZXN0Gi8ub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuTGlzdENvbXBvbmVudHNSZXNwb25zZSIHkAIBwPMYAxJ6Cg9VcGRhdGVDb21wb25lbnQSLy5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5VcGRhdGVDb21wb25lbnRSZXF1ZXN0GjAub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuVXBkYXRlQ29tcG9uZW50UmVzcG9uc2UiBMDzGAQSfQoPRGVsZXRlQ29tcG9uZW50Ei8ub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuRGVsZXRlQ29tcG9uZW50UmVxdWVzdBowLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkRlbGV0ZUNvbXBvbmVudFJlc3BvbnNlIgeQAgLA8xgFEn8KD1dhdGNoQ29tcG9uZW50cxIvLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLldhdGNoQ29tcG9uZW50c1JlcXVlc3QaMC5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5XYXRjaENvbXBvbmVudHNSZXNwb25zZSIHkAIBwPMYBjABEn0KEkdldFJlbmRlcmVkUmVsZWFzZRIyLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkdldFJlbmRlcmVkUmVsZWFzZVJlcXVlc3QaMy5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5HZXRSZW5kZXJlZFJlbGVhc2VSZXNwb25zZRKHAQoTU3RyZWFtQ29tcG9uZW50TG9ncxIzLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLlN0cmVhbUNvbXBvbmVudExvZ3NSZXF1ZXN0GjQub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuU3RyZWFtQ29tcG9uZW50TG9nc1Jlc3BvbnNlIgOQAgEwARJ5Cg9HZXRSZXNvdXJjZVRyZWUSLy5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5HZXRSZXNvdXJjZVRyZWVSZXF1ZXN0GjAub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuR2V0UmVzb3VyY2VUcmVlUmVzcG9uc2UiA5ACARKBAQoRV2F0Y2hSZXNvdXJjZVRyZWUSMS5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5XYXRjaFJlc291cmNlVHJlZVJlcXVlc3QaMi5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5XYXRjaFJlc291cmNlVHJlZVJlc3BvbnNlIgOQAgEwARonwvMYI29wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuQ29tcG9uZW50YgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp, file_openchoreo_api_v1alpha1_resource_types, file_openchoreo_meta_v1alpha1_registry, file_openchoreo_model_v1alpha1_component]);
 
 /**
  * The object to create.
@@ -459,6 +460,437 @@ export const RenderedReleaseSchema: GenMessage<RenderedRelease> = /*@__PURE__*/
   messageDesc(file_openchoreo_api_v1alpha1_component_service, 15);
 
 /**
+ * Whose logs to stream, and which lines.
+ *
+ * @generated from message openchoreo.api.v1alpha1.StreamComponentLogsRequest
+ */
+export type StreamComponentLogsRequest = Message<"openchoreo.api.v1alpha1.StreamComponentLogsRequest"> & {
+  /**
+   * The organization namespace of the component; "default" when empty.
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * The component.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * The environment whose pods to read.
+   *
+   * @generated from field: string environment = 3;
+   */
+  environment: string;
+
+  /**
+   * Only this container of each pod; every container when empty.
+   *
+   * @generated from field: string container = 4;
+   */
+  container: string;
+
+  /**
+   * Only this pod; every pod of the component when empty.
+   *
+   * @generated from field: string pod = 5;
+   */
+  pod: string;
+
+  /**
+   * Only lines newer than this (kubectl --since) or from this time on (kubectl --since-time).
+   *
+   * @generated from oneof openchoreo.api.v1alpha1.StreamComponentLogsRequest.since
+   */
+  since: {
+    /**
+     * @generated from field: google.protobuf.Duration since_duration = 6;
+     */
+    value: Duration;
+    case: "sinceDuration";
+  } | {
+    /**
+     * @generated from field: google.protobuf.Timestamp since_time = 7;
+     */
+    value: Timestamp;
+    case: "sinceTime";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * The last this many lines of each container (kubectl --tail); every line when absent.
+   *
+   * @generated from field: optional int32 tail_lines = 8;
+   */
+  tailLines?: number | undefined;
+
+  /**
+   * Keep streaming new lines, and the pods that start later, until the call is cancelled.
+   *
+   * @generated from field: bool follow = 9;
+   */
+  follow: boolean;
+
+  /**
+   * Fill ComponentLogLine.timestamp (kubectl --timestamps).
+   *
+   * @generated from field: bool timestamps = 10;
+   */
+  timestamps: boolean;
+};
+
+/**
+ * Describes the message openchoreo.api.v1alpha1.StreamComponentLogsRequest.
+ * Use `create(StreamComponentLogsRequestSchema)` to create a new message.
+ */
+export const StreamComponentLogsRequestSchema: GenMessage<StreamComponentLogsRequest> = /*@__PURE__*/
+  messageDesc(file_openchoreo_api_v1alpha1_component_service, 16);
+
+/**
+ * A batch of lines, in order per container.
+ *
+ * @generated from message openchoreo.api.v1alpha1.StreamComponentLogsResponse
+ */
+export type StreamComponentLogsResponse = Message<"openchoreo.api.v1alpha1.StreamComponentLogsResponse"> & {
+  /**
+   * @generated from field: repeated openchoreo.api.v1alpha1.ComponentLogLine lines = 1;
+   */
+  lines: ComponentLogLine[];
+
+  /**
+   * How many lines were lost just before these ones: the caller (or the agent's byte budget) could not
+   * keep up, and the buffers in between are bounded. Zero when nothing was lost.
+   *
+   * @generated from field: int64 dropped_lines = 2;
+   */
+  droppedLines: bigint;
+};
+
+/**
+ * Describes the message openchoreo.api.v1alpha1.StreamComponentLogsResponse.
+ * Use `create(StreamComponentLogsResponseSchema)` to create a new message.
+ */
+export const StreamComponentLogsResponseSchema: GenMessage<StreamComponentLogsResponse> = /*@__PURE__*/
+  messageDesc(file_openchoreo_api_v1alpha1_component_service, 17);
+
+/**
+ * One line of a container's log.
+ *
+ * @generated from message openchoreo.api.v1alpha1.ComponentLogLine
+ */
+export type ComponentLogLine = Message<"openchoreo.api.v1alpha1.ComponentLogLine"> & {
+  /**
+   * @generated from field: string pod = 1;
+   */
+  pod: string;
+
+  /**
+   * @generated from field: string container = 2;
+   */
+  container: string;
+
+  /**
+   * The line without its line break. A simulated plane's lines start with "[simulated]".
+   *
+   * @generated from field: string text = 3;
+   */
+  text: string;
+
+  /**
+   * RFC 3339 with nanoseconds, as Kubernetes records it; empty unless timestamps was asked.
+   *
+   * @generated from field: string timestamp = 4;
+   */
+  timestamp: string;
+};
+
+/**
+ * Describes the message openchoreo.api.v1alpha1.ComponentLogLine.
+ * Use `create(ComponentLogLineSchema)` to create a new message.
+ */
+export const ComponentLogLineSchema: GenMessage<ComponentLogLine> = /*@__PURE__*/
+  messageDesc(file_openchoreo_api_v1alpha1_component_service, 18);
+
+/**
+ * Whose tree to read.
+ *
+ * @generated from message openchoreo.api.v1alpha1.GetResourceTreeRequest
+ */
+export type GetResourceTreeRequest = Message<"openchoreo.api.v1alpha1.GetResourceTreeRequest"> & {
+  /**
+   * The organization namespace of the component; "default" when empty.
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string environment = 3;
+   */
+  environment: string;
+};
+
+/**
+ * Describes the message openchoreo.api.v1alpha1.GetResourceTreeRequest.
+ * Use `create(GetResourceTreeRequestSchema)` to create a new message.
+ */
+export const GetResourceTreeRequestSchema: GenMessage<GetResourceTreeRequest> = /*@__PURE__*/
+  messageDesc(file_openchoreo_api_v1alpha1_component_service, 19);
+
+/**
+ * Every object of the tree; parents before their children.
+ *
+ * @generated from message openchoreo.api.v1alpha1.GetResourceTreeResponse
+ */
+export type GetResourceTreeResponse = Message<"openchoreo.api.v1alpha1.GetResourceTreeResponse"> & {
+  /**
+   * @generated from field: repeated openchoreo.api.v1alpha1.ResourceTreeNode nodes = 1;
+   */
+  nodes: ResourceTreeNode[];
+};
+
+/**
+ * Describes the message openchoreo.api.v1alpha1.GetResourceTreeResponse.
+ * Use `create(GetResourceTreeResponseSchema)` to create a new message.
+ */
+export const GetResourceTreeResponseSchema: GenMessage<GetResourceTreeResponse> = /*@__PURE__*/
+  messageDesc(file_openchoreo_api_v1alpha1_component_service, 20);
+
+/**
+ * Whose tree to watch.
+ *
+ * @generated from message openchoreo.api.v1alpha1.WatchResourceTreeRequest
+ */
+export type WatchResourceTreeRequest = Message<"openchoreo.api.v1alpha1.WatchResourceTreeRequest"> & {
+  /**
+   * The organization namespace of the component; "default" when empty.
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string environment = 3;
+   */
+  environment: string;
+};
+
+/**
+ * Describes the message openchoreo.api.v1alpha1.WatchResourceTreeRequest.
+ * Use `create(WatchResourceTreeRequestSchema)` to create a new message.
+ */
+export const WatchResourceTreeRequestSchema: GenMessage<WatchResourceTreeRequest> = /*@__PURE__*/
+  messageDesc(file_openchoreo_api_v1alpha1_component_service, 21);
+
+/**
+ * The whole tree as it is now (each message replaces the previous one).
+ *
+ * @generated from message openchoreo.api.v1alpha1.WatchResourceTreeResponse
+ */
+export type WatchResourceTreeResponse = Message<"openchoreo.api.v1alpha1.WatchResourceTreeResponse"> & {
+  /**
+   * @generated from field: repeated openchoreo.api.v1alpha1.ResourceTreeNode nodes = 1;
+   */
+  nodes: ResourceTreeNode[];
+};
+
+/**
+ * Describes the message openchoreo.api.v1alpha1.WatchResourceTreeResponse.
+ * Use `create(WatchResourceTreeResponseSchema)` to create a new message.
+ */
+export const WatchResourceTreeResponseSchema: GenMessage<WatchResourceTreeResponse> = /*@__PURE__*/
+  messageDesc(file_openchoreo_api_v1alpha1_component_service, 22);
+
+/**
+ * One object live in the data plane.
+ *
+ * @generated from message openchoreo.api.v1alpha1.ResourceTreeNode
+ */
+export type ResourceTreeNode = Message<"openchoreo.api.v1alpha1.ResourceTreeNode"> & {
+  /**
+   * @generated from field: string api_version = 1;
+   */
+  apiVersion: string;
+
+  /**
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * @generated from field: string namespace = 3;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: string name = 4;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string uid = 5;
+   */
+  uid: string;
+
+  /**
+   * The uids of the nodes that own it (Kubernetes ownerReferences); empty for what the Release declared.
+   *
+   * @generated from field: repeated string parent_uids = 6;
+   */
+  parentUids: string[];
+
+  /**
+   * Progressing, Healthy, Degraded, Suspended or Unknown.
+   *
+   * @generated from field: string health = 7;
+   */
+  health: string;
+
+  /**
+   * @generated from field: string health_message = 8;
+   */
+  healthMessage: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp creation_time = 9;
+   */
+  creationTime?: Timestamp | undefined;
+
+  /**
+   * Set on Pods only.
+   *
+   * @generated from field: openchoreo.api.v1alpha1.PodSummary pod = 10;
+   */
+  pod?: PodSummary | undefined;
+
+  /**
+   * The most recent Kubernetes events about the object, oldest first.
+   *
+   * @generated from field: repeated openchoreo.api.v1alpha1.ResourceTreeEvent events = 11;
+   */
+  events: ResourceTreeEvent[];
+
+  /**
+   * Made up by a simulated plane (the embedded local driver), not observed in a cluster.
+   *
+   * @generated from field: bool simulated = 12;
+   */
+  simulated: boolean;
+
+  /**
+   * "<namespace>/<name>" of the Release that declared it; empty for what the cluster made of it.
+   *
+   * @generated from field: string release = 13;
+   */
+  release: string;
+};
+
+/**
+ * Describes the message openchoreo.api.v1alpha1.ResourceTreeNode.
+ * Use `create(ResourceTreeNodeSchema)` to create a new message.
+ */
+export const ResourceTreeNodeSchema: GenMessage<ResourceTreeNode> = /*@__PURE__*/
+  messageDesc(file_openchoreo_api_v1alpha1_component_service, 23);
+
+/**
+ * What a Pod's status says, at a glance.
+ *
+ * @generated from message openchoreo.api.v1alpha1.PodSummary
+ */
+export type PodSummary = Message<"openchoreo.api.v1alpha1.PodSummary"> & {
+  /**
+   * Pending, Running, Succeeded, Failed or Unknown.
+   *
+   * @generated from field: string phase = 1;
+   */
+  phase: string;
+
+  /**
+   * @generated from field: int32 ready_containers = 2;
+   */
+  readyContainers: number;
+
+  /**
+   * @generated from field: int32 total_containers = 3;
+   */
+  totalContainers: number;
+
+  /**
+   * Restarts of all its containers.
+   *
+   * @generated from field: int32 restarts = 4;
+   */
+  restarts: number;
+
+  /**
+   * Why a container last terminated (OOMKilled, Error, Completed); empty when none did.
+   *
+   * @generated from field: string last_termination_reason = 5;
+   */
+  lastTerminationReason: string;
+};
+
+/**
+ * Describes the message openchoreo.api.v1alpha1.PodSummary.
+ * Use `create(PodSummarySchema)` to create a new message.
+ */
+export const PodSummarySchema: GenMessage<PodSummary> = /*@__PURE__*/
+  messageDesc(file_openchoreo_api_v1alpha1_component_service, 24);
+
+/**
+ * A Kubernetes event about a node.
+ *
+ * @generated from message openchoreo.api.v1alpha1.ResourceTreeEvent
+ */
+export type ResourceTreeEvent = Message<"openchoreo.api.v1alpha1.ResourceTreeEvent"> & {
+  /**
+   * Normal or Warning.
+   *
+   * @generated from field: string type = 1;
+   */
+  type: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: string message = 3;
+   */
+  message: string;
+
+  /**
+   * @generated from field: int32 count = 4;
+   */
+  count: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_time = 5;
+   */
+  lastTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message openchoreo.api.v1alpha1.ResourceTreeEvent.
+ * Use `create(ResourceTreeEventSchema)` to create a new message.
+ */
+export const ResourceTreeEventSchema: GenMessage<ResourceTreeEvent> = /*@__PURE__*/
+  messageDesc(file_openchoreo_api_v1alpha1_component_service, 25);
+
+/**
  * Components of a project.
  *
  * @generated from service openchoreo.api.v1alpha1.ComponentService
@@ -538,6 +970,44 @@ export const ComponentService: GenService<{
     methodKind: "unary";
     input: typeof GetRenderedReleaseRequestSchema;
     output: typeof GetRenderedReleaseResponseSchema;
+  },
+  /**
+   * Streams the logs of the component's pods in one environment, read by the environment's data-plane
+   * agent through the Kubernetes API (`kubectl logs` semantics, every pod of the component's workload;
+   * for a scheduled task, the pods of its last runs), each line labelled with its pod and container.
+   * With follow: the recent lines at once, then new lines of every pod, pods that start later joined (as
+   * `stern` does), until the caller goes away. Lines a slow caller could not take are dropped and
+   * counted (dropped_lines), never silently. Unimplemented when the plane's agent cannot read logs;
+   * Unavailable when no agent of the plane is connected to this server.
+   *
+   * @generated from rpc openchoreo.api.v1alpha1.ComponentService.StreamComponentLogs
+   */
+  streamComponentLogs: {
+    methodKind: "server_streaming";
+    input: typeof StreamComponentLogsRequestSchema;
+    output: typeof StreamComponentLogsResponseSchema;
+  },
+  /**
+   * What the component's Release produced in one environment and what the cluster made of it
+   * (ReplicaSets, Pods, Jobs), each with its health and recent Kubernetes events, as the data-plane
+   * agent sees it now. Same errors as StreamComponentLogs.
+   *
+   * @generated from rpc openchoreo.api.v1alpha1.ComponentService.GetResourceTree
+   */
+  getResourceTree: {
+    methodKind: "unary";
+    input: typeof GetResourceTreeRequestSchema;
+    output: typeof GetResourceTreeResponseSchema;
+  },
+  /**
+   * The same tree, at once and again whenever it changes (pushed by the agent, not polled).
+   *
+   * @generated from rpc openchoreo.api.v1alpha1.ComponentService.WatchResourceTree
+   */
+  watchResourceTree: {
+    methodKind: "server_streaming";
+    input: typeof WatchResourceTreeRequestSchema;
+    output: typeof WatchResourceTreeResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_openchoreo_api_v1alpha1_component_service, 0);
