@@ -44,6 +44,7 @@ export function createAuditedStore(store: ResourceStore, registry: KindRegistry)
     update: (schema, object, options) => audited(schema, keyOf(object), "update", options, (o) => store.update(schema, object, o)),
     delete: (schema, key, options) => audited(schema, key, "delete", options, (o) => store.delete(schema, key, o)),
     ...(store.auditLog ? { auditLog: store.auditLog } : {}),
+    ...(store.onCommit ? { onCommit: store.onCommit.bind(store) } : {}),
     close: () => store.close(),
   };
 }

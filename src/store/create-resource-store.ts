@@ -19,9 +19,10 @@ import { parseLabelSelector } from "../model/label-selector.js";
 import { listPage } from "./list-snapshot.js";
 import type { AuditBackend, AuditLog, AuditRecord, AuditRetention } from "./audit-log.js";
 import type { DeleteOptions, ListOptions, ObjectKey, ResourceObject, ResourceStore, StoreWriteOptions } from "./resource-store.js";
-import { formatRevision } from "./revision.js";
-import { kindStorageKey, type StoreBackend, type StoredChange, type StoredObject } from "./store-backend.js";
+import { formatRevision, parseRevision } from "./revision.js";
+import { kindStorageKey, type StoreBackend, type StoredChange, type StoredKey, type StoredObject } from "./store-backend.js";
 import { createWatchHub } from "./watch-hub.js";
+import { createGroupCommit } from "./group-commit.js";
 import { checkNamespace, checkNoFinalizerAdded, checkOwnerReferences, checkPathSegment, checkPreconditions, describeKey } from "./object-rules.js";
 import { createWriteTransaction, type WriteTransaction } from "./write-transaction.js";
 
@@ -60,6 +61,9 @@ export const storeDefaults: {
 // Retention is applied now and then, not at every append: a prune is a scan of the oldest records.
 const auditPruneEvery = 256;
 
+// A group commits at the end of its turn, or at once when it reaches this many changes.
+const maxGroupChanges = 2_000;
+
 /** Kubernetes's alphabet for generated name suffixes: no vowels, no look-alikes. */
 const suffixAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
@@ -90,7 +94,23 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
     return backend.changes(kind, after, limit);
   };
 
+  // With group commit, what readers and watchers see ends at the last commit: the open group's
+  // writes are in the backend, and are undone for them through its change log.
+  let group: ReturnType<typeof createGroupCommit> | undefined;
+  const committedRevision = () => group?.committedRevision() ?? backend.revision();
+
+  const committedChangesAfter = (kind: string, after: number, limit: number): StoredChange[] => {
+    const committed = committedRevision();
+    const changes = changesAfter(kind, after, limit);
+    return changes.length > 0 && changes[changes.length - 1]!.revision > committed ? changes.filter((c) => c.revision <= committed) : changes;
+  };
+
   function* currentObjects(kind: string, namespace: string | undefined): Generator<StoredObject> {
+    if (committedRevision() < backend.revision()) {
+      const page = listPage(backend, { kind, namespace, selector: everything, limit: 0, revision: committedRevision(), after: undefined }, changesAfter);
+      for (const object of page.items) yield storedFrom(kind, object);
+      return;
+    }
     let after: StoredObject | undefined;
     for (;;) {
       const batch = backend.scan(kind, namespace, after, 256);
@@ -100,14 +120,24 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
     }
   }
 
+  /** An object as the last commit left it. */
+  const committedState = (key: StoredKey): StoredObject | undefined => {
+    const pending = group?.firstPendingChange(key);
+    if (!pending) return backend.get(key);
+    return pending.type === "ADDED" || !pending.previous ? undefined : storedFrom(key.kind, pending.previous);
+  };
+
   const hub = createWatchHub({
     clock,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? storeDefaults.bookmarkIntervalMs,
     bufferSize: options.watchBufferSize ?? storeDefaults.watchBufferSize,
-    revision: () => backend.revision(),
-    changesAfter,
+    revision: committedRevision,
+    changesAfter: committedChangesAfter,
     currentObjects,
   });
+  if (backend.group) {
+    group = createGroupCommit({ transaction: backend.group, revision: () => backend.revision(), publish: hub.publish, maxChanges: maxGroupChanges });
+  }
 
   const ensureOpen = () => {
     if (closed) throw new FailedPreconditionError("the store is closed");
@@ -126,22 +156,29 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
   };
   if (backend.audit) backend.audit.prune(clock.now() - retention.maxAgeMs, retention.maxRecords);
 
-  const write = <T>(operation: (tx: WriteTransaction) => T, audit?: readonly AuditRecord[]): T => {
+  /**
+   * Runs fn in a backend transaction (nested in the open group, if the backend groups commits) and
+   * answers once it is committed; watchers hear of its changes then.
+   */
+  const commit = async <T>(fn: () => { value: T; changes: readonly StoredChange[] }): Promise<T> => {
     ensureOpen();
-    const now = clock.now();
-    let changes: readonly StoredChange[] = [];
-    const result = backend.transaction(() => {
+    group?.join();
+    const { value, changes } = backend.transaction(fn);
+    if (group) await group.acknowledge(changes);
+    else hub.publish(changes);
+    return value;
+  };
+
+  const write = <T>(operation: (tx: WriteTransaction) => T, audit?: readonly AuditRecord[]): Promise<T> =>
+    commit(() => {
+      const now = clock.now();
       const tx = createWriteTransaction({ backend, codec, maxObjectBytes, now });
       const value = operation(tx);
       tx.collectGarbage();
-      changes = tx.changes;
-      compactHistory(backend, historyWindow, now);
+      compactHistory(backend, historyWindow, now, committedRevision());
       if (audit?.length && backend.audit) appendAudit(backend.audit, audit);
-      return value;
+      return { value, changes: tx.changes };
     });
-    hub.publish(changes);
-    return result;
-  };
 
   const kinds = new Map<string, KindFacts>();
   const kindOf = (schema: DescMessage): KindFacts => {
@@ -155,10 +192,11 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
     return facts;
   };
 
-  const load = (facts: KindFacts, key: ObjectKey, path: string): StoredObject => {
+  /** The stored object (as this write's transaction sees it, or, for a read, as last committed). */
+  const load = (facts: KindFacts, key: ObjectKey, path: string, read = backend.get): StoredObject => {
     checkNamespace(facts.info, key.namespace, `${path}namespace`);
     if (!key.name) throw new InvalidSpecError([{ path: `${path}name`, message: "required" }]);
-    const stored = backend.get({ kind: facts.storageKey, namespace: key.namespace, name: key.name });
+    const stored = read({ kind: facts.storageKey, namespace: key.namespace, name: key.name });
     if (!stored) throw new NotFoundError(`${facts.info.kind} ${describeKey(key)} not found`);
     return stored;
   };
@@ -193,7 +231,7 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
     async get<D extends DescMessage>(schema: D, key: ObjectKey) {
       ensureOpen();
       const facts = kindOf(schema);
-      return out<MessageShape<D>>(facts, load(facts, key, "").object);
+      return out<MessageShape<D>>(facts, load(facts, key, "", committedState).object);
     },
 
     async list<D extends DescMessage>(schema: D, listOptions: ListOptions = {}) {
@@ -204,7 +242,7 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
         throw new InvalidSpecError([{ path: "limit", message: "must be a whole number, 0 or more" }]);
       }
       const position = listOptions.continue ? decodeContinue(listOptions.continue) : undefined;
-      const revision = position?.revision ?? backend.revision();
+      const revision = position?.revision ?? committedRevision();
       const page = listPage(
         backend,
         {
@@ -300,7 +338,7 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
       }, deleteOptions.audit);
     },
 
-    ...(backend.audit ? { auditLog: createAuditLog(backend, backend.audit, ensureOpen, appendAudit) } : {}),
+    ...(backend.audit ? { auditLog: createAuditLog(backend.audit, commit, () => group?.settled() ?? Promise.resolve(), appendAudit) } : {}),
 
     watch(schema, watchOptions = {}) {
       const facts = kindOf(schema);
@@ -308,8 +346,11 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
       return hub.watch(facts.storageKey, schema, { ...watchOptions, namespace });
     },
 
+    onCommit: (listener) => hub.onCommit(listener),
+
     async close() {
       if (closed) return;
+      group?.flush();
       closed = true;
       hub.close();
       backend.close();
@@ -317,20 +358,20 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
   };
 }
 
-/** The port's audit log over a backend's: appends in their own transaction, queries bounded. */
+/** The port's audit log over a backend's: appends committed as writes are, queries bounded. */
 function createAuditLog(
-  backend: StoreBackend,
   audit: AuditBackend,
-  ensureOpen: () => void,
+  commit: (fn: () => { value: undefined; changes: readonly StoredChange[] }) => Promise<undefined>,
+  settled: () => Promise<void>,
   append: (audit: AuditBackend, records: readonly AuditRecord[]) => void,
 ): AuditLog {
   return {
     async append(records) {
-      ensureOpen();
-      if (records.length > 0) backend.transaction(() => append(audit, records));
+      if (records.length > 0) await commit(() => (append(audit, records), { value: undefined, changes: [] }));
     },
     async query(query) {
-      ensureOpen();
+      // Records of writes not yet committed stay out of sight, like the writes.
+      await settled();
       if (!Number.isSafeInteger(query.limit) || query.limit < 1) {
         throw new InvalidSpecError([{ path: "limit", message: "must be a whole number, 1 or more" }]);
       }
@@ -345,6 +386,14 @@ interface KindFacts {
   readonly spec: DescMessage;
   readonly emptySpec: Message;
   readonly status: DescMessage | undefined;
+}
+
+const everything = parseLabelSelector(undefined);
+
+/** A listed object as the backend hands it out: its revision is its resourceVersion. */
+function storedFrom(kind: string, object: ResourceObject): StoredObject {
+  const meta = object.metadata!;
+  return { kind, namespace: meta.namespace, name: meta.name, uid: meta.uid, revision: parseRevision(meta.resourceVersion, "resourceVersion"), object };
 }
 
 function kindFacts(info: KindInfo): KindFacts {

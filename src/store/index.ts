@@ -10,6 +10,7 @@ export type {
   WatchEvent,
   WatchOptions,
   StoreWriteOptions,
+  CommittedChange,
 } from "./resource-store.js";
 export {
   deniedCodes,

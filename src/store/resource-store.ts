@@ -14,6 +14,13 @@ export type ResourceObject = Message & {
   status?: Message;
 };
 
+/** Which object a committed change touched: its kind's storage key (`plural.group`), namespace and name. */
+export interface CommittedChange {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
 /** Identifies one object; namespace is "" for cluster-scoped kinds. */
 export interface ObjectKey {
   readonly namespace: string;
@@ -131,6 +138,12 @@ export interface ResourceStore {
    * append is for calls that wrote nothing (denied, failed).
    */
   readonly auditLog?: AuditLog;
+  /**
+   * Hears every committed change synchronously, before the write that made it returns, so a cache of
+   * what get returns (the API's encoded objects) is never stale. Optional: a store whose objects
+   * also change elsewhere (Kubernetes, another replica) leaves it undefined, and such caches ask get.
+   */
+  onCommit?(listener: (changes: readonly CommittedChange[]) => void): () => void;
   /** Releases files, locks and timers; pending watches end. */
   close(): Promise<void>;
 }

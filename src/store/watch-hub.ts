@@ -25,6 +25,8 @@ export interface WatchHub {
   watch<D extends DescMessage>(kind: string, schema: D, options: WatchOptions): AsyncIterable<WatchEvent<MessageShape<D>>>;
   /** Called after each commit with its changes, in revision order. */
   publish(changes: readonly StoredChange[]): void;
+  /** Hears each commit's changes synchronously in publish, before any watcher (ResourceStore.onCommit). */
+  onCommit(listener: (changes: readonly StoredChange[]) => void): () => void;
   /** Ends every watch. */
   close(): void;
 }
@@ -68,6 +70,7 @@ export function createWatchHub(options: WatchHubOptions): WatchHub {
   let timer: TimerHandle | undefined;
   let closed = false;
   const aborts = createAbortListeners();
+  const commitListeners = new Set<(changes: readonly StoredChange[]) => void>();
 
   const wakeUp = (w: Watcher) => {
     const wake = w.wake;
@@ -210,13 +213,19 @@ export function createWatchHub(options: WatchHubOptions): WatchHub {
   return {
     watch: (kind, schema, opts) => ({ [Symbol.asyncIterator]: () => run(kind, schema, opts) }),
     publish(changes) {
+      if (changes.length > 0) for (const listener of commitListeners) listener(changes);
       for (const change of changes) {
         const watchers = byKind.get(change.kind);
         if (watchers) for (const w of watchers) offer(w, change);
       }
     },
+    onCommit(listener) {
+      commitListeners.add(listener);
+      return () => commitListeners.delete(listener);
+    },
     close() {
       closed = true;
+      commitListeners.clear();
       for (const watchers of [...byKind.values()]) {
         for (const w of [...watchers]) {
           unregister(w);
