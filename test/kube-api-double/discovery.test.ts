@@ -32,7 +32,7 @@ describe("kube API double: discovery", () => {
     );
     // Argo's Workflow CRD has no status subresource; Deployments do.
     expect(argo.resources.map((r) => r.name)).not.toContain("workflows/status");
-    expect(((await get("/apis/apps/v1")).body.resources as { name: string }[]).map((r) => r.name)).toEqual(["deployments", "deployments/status"]);
+    expect(((await get("/apis/apps/v1")).body.resources as { name: string }[]).map((r) => r.name)).toEqual(["deployments", "deployments/status", "replicasets", "replicasets/status"]);
   });
 
   it("answers an unknown group version or resource with a NotFound Status, and a missing token with 401", async () => {

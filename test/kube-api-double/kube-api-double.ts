@@ -82,7 +82,7 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
   });
   const crds = createCrdController(catalog, store, hub, crdResourceType, now);
   const collector = createGarbageCollector(store, hub);
-  const logs = createPodLogs();
+  const logs = createPodLogs(now);
   const router = createRouter({
     catalog,
     store,
@@ -143,7 +143,7 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
     },
     kubeconfigYaml: () => stringify(config),
     requests,
-    controllers: createOtherControllers(catalog, store, logs, now),
+    controllers: createOtherControllers(catalog, store, hub, logs, now),
     find: (key) => store.find(resourceOf(key.apiVersion, key.kind), key.namespace ?? "", key.name),
     list: (apiVersion, kind, namespace, labelSelector) => store.list(resourceOf(apiVersion, kind), namespace, parseLabelSelector(labelSelector)).items,
     reject(match, message) {

@@ -2,6 +2,8 @@ import type { JsonObject } from "../../src/model/json.js";
 import type { ObjectStore } from "./object-store.js";
 import type { PodLogs } from "./pod-logs.js";
 import type { ResourceCatalog, ResourceType } from "./resource-catalog.js";
+import type { WatchHub } from "./watch-hub.js";
+import { createWorkloadControllers, type WorkloadControllers } from "./workload-controllers.js";
 
 /** Names an object in the double. */
 export interface ObjectKey {
@@ -22,7 +24,7 @@ export interface WorkflowNode {
  * What the kubelet, the Deployment controller, the gateway and the Argo controller would write, done by
  * a test through the same store writes (and field managers) a real controller's requests would make.
  */
-export interface OtherControllers {
+export interface OtherControllers extends WorkloadControllers {
   /** Writes an object's status (through `/status` where the kind has one). */
   setStatus(key: ObjectKey, status: JsonObject, manager?: string): JsonObject;
   /** All replicas ready and available, at the current generation. */
@@ -42,7 +44,7 @@ export interface OtherControllers {
   remove(key: ObjectKey): void;
 }
 
-export function createOtherControllers(catalog: ResourceCatalog, store: ObjectStore, logs: PodLogs, now: () => Date): OtherControllers {
+export function createOtherControllers(catalog: ResourceCatalog, store: ObjectStore, hub: WatchHub, logs: PodLogs, now: () => Date): OtherControllers {
   const resourceOf = (key: ObjectKey): ResourceType => {
     const resource = catalog.byKind(key.apiVersion, key.kind);
     if (!resource) throw new Error(`the double serves no ${key.apiVersion} ${key.kind}`);
@@ -67,6 +69,7 @@ export function createOtherControllers(catalog: ResourceCatalog, store: ObjectSt
   });
 
   return {
+    ...createWorkloadControllers(catalog, store, hub, logs, now),
     setStatus,
 
     markDeploymentAvailable(namespace, name) {

@@ -175,22 +175,6 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     res.on("close", end);
   }
 
-  function podLog(req: IncomingMessage, res: ServerResponse, t: Target, query: URLSearchParams): void {
-    const pod = store.get(t.resource, t.namespace!, t.name!);
-    const containers = ((pod.spec as { containers?: { name?: string }[] } | undefined)?.containers ?? []).map((c) => c.name ?? "");
-    const container = query.get("container") ?? (containers.length === 1 ? containers[0]! : "");
-    if (!container) throw badRequest(`a container name must be specified for pod ${t.name}, choose one of: [${containers.join(" ")}]`);
-    if (!containers.includes(container)) throw badRequest(`container ${container} is not valid for pod ${t.name}`);
-    res.writeHead(200, { "content-type": "text/plain", "transfer-encoding": "chunked" });
-    res.flushHeaders();
-    if (!booleanParameter(query, "follow")) {
-      res.end(logs.read(t.namespace!, t.name!, container));
-      return;
-    }
-    const cancel = logs.follow(t.namespace!, t.name!, container, (text) => res.write(text), () => res.end());
-    req.on("close", cancel);
-  }
-
   /** DeleteOptions' propagationPolicy, from the body kubectl sends or the query. */
   function propagationPolicyOf(query: URLSearchParams, body: unknown): PropagationPolicy {
     const policy = (isJsonObject(body) ? body.propagationPolicy : undefined) ?? query.get("propagationPolicy") ?? "Background";
@@ -264,7 +248,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     const namespace = t.namespace ?? "";
     if (subresource === "log") {
       if (method !== "GET") throw new KubeStatusError(405, "MethodNotAllowed", "logs are read-only");
-      return podLog(req, res, t, query);
+      return logs.serve(req, res, store.get(t.resource, namespace, t.name), query, deps.now());
     }
     const sub = subresource as Subresource;
     switch (method) {
