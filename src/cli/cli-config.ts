@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parse, stringify } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { CliError } from "./cli-error.js";
 
 const contextSchema = z

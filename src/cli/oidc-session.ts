@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type * as oidc from "openid-client";
-import { z } from "zod";
+import * as z from "zod";
 import { CliError } from "./cli-error.js";
 
 const sessionSchema = z.object({

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { logFormats, type LogFormat } from "../agent/create-logger.js";
 import { parseDuration } from "../model/parse-duration.js";
 
@@ -95,8 +95,8 @@ export const storeKinds = ["sqlite", "kubernetes"] as const;
 export type StoreKind = (typeof storeKinds)[number];
 
 export interface KubernetesConfig {
-  /** The kubeconfig file (KUBECONFIG); undefined: the pod's service account. */
-  readonly kubeconfig: string | undefined;
+  /** The kubeconfig files (KUBECONFIG: one, or several separated as PATH is, merged as kubectl does); undefined: the pod's service account. */
+  readonly kubeconfig: readonly string[] | undefined;
   /** The control plane's own namespace: its Lease and its admin-token Secret live there. */
   readonly namespace: string;
   /** Leader election on the Lease openchoreo-control-plane (client-go's 15 / 10 / 2 s by default). */
@@ -377,7 +377,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     agentSimulation: v.CHOREO_AGENT_SIMULATION,
     store: v.CHOREO_STORE,
     kubernetes: {
-      kubeconfig: v.KUBECONFIG === undefined ? undefined : path.resolve(cwd, v.KUBECONFIG),
+      kubeconfig: v.KUBECONFIG === undefined ? undefined : v.KUBECONFIG.split(path.delimiter).filter(Boolean).map((file) => path.resolve(cwd, file)),
       namespace: v.CHOREO_KUBERNETES_NAMESPACE ?? defaultNamespace(),
       leaseDurationMs: v.CHOREO_LEASE_DURATION_SECONDS * 1000,
       renewDeadlineMs: v.CHOREO_LEASE_RENEW_DEADLINE_SECONDS * 1000,
