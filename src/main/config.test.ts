@@ -114,7 +114,7 @@ describe("parseConfig", () => {
       embeddedAgents: false,
       agentSimulation: false,
       store: "kubernetes",
-      kubernetes: { kubeconfig: "/etc/kube/config", namespace: "platform", leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 4_000 },
+      kubernetes: { kubeconfig: ["/etc/kube/config"], namespace: "platform", leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 4_000 },
       promotionTtlMs: 90 * 60_000,
       buildTimeoutMs: 20 * 60_000,
       maxMessageBytes: 1048576,
@@ -202,12 +202,14 @@ describe("the Kubernetes store", () => {
     const config = parseConfig({ CHOREO_STORE: "kubernetes", KUBECONFIG: "kube/config", CHOREO_KUBERNETES_NAMESPACE: "platform" }, cwd);
     expect(config.store).toBe("kubernetes");
     expect(config.kubernetes).toEqual({
-      kubeconfig: path.join(cwd, "kube/config"),
+      kubeconfig: [path.join(cwd, "kube/config")],
       namespace: "platform",
       leaseDurationMs: 15_000,
       renewDeadlineMs: 10_000,
       retryPeriodMs: 2_000,
     });
+    // Several files, as kubectl reads KUBECONFIG (empty entries skipped), each resolved from the working directory.
+    expect(parseConfig({ KUBECONFIG: ["kube/config", "", "/etc/kube/extra"].join(path.delimiter) }, cwd).kubernetes.kubeconfig).toEqual([path.join(cwd, "kube/config"), "/etc/kube/extra"]);
     const short = parseConfig({ CHOREO_LEASE_DURATION_SECONDS: "8", CHOREO_LEASE_RENEW_DEADLINE_SECONDS: "6", CHOREO_LEASE_RETRY_PERIOD_SECONDS: "1" }, cwd);
     expect([short.kubernetes.leaseDurationMs, short.kubernetes.renewDeadlineMs, short.kubernetes.retryPeriodMs]).toEqual([8_000, 6_000, 1_000]);
   });

@@ -74,8 +74,7 @@ export async function openControlPlaneState(
   if (!kube) throw new Error("CHOREO_STORE=kubernetes needs the Kubernetes settings");
   // Loaded only in this mode: the Kubernetes client is the largest package the server uses, and
   // loading it would cost an embedded (SQLite) start several hundred milliseconds.
-  const { loadKubeConfig } = await import("../agent/kubernetes-config.js");
-  const { checkCustomResourceDefinitions, createKubeRestClient, createKubernetesLeaseClient, createKubernetesStore } = await import("../store/kubernetes/index.js");
+  const { checkCustomResourceDefinitions, createKubeRestClient, createKubernetesLeaseClient, createKubernetesStore, loadKubeConfig } = await import("../store/kubernetes/index.js");
   const kubeConfig = loadKubeConfig(kube.kubeconfig);
   const client = createKubeRestClient(kubeConfig);
   await checkCustomResourceDefinitions(client, deps.registry);
