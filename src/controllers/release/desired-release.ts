@@ -53,12 +53,21 @@ export function desiredRelease(target: ReleaseTarget, manifests: readonly JsonOb
     },
     spec: {
       environmentName: target.environment,
-      owner: { projectName: target.project, ...(target.component ? { componentName: target.component } : {}) },
+      owner: releaseOwner(target),
       interval: releaseInterval,
       progressingInterval: releaseProgressingInterval,
       resources: manifests.map((object) => ({ id: resourceId(object), object })),
     },
   });
+}
+
+/**
+ * spec.owner, whose two fields the Release CRD (v0.3's) requires. A Release that delivers no
+ * component (a cell's, a build plane's templates) names itself where it has no project or component
+ * of its own: the labels still say which project and component it belongs to (none).
+ */
+function releaseOwner(target: ReleaseTarget): { projectName: string; componentName: string } {
+  return { projectName: target.project || target.name, componentName: target.component || target.name };
 }
 
 /**
