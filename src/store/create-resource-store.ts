@@ -212,7 +212,7 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
     input: ResourceObject,
     change: (next: ResourceObject, current: StoredObject, facts: KindFacts) => void,
     audit?: readonly AuditRecord[],
-  ): MessageShape<D> => {
+  ): Promise<MessageShape<D>> => {
     const facts = kindOf(schema);
     const given = input.metadata ?? create(ObjectMetaSchema);
     return write((tx) => {
@@ -338,7 +338,7 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
       }, deleteOptions.audit);
     },
 
-    ...(backend.audit ? { auditLog: createAuditLog(backend.audit, commit, () => group?.settled() ?? Promise.resolve(), appendAudit) } : {}),
+    ...(backend.audit ? { auditLog: createAuditLog(backend.audit, commit, () => (ensureOpen(), group?.settled() ?? Promise.resolve()), appendAudit) } : {}),
 
     watch(schema, watchOptions = {}) {
       const facts = kindOf(schema);

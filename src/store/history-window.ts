@@ -14,8 +14,10 @@ export interface HistoryWindow {
 /**
  * Drops the changes that fall out of the window, inside the write transaction that made the log
  * grow: compaction needs no timer, and the window holds whenever a write could have moved it.
+ * Changes after `keepAfter` stay whatever the window: they are not committed yet, and readers are
+ * shown the committed state through them (see createGroupCommit).
  */
-export function compactHistory(backend: StoreBackend, window: HistoryWindow, now: number): void {
+export function compactHistory(backend: StoreBackend, window: HistoryWindow, now: number, keepAfter: number): void {
   const revision = backend.revision();
   let target = backend.compactedRevision();
   if (window.maxEvents !== undefined) target = Math.max(target, revision - window.maxEvents);
@@ -24,7 +26,7 @@ export function compactHistory(backend: StoreBackend, window: HistoryWindow, now
     const oldest = backend.changeTime(target + 1);
     if (oldest !== undefined && oldest < cutoff) target = lastRevisionBefore(backend, cutoff, target + 1, revision);
   }
-  target = Math.min(target, revision - 1);
+  target = Math.min(target, revision - 1, keepAfter);
   if (target > backend.compactedRevision()) backend.compact(target);
 }
 

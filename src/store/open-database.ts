@@ -4,8 +4,13 @@ import { lockDirectory } from "./directory-lock.js";
 
 export interface OpenedDatabase {
   readonly db: Database.Database;
-  /** Runs fn in a write transaction (BEGIN IMMEDIATE), or inside the one already open. */
+  /** Runs fn in a write transaction (BEGIN IMMEDIATE), or in a savepoint of the one already open. */
   transaction<T>(fn: () => T): T;
+  /** Opens a transaction by hand, for writes to nest in until commit (group commit). */
+  begin(): void;
+  commit(): void;
+  /** Undoes the open transaction, if SQLite has not already (it rolls back by itself on some errors). */
+  rollback(): void;
   /** Closes the database, then gives up the lock. */
   close(): void;
 }
@@ -20,10 +25,18 @@ export function openDatabase(dataDir: string, name: string, synchronous: "FULL" 
     const db = new Database(join(lock.directory, `${name}.db`));
     db.pragma("journal_mode = WAL");
     db.pragma(`synchronous = ${synchronous}`);
+    // better-sqlite3 runs a transaction function as a savepoint when a transaction is open, so a
+    // write that fails inside a group undoes only itself.
     const inTransaction = db.transaction((fn: () => unknown) => fn());
+    const statements = { begin: db.prepare("BEGIN IMMEDIATE"), commit: db.prepare("COMMIT"), rollback: db.prepare("ROLLBACK") };
     return {
       db,
-      transaction: <T>(fn: () => T): T => (db.inTransaction ? fn() : (inTransaction.immediate(fn) as T)),
+      transaction: <T>(fn: () => T): T => inTransaction.immediate(fn) as T,
+      begin: () => void statements.begin.run(),
+      commit: () => void statements.commit.run(),
+      rollback() {
+        if (db.inTransaction) statements.rollback.run();
+      },
       close() {
         db.close();
         lock.release();

@@ -82,7 +82,7 @@ const tables = `
   CREATE INDEX IF NOT EXISTS changes_by_kind ON changes (kind, revision);
 `;
 
-function createSqliteBackend({ db, transaction, close }: OpenedDatabase, codec: Codec): StoreBackend {
+function createSqliteBackend({ db, transaction, begin, commit, rollback, close }: OpenedDatabase, codec: Codec): StoreBackend {
   const version = db.pragma("user_version", { simple: true }) as number;
   if (version > schemaVersion) {
     throw new Error(`${db.name} was written by a newer version (schema ${version}; this one knows ${schemaVersion})`);
@@ -161,6 +161,7 @@ function createSqliteBackend({ db, transaction, close }: OpenedDatabase, codec: 
   const bounds = statements.bounds.get()!;
   let revision = bounds.high ?? 0;
   let compacted = bounds.low === null ? revision : bounds.low - 1;
+  let beforeGroup = { revision, compacted };
 
   return {
     revision: () => revision,
@@ -174,6 +175,19 @@ function createSqliteBackend({ db, transaction, close }: OpenedDatabase, codec: 
         ({ revision, compacted } = saved);
         throw error;
       }
+    },
+
+    // One commit, so one sync of the WAL, for all the writes of a turn (see createGroupCommit).
+    group: {
+      begin() {
+        beforeGroup = { revision, compacted };
+        begin();
+      },
+      commit,
+      rollback() {
+        rollback();
+        ({ revision, compacted } = beforeGroup);
+      },
     },
 
     get(key) {

@@ -1,5 +1,6 @@
 import type { KindInfo } from "../model/index.js";
 import type { AuditBackend } from "./audit-log.js";
+import type { GroupTransaction } from "./group-commit.js";
 import type { ResourceObject } from "./resource-store.js";
 
 /**
@@ -78,6 +79,11 @@ export interface StoreBackend {
   changeTime(revision: number): number | undefined;
   /** Drops the changes up to and including this revision. */
   compact(revision: number): void;
+  /**
+   * Where a commit is costly (SQLite syncs to disk at each), the outer transaction that lets the
+   * writes of one turn commit together; `transaction` then nests in it. Absent: each commits alone.
+   */
+  readonly group?: GroupTransaction;
   /** The audit log, in the same storage (and transactions) as the objects; optional. */
   readonly audit?: AuditBackend;
   close(): void;

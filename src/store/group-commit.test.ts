@@ -1,0 +1,128 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { allFiles } from "../../gen/index.js";
+import { ProjectSchema } from "../../gen/openchoreo/model/v1alpha1/project_pb.js";
+import { createFakeClock } from "../core/clock.js";
+import { isAlreadyExistsError } from "../errors/index.js";
+import { createKindRegistry } from "../model/index.js";
+import { project, scratchDirectories } from "./contract/contract-fixtures.js";
+import { createGroupCommit, type GroupTransaction } from "./group-commit.js";
+import { createSqliteStore } from "./sqlite-store.js";
+import type { StoredChange } from "./store-backend.js";
+
+const registry = createKindRegistry(allFiles);
+const newDir = scratchDirectories("group-commit");
+const writer = fileURLToPath(new URL("./group-commit.writer.fixture.ts", import.meta.url));
+
+describe("group commit in the SQLite store", () => {
+  it("acknowledges a write only once it is committed: writes acknowledged before the process is killed are all there", () => {
+    const dataDir = newDir();
+    // The child writes 200 projects in one turn, prints how many were acknowledged, and kills itself (SIGKILL) at once.
+    const run = spawnSync(process.execPath, ["--import", "tsx", writer, dataDir, "200"], { encoding: "utf8", timeout: 120_000 });
+    expect(run.signal).toBe("SIGKILL");
+    expect(run.stdout.trim()).toBe("acknowledged 200");
+    const store = createSqliteStore({ registry, dataDir, clock: createFakeClock() });
+    return store
+      .list(ProjectSchema)
+      .then(({ items }) => expect(items.map((p) => p.metadata?.name)).toEqual(Array.from({ length: 200 }, (_, i) => `p${String(i).padStart(3, "0")}`)))
+      .finally(() => store.close());
+  });
+
+  it("hides the writes of a group from readers and watchers until it commits; a failing write fails alone", async () => {
+    const store = createSqliteStore({ registry, dataDir: newDir(), clock: createFakeClock() });
+    try {
+      await store.create(ProjectSchema, project("existing"));
+      const { resourceVersion } = await store.list(ProjectSchema);
+      const events: string[] = [];
+      const abort = new AbortController();
+      const watching = (async () => {
+        for await (const event of store.watch(ProjectSchema, { resourceVersion, signal: abort.signal })) {
+          events.push(`${event.type} ${event.object?.metadata?.name}`);
+          if (events.length === 2) return;
+        }
+      })();
+
+      const writes = [store.create(ProjectSchema, project("a")), store.create(ProjectSchema, project("existing")), store.create(ProjectSchema, project("b"))];
+      // In the same turn: the group is open and not committed.
+      const before = await store.list(ProjectSchema);
+      await expect(store.get(ProjectSchema, { namespace: "default", name: "a" })).rejects.toThrow(/not found/);
+      expect(before.items.map((p) => p.metadata?.name)).toEqual(["existing"]);
+      expect(before.resourceVersion).toBe(resourceVersion);
+      expect(events).toEqual([]);
+
+      const [a, existing, b] = await Promise.allSettled(writes);
+      expect(a.status).toBe("fulfilled");
+      expect(existing.status === "rejected" && isAlreadyExistsError(existing.reason)).toBe(true);
+      expect(b.status).toBe("fulfilled");
+      expect((await store.list(ProjectSchema)).items.map((p) => p.metadata?.name)).toEqual(["a", "b", "existing"]);
+      await watching;
+      expect(events).toEqual(["ADDED a", "ADDED b"]);
+      abort.abort();
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("createGroupCommit", () => {
+  const change = (revision: number, name: string): StoredChange => ({
+    revision,
+    type: "ADDED",
+    kind: "projects.openchoreo.dev",
+    namespace: "default",
+    name,
+    object: project(name),
+    previous: undefined,
+  });
+
+  it("fails every write of a group whose commit fails, undoes the group and tells no watcher", async () => {
+    let revision = 7;
+    const calls: string[] = [];
+    const published: StoredChange[] = [];
+    const transaction: GroupTransaction = {
+      begin: () => calls.push("begin"),
+      commit() {
+        calls.push("commit");
+        throw new Error("disk I/O error");
+      },
+      rollback() {
+        calls.push("rollback");
+        revision = 7;
+      },
+    };
+    const group = createGroupCommit({ transaction, revision: () => revision, publish: (c) => published.push(...c), maxChanges: 100 });
+    group.join();
+    revision = 8;
+    const first = group.acknowledge([change(8, "a")]);
+    group.join();
+    revision = 9;
+    const second = group.acknowledge([change(9, "b")]);
+    expect(group.firstPendingChange({ kind: "projects.openchoreo.dev", namespace: "default", name: "b" })?.revision).toBe(9);
+
+    await expect(first).rejects.toThrow("disk I/O error");
+    await expect(second).rejects.toThrow("disk I/O error");
+    expect(calls).toEqual(["begin", "commit", "rollback"]);
+    expect(published).toEqual([]);
+    expect(group.committedRevision()).toBe(7);
+    expect(group.firstPendingChange({ kind: "projects.openchoreo.dev", namespace: "default", name: "b" })).toBeUndefined();
+  });
+
+  it("commits at once when a group reaches its size limit, and publishes its changes in order before answering", async () => {
+    let revision = 0;
+    const calls: string[] = [];
+    const transaction: GroupTransaction = { begin: () => calls.push("begin"), commit: () => calls.push("commit"), rollback: () => calls.push("rollback") };
+    const group = createGroupCommit({ transaction, revision: () => revision, publish: (c) => calls.push(`publish ${c.map((x) => x.name).join(",")}`), maxChanges: 2 });
+    const acknowledged: Promise<void>[] = [];
+    for (const name of ["a", "b", "c"]) {
+      group.join();
+      revision++;
+      acknowledged.push(group.acknowledge([change(revision, name)]).then(() => void calls.push(`ack ${name}`)));
+    }
+    // a and b filled the first group, which committed during b's write; c waits for the end of the turn.
+    expect(calls).toEqual(["begin", "commit", "publish a,b", "begin"]);
+    await Promise.all(acknowledged);
+    expect(calls).toEqual(["begin", "commit", "publish a,b", "begin", "ack a", "ack b", "commit", "publish c", "ack c"]);
+    expect(group.committedRevision()).toBe(3);
+  });
+});
