@@ -1,6 +1,6 @@
+import { createRequire } from "node:module";
 import { isatty } from "node:tty";
 import { pino, type Logger } from "pino";
-import { build as prettyStream } from "pino-pretty";
 
 /** "auto": readable text on a terminal, JSON lines otherwise (a file, a pipe, a log collector). */
 export const logFormats = ["auto", "json", "pretty"] as const;
@@ -16,6 +16,8 @@ export type LogFormat = (typeof logFormats)[number];
 export function createLogger(options: { readonly level: string; readonly format: LogFormat; readonly fd: 1 | 2 }): Logger {
   const pretty = options.format === "pretty" || (options.format === "auto" && isatty(options.fd));
   if (!pretty) return pino({ level: options.level }, pino.destination({ dest: options.fd, sync: true }));
+  // Loaded only for a terminal: JSON logs (a container, a pipe) do without its start-up cost.
+  const { build: prettyStream } = createRequire(import.meta.url)("pino-pretty") as typeof import("pino-pretty");
   const stream = prettyStream({
     destination: options.fd,
     sync: true,

@@ -12,7 +12,7 @@ import { isDeleting } from "../finalizers.js";
 import { ownerOf } from "../references/reference-controller.js";
 import { applyRelease, desiredRelease } from "../release/desired-release.js";
 import type { Clock } from "../../core/index.js";
-import { readBuildTemplates } from "./build-templates.js";
+import { shippedBuildTemplates } from "./shipped-build-templates.js";
 import { buildEnvironmentName, createBuildReconciler, defaultBuildTimeoutMs } from "./reconcile.js";
 
 export interface BuildControllerDeps {
@@ -47,7 +47,7 @@ export function buildTemplatesReleaseName(planeName: string): string {
  * as one Release it owns, so a plane registered later gets them too.
  */
 export function buildControllers(deps: BuildControllerDeps): ControllerDefinition[] {
-  const templates = deps.buildTemplates ?? readBuildTemplates();
+  const templates = deps.buildTemplates ?? shippedBuildTemplates();
   const builds = controllerFor(BuildSchema)
     .owns(ReleaseSchema)
     .watches(BuildPlaneSchema, toWaitingBuilds)
