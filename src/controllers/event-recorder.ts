@@ -59,10 +59,13 @@ export function createEventRecorder(deps: { readonly store: ResourceStore; reado
             source,
           },
         });
+        event.status = create(EventStatusSchema, { count: 1, firstTimestamp: now, lastTimestamp: now });
         try {
-          const created = await store.create(EventSchema, event);
-          created.status = create(EventStatusSchema, { count: 1, firstTimestamp: now, lastTimestamp: now });
-          await store.updateStatus(EventSchema, created);
+          const created = await store.create(EventSchema, event, { withStatus: true });
+          if (!created.status) {
+            created.status = event.status;
+            await store.updateStatus(EventSchema, created);
+          }
           return;
         } catch (err) {
           if (!isAlreadyExistsError(err) && !isConflictError(err)) throw err;

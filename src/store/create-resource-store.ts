@@ -279,7 +279,7 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
       meta.generation = 1;
       meta.deletionTimestamp = undefined;
       // As with a Kubernetes status subresource, status is written by updateStatus only.
-      next.status = undefined;
+      if (!writeOptions.withStatus) next.status = undefined;
       return write((tx) => {
         meta.creationTimestamp = tx.timestamp();
         const key = { kind: facts.storageKey, namespace: meta.namespace, name: meta.name };

@@ -58,6 +58,12 @@ export interface StoreWriteOptions {
    * (auditLog undefined) appends them wherever the server keeps its audit log before it answers.
    */
   readonly audit?: readonly AuditRecord[];
+  /**
+   * create only: keep the given status rather than drop it, for the server's own objects whose
+   * first status is known when they are made (an Event's count): one write instead of two. An
+   * adapter that cannot (a Kubernetes status subresource) drops it as usual, so check the result.
+   */
+  readonly withStatus?: boolean;
 }
 
 export type PropagationPolicy = "Background" | "Foreground" | "Orphan";
