@@ -1,9 +1,8 @@
-import * as http from "node:http";
-import * as https from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { getPath, isJsonObject, type JsonObject } from "../model/json.js";
 import type { LogListener, PlaneObjectRef } from "./driver.js";
+import { openPodLog } from "./kubernetes-pod-log-request.js";
 import { formatRef, refKey } from "./object-ref.js";
 import { buildIdOf, buildSteps } from "./workflow-health.js";
 
@@ -80,35 +79,18 @@ export function createBuildLogFollower(options: BuildLogFollowerOptions): BuildL
    * Rejects when the stream breaks off (client-node's Log helper would leave that unnoticed).
    */
   async function streamStep(ref: PlaneObjectRef, buildId: string, pod: string, step: string, offset: number, signal: AbortSignal): Promise<number> {
-    const server = kubeConfig.getCurrentCluster()?.server;
-    if (!server) throw new Error("the kubeconfig names no current cluster");
-    const url = new URL(`${server.replace(/\/$/, "")}/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${encodeURIComponent(pod)}/log`);
-    url.searchParams.set("container", "main");
-    url.searchParams.set("follow", "true");
-    const requestOptions: https.RequestOptions = {};
-    await kubeConfig.applyToHTTPSOptions(requestOptions);
+    const response = await openPodLog(kubeConfig, ref.namespace, pod, { container: "main", follow: "true" }, signal);
     let next = offset;
     return new Promise<number>((resolve, reject) => {
-      const get = url.protocol === "https:" ? https.get : http.get;
-      const request = get(url, { ...requestOptions, signal }, (response) => {
-        if (response.statusCode !== 200) {
-          let body = "";
-          response.setEncoding("utf8");
-          response.on("data", (text: string) => (body += text));
-          response.on("end", () => reject(new Error(`the API server answered ${response.statusCode} for the log of pod ${pod}: ${body.slice(0, 500)}`)));
-          return;
-        }
-        response.on("data", (data: Buffer) => {
-          onLog({ buildId, step, offset: next, data: new Uint8Array(data), eof: false });
-          next += data.length;
-        });
-        response.on("end", () => resolve(next));
-        response.on("close", () => {
-          if (!response.complete) reject(new Error(`the log stream of pod ${pod} broke off`));
-        });
-        response.on("error", reject);
+      response.on("data", (data: Buffer) => {
+        onLog({ buildId, step, offset: next, data: new Uint8Array(data), eof: false });
+        next += data.length;
       });
-      request.on("error", reject);
+      response.on("end", () => resolve(next));
+      response.on("close", () => {
+        if (!response.complete) reject(new Error(`the log stream of pod ${pod} broke off`));
+      });
+      response.on("error", reject);
     });
   }
 

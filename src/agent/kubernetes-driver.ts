@@ -2,10 +2,12 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { ApiException, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { JsonObject } from "../model/json.js";
-import type { ApplyOutcome, HealthListener, InventoryObject, LiveObjectRecord, LogListener, ObjectHealth, PlaneDriver, PlaneObjectRef, ReleaseInventoryRecord } from "./driver.js";
+import type { ApplyOutcome, DriverSubscription, HealthListener, InventoryObject, LiveObjectRecord, LogListener, ObjectHealth, PlaneDriver, PlaneObjectRef, ReleaseInventoryRecord } from "./driver.js";
 import { kubernetesHealth, missingHealth, rfc3339, statusKinds } from "./kubernetes-health.js";
 import { createBuildLogFollower, workflowPodLabel } from "./kubernetes-build-logs.js";
 import { startKindWatch, type KindWatch } from "./kubernetes-kind-watch.js";
+import { streamPodLogs, type PodWatch } from "./kubernetes-pod-logs.js";
+import { watchResourceTree } from "./kubernetes-resource-tree.js";
 import { agentLabel, inventoryLabel, inventoryName, labelSafe, releaseAnnotation, releaseLabel, withOwnership } from "./kubernetes-ownership.js";
 import { formatRef, isNamespace, refKey, refOfManifest } from "./object-ref.js";
 import { createListenerSet } from "./listener-set.js";
@@ -38,6 +40,13 @@ class DiscoveringObjectApi extends KubernetesObjectApi {
     const resource = await this.resource(apiVersion, kind);
     if (!resource) throw new Error(`the cluster does not serve ${kind} (${apiVersion})`);
     return `${this.apiVersionPath(apiVersion)}/${resource.name}`;
+  }
+
+  /** The collection URL of a namespaced kind in one namespace, e.g. /api/v1/namespaces/shop/pods. */
+  async namespacedCollectionPath(apiVersion: string, kind: string, namespace: string): Promise<string> {
+    const resource = await this.resource(apiVersion, kind);
+    if (!resource) throw new Error(`the cluster does not serve ${kind} (${apiVersion})`);
+    return `${this.apiVersionPath(apiVersion)}/namespaces/${encodeURIComponent(namespace)}/${resource.name}`;
   }
 
   /** Whether the cluster serves the kind namespaced; undefined when it does not serve it. */
@@ -96,6 +105,8 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): PlaneD
   const listeners = createListenerSet<Parameters<HealthListener>>((err, ref) => logger.error({ err, object: formatRef(ref) }, "health listener failed"));
   const logListeners = createListenerSet<Parameters<LogListener>>((err, chunk) => logger.error({ err, build: chunk.buildId }, "log listener failed"));
   const watches: KindWatch[] = [];
+  /** Open component log reads and tree watches, closed with the driver. */
+  const subscriptions = new Set<DriverSubscription>();
   const buildLogs = createBuildLogFollower({
     kubeConfig,
     logger,
@@ -220,6 +231,32 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): PlaneD
     }
   }
 
+  /** A kind's objects in one namespace, watched (restarted with backoff) until stopped: for logs and resource trees. */
+  function watchNamespaced(apiVersion: string, kind: string, watchedNamespace: string, labelSelector: string, onChange: (type: "add" | "update" | "delete", object: JsonObject) => void): PodWatch {
+    return startKindWatch({
+      kubeConfig,
+      apiVersion,
+      kind,
+      path: () => client.namespacedCollectionPath(apiVersion, kind, watchedNamespace),
+      list: () => client.list(apiVersion, kind, watchedNamespace, undefined, undefined, undefined, undefined, labelSelector || undefined),
+      labelSelector,
+      logger,
+      ...(options.watchBackoff ? { backoff: options.watchBackoff } : {}),
+      onChange: (type, object) => onChange(type, plain(object)),
+    });
+  }
+
+  /** Keeps a subscription until it is closed, so closing the driver closes it too. */
+  function held(subscription: DriverSubscription): DriverSubscription {
+    subscriptions.add(subscription);
+    return {
+      close() {
+        subscriptions.delete(subscription);
+        subscription.close();
+      },
+    };
+  }
+
   function watchStatusKinds(): void {
     for (const { apiVersion, kind } of statusKinds.filter((s) => kinds.some((k) => k.apiVersion === s.apiVersion && k.kind === s.kind))) {
       watches.push(
@@ -328,7 +365,30 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): PlaneD
       return records;
     },
 
+    streamLogs(query, sink) {
+      const podLogs = {
+        kubeConfig,
+        logger,
+        ...(options.logRetryMs === undefined ? {} : { retryMs: options.logRetryMs }),
+        listPods: async (podNamespace: string, labelSelector: string) => (await client.list("v1", "Pod", podNamespace, undefined, undefined, undefined, undefined, labelSelector || undefined)).items.map(plain),
+        watchPods: (podNamespace: string, labelSelector: string, onChange: (type: "add" | "update" | "delete", pod: JsonObject) => void) => watchNamespaced("v1", "Pod", podNamespace, labelSelector, onChange),
+      };
+      return held(streamPodLogs(podLogs, query, sink));
+    },
+
+    watchResourceTree(query, sink) {
+      const tree = {
+        readRoot: (ref: PlaneObjectRef) => live.get(refKey(ref)),
+        onRootChange: (listener: (ref: PlaneObjectRef) => void) => listeners.add((ref) => listener(ref)),
+        watch: watchNamespaced,
+        now,
+      };
+      return held(watchResourceTree(tree, query, sink));
+    },
+
     async close() {
+      for (const subscription of [...subscriptions]) subscription.close();
+      subscriptions.clear();
       await Promise.all(watches.splice(0).map((w) => w.stop()));
       await buildLogs.close();
       listeners.clear();

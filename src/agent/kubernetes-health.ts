@@ -2,6 +2,7 @@ import { getPath, isJsonObject, type JsonObject, type JsonValue } from "../model
 import type { HealthState, ObjectHealth, PlaneObjectRef } from "./driver.js";
 import { groupKind } from "./plane-allow-list.js";
 import { workflowHealth } from "./workflow-health.js";
+import { jobHealth, podHealth, replicaSetHealth } from "./kubernetes-workload-health.js";
 
 type Assessor = (object: JsonObject, now: number) => ObjectHealth;
 
@@ -20,6 +21,10 @@ const assessors: Record<string, Assessor> = {
   "gateway.networking.k8s.io/HTTPRoute": routeHealth,
   "gateway.networking.k8s.io/GRPCRoute": routeHealth,
   "argoproj.io/Workflow": workflowHealth,
+  // What the cluster makes of a workload: shown in the resource tree, never applied by the agent.
+  "/Pod": podHealth,
+  "apps/ReplicaSet": replicaSetHealth,
+  "batch/Job": jobHealth,
 };
 
 /**

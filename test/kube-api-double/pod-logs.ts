@@ -15,6 +15,8 @@ type Follower = { write(entry: Entry): void; end(): void };
 /** One run of a container: a restart starts a new one, and the one before becomes `previous=true`. */
 interface Run {
   readonly entries: Entry[];
+  /** The last entry's timestamp: entries stamped with the same or an earlier time get the next nanosecond. */
+  lastNanos: bigint;
   finished: boolean;
   readonly followers: Set<Follower>;
 }
@@ -42,7 +44,7 @@ export interface PodLogs {
   serve(req: IncomingMessage, res: ServerResponse, pod: JsonObject, query: URLSearchParams, now: Date): void;
 }
 
-const newRun = (): Run => ({ entries: [], finished: false, followers: new Set() });
+const newRun = (): Run => ({ entries: [], lastNanos: 0n, finished: false, followers: new Set() });
 
 /** The kubelet's output format: RFC3339 with exactly nine fractional digits. */
 export function formatNanos(nanos: bigint): string {
@@ -117,7 +119,6 @@ function waitingReason(pod: JsonObject, container: string): string | undefined {
 
 export function createPodLogs(now: () => Date = () => new Date()): PodLogs {
   const logs = new Map<string, ContainerLog>();
-  let lastNanos = 0n;
   const key = (namespace: string, pod: string, container: string) => `${namespace}/${pod}/${container}`;
   const logOf = (namespace: string, pod: string, container: string): ContainerLog => {
     let log = logs.get(key(namespace, pod, container));
@@ -179,9 +180,9 @@ export function createPodLogs(now: () => Date = () => new Date()): PodLogs {
       const run = logOf(namespace, pod, container).current;
       const ms = BigInt((at ?? now()).getTime()) * 1_000_000n;
       for (const line of text.match(/[^\n]*\n|[^\n]+$/g) ?? []) {
-        // Distinct, increasing timestamps within the double, as nanosecond clocks give.
-        lastNanos = ms > lastNanos ? ms : lastNanos + 1n;
-        const entry = { nanos: lastNanos, text: line };
+        // Distinct, increasing timestamps within a container's log, as a nanosecond clock gives.
+        run.lastNanos = ms > run.lastNanos ? ms : run.lastNanos + 1n;
+        const entry = { nanos: run.lastNanos, text: line };
         run.entries.push(entry);
         for (const follower of run.followers) follower.write(entry);
       }
