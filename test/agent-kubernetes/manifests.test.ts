@@ -32,9 +32,13 @@ describe("agent manifests (deploy/agent)", () => {
       const watched = statusKinds.some((s) => s.apiVersion === apiVersion && s.kind === kind);
       expected.set(`${type.group}/${type.plural}`, ["create", "delete", "get", "list", "patch", ...(watched ? ["watch"] : [])].sort().join(","));
     }
-    // Build logs are read from the pods of a Workflow's steps.
-    expected.set("/pods", "get,list");
+    // Build logs are read from the pods of a Workflow's steps; component logs follow the pods a selector picks.
+    expected.set("/pods", "get,list,watch");
     expected.set("/pods/log", "get");
+    // The resource tree watches what the cluster makes of a Release, and the events about it.
+    expected.set("/events", "list,watch");
+    expected.set("apps/replicasets", "list,watch");
+    expected.set("batch/jobs", "list,watch");
     expect(grants((read("cluster-role.yaml").rules as Rule[]))).toEqual(expected);
   });
 
