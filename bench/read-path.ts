@@ -1,7 +1,8 @@
 // The read path: server CPU per ComponentService.GetComponent (a component of about 1 KB, 50 calls in
 // flight from an @grpc/grpc-js client in another process) on our server, against a bare
 // @grpc/grpc-js server this benchmark starts itself, answering the same method with the same bytes,
-// in the same run so that machine noise cancels in the ratios. Run alone with `tsx bench/read-path.ts`.
+// in the same run so that machine noise cancels in the ratios. Run alone with
+// `tsx bench/read-path.ts [calls] [--cpu-prof DIR]`.
 import { spawn } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { create, toBinary } from "@bufbuild/protobuf";
@@ -44,9 +45,9 @@ async function measure(pid: number, command: LoadCommand) {
   return { report, figures: { cpuUsPerCall, p50Ms: report.p50Ms, p99Ms: report.p99Ms } };
 }
 
-export async function benchReadPath(options: { readonly calls: number; readonly inFlight?: number }): Promise<ReadPathResult> {
+export async function benchReadPath(options: { readonly calls: number; readonly inFlight?: number; readonly cpuProfileDir?: string }): Promise<ReadPathResult> {
   const inFlight = options.inFlight ?? 50;
-  const server = await startServerProcess({ env: { CHOREO_EMBEDDED_AGENTS: "0" } });
+  const server = await startServerProcess({ env: { CHOREO_EMBEDDED_AGENTS: "0" }, ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}) });
   let bare: ReturnType<typeof run> | undefined;
   try {
     const client = createClient(ResourceService, server.transport());
@@ -74,5 +75,8 @@ export function describeReadPath(r: ReadPathResult): string {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(describeReadPath(await benchReadPath({ calls: Number(process.argv[2] ?? 5000) })));
+  const args = process.argv.slice(2);
+  const profileAt = args.indexOf("--cpu-prof");
+  const cpuProfileDir = profileAt >= 0 ? args.splice(profileAt, 2)[1] : undefined;
+  console.log(describeReadPath(await benchReadPath({ calls: Number(args[0] ?? 5000), ...(cpuProfileDir ? { cpuProfileDir } : {}) })));
 }

@@ -1,7 +1,7 @@
 // Watch fan-out: W concurrent ResourceService.Watch streams on Components (spread over HTTP/2
 // connections of 100 streams each) on one server; each round updates one Component through Apply
 // and times, per stream, from the Apply being sent to the stream receiving that version.
-// Run alone with `tsx bench/watch-fan-out.ts [streams] [rounds]`.
+// Run alone with `tsx bench/watch-fan-out.ts [streams] [rounds] [--cpu-prof DIR]`.
 import { createClient } from "@connectrpc/connect";
 import { setMaxListeners } from "node:events";
 import { pathToFileURL } from "node:url";
@@ -27,8 +27,8 @@ metadata: { name: watched, labels: { round: "${round}" } }
 spec: { owner: { projectName: default }, type: Service }
 `;
 
-export async function benchWatchFanOut(options: { readonly streams: number; readonly rounds: number }): Promise<WatchFanOutResult> {
-  const server = await startServerProcess({ env: { CHOREO_EMBEDDED_AGENTS: "0" } });
+export async function benchWatchFanOut(options: { readonly streams: number; readonly rounds: number; readonly cpuProfileDir?: string }): Promise<WatchFanOutResult> {
+  const server = await startServerProcess({ env: { CHOREO_EMBEDDED_AGENTS: "0" }, ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}) });
   const abort = new AbortController();
   setMaxListeners(0, abort.signal); // one listener per stream
   try {
@@ -89,6 +89,9 @@ export function describeWatchFanOut(r: WatchFanOutResult): string {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const [streams, rounds] = process.argv.slice(2).map(Number);
-  console.log(describeWatchFanOut(await benchWatchFanOut({ streams: streams || 500, rounds: rounds || 5 })));
+  const args = process.argv.slice(2);
+  const profileAt = args.indexOf("--cpu-prof");
+  const cpuProfileDir = profileAt >= 0 ? args.splice(profileAt, 2)[1] : undefined;
+  const [streams, rounds] = args.map(Number);
+  console.log(describeWatchFanOut(await benchWatchFanOut({ streams: streams || 500, rounds: rounds || 5, ...(cpuProfileDir ? { cpuProfileDir } : {}) })));
 }

@@ -12,3 +12,5 @@ export { createIdentityService } from "./identity-service.js";
 export { createPromotionService, type PromotionServiceDeps } from "./promotion-service.js";
 export { promotionHistory } from "./promotion-history.js";
 export { systemOwnedKinds } from "./system-owned.js";
+export { createEncodedObjects, type EncodedObject, type EncodedObjects } from "./encoded-objects.js";
+export { fastReadMethods } from "./fast-reads.js";

@@ -15,10 +15,12 @@ import type { LogStore, ResourceStore } from "../store/index.js";
 import { IdentityService } from "../../gen/openchoreo/api/v1alpha1/identity_service_pb.js";
 import { TokenService } from "../../gen/openchoreo/api/v1alpha1/token_service_pb.js";
 import type { AccessControl } from "../auth/index.js";
+import { getResourceTree, streamComponentLogs, watchResourceTree } from "./component-runtime.js";
 import { createIdentityService } from "./identity-service.js";
 import { createTokenService } from "./token-service.js";
 import { planeRegistrationMethods } from "./plane-registration.js";
 import type { ResourceAccess } from "./resource-access.js";
+import { createEncodedObjects, type EncodedObjects } from "./encoded-objects.js";
 import { createPromotionService } from "./promotion-service.js";
 import { createResourceService } from "./resource-service.js";
 import { createTypedResourceService } from "./typed-resource-service.js";
@@ -36,22 +38,29 @@ export interface ResourceRouteDeps {
   readonly clock?: Clock;
   /** Tokens, grants and the authorizer: TokenService, IdentityService, and filtered lists; Unimplemented without. */
   readonly accessControl?: AccessControl;
+  /** The encoded-objects cache the watch streams share with the fast reads; one of its own without. */
+  readonly encoded?: EncodedObjects;
 }
 
 /**
  * Registers the typed resource services (every service of the contracts that carries the resource
  * option: Organization, Project, Environment, DataPlane, BuildPlane, DeploymentPipeline, Component)
- * with their CRUD and watch methods, ComponentService.GetRenderedRelease, plane registration (with a
+ * with their CRUD and watch methods, ComponentService.GetRenderedRelease and its runtime methods (logs and
+ * live object tree, through the plane agents), plane registration (with a
  * plane agent hub), and ResourceService.
  */
 export function resourceRoutes(router: ConnectRouter, routeDeps: ResourceRouteDeps): void {
   const control = routeDeps.accessControl;
-  const deps = { ...routeDeps, ...(control ? { authorizer: control.authorizer, roles: routeDeps.roles ?? control.roles } : {}) };
+  const deps = { ...routeDeps, encoded: routeDeps.encoded ?? createEncodedObjects(routeDeps), ...(control ? { authorizer: control.authorizer, roles: routeDeps.roles ?? control.roles } : {}) };
   for (const service of allFiles.flatMap((f) => f.services)) {
     const described = describeResourceService(service, deps.codec.registry);
     if (!described) continue;
     const methods = createTypedResourceService(described, deps);
-    if (service.typeName === ComponentService.typeName) methods.getRenderedRelease = getRenderedRelease(deps.store) as never;
+    if (service.typeName === ComponentService.typeName) {
+      methods.getRenderedRelease = getRenderedRelease(deps.store) as never;
+      const runtime = { store: deps.store, planes: deps.planes };
+      Object.assign(methods, { streamComponentLogs: streamComponentLogs(runtime), getResourceTree: getResourceTree(runtime), watchResourceTree: watchResourceTree(runtime) });
+    }
     if (deps.planes && service.typeName === DataPlaneService.typeName) Object.assign(methods, planeRegistrationMethods("DataPlane", deps.planes));
     if (deps.planes && service.typeName === BuildPlaneService.typeName) Object.assign(methods, planeRegistrationMethods("BuildPlane", deps.planes));
     router.service(service, methods as never);

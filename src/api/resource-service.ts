@@ -2,7 +2,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { EventSchema } from "../../gen/openchoreo/model/v1alpha1/event_pb.js";
 import { ApplyAction, type ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
 import { InvalidSpecError } from "../errors/index.js";
-import { labels, type Codec, type KindInfo } from "../model/index.js";
+import { labels, type Codec, type KindInfo, type KindRegistry } from "../model/index.js";
 import type { ResourceAccess } from "./resource-access.js";
 import { principalKey, readableBy, type Authorizer } from "../auth/index.js";
 import { maxPageSize, propagationOf, watchEventTypeOf } from "./typed-resource-service.js";
@@ -12,12 +12,7 @@ const applyActions = { created: ApplyAction.CREATED, configured: ApplyAction.CON
 /** ResourceService: any kind, named the way users type it, in its Kubernetes JSON form. */
 export function createResourceService(deps: { readonly access: ResourceAccess; readonly codec: Codec; readonly authorizer?: Authorizer | undefined }): ServiceImpl<typeof ResourceService> {
   const { access, codec, authorizer } = deps;
-  const kindNamed = (name: string, apiVersion: string): KindInfo => {
-    if (!name) throw new InvalidSpecError([{ path: "kind", message: "required" }]);
-    const kind = codec.registry.resolve(name, apiVersion || undefined);
-    if (!kind) throw new InvalidSpecError([{ path: "kind", message: `unknown kind "${name}"${apiVersion ? ` in ${apiVersion}` : ""}` }]);
-    return kind;
-  };
+  const kindNamed = (name: string, apiVersion: string): KindInfo => kindNamedIn(codec.registry, name, apiVersion);
   const eventKind = codec.registry.bySchema(EventSchema.typeName)!;
   const eventsAbout = (kind: KindInfo, namespace: string, name: string) => ({
     namespace: kind.namespaced ? namespace || "default" : "default",
@@ -28,7 +23,7 @@ export function createResourceService(deps: { readonly access: ResourceAccess; r
     async apply(request, context) {
       const actor = context.values.get(principalKey)?.subject;
       const results = await access.apply(request.manifests, { api: true, dryRun: request.dryRun, defaultNamespace: request.defaultNamespace || "default", ...(actor ? { actor } : {}) });
-      return { results: results.map((r) => ({ action: applyActions[r.action], object: r.object })) };
+      return { results: results.map((r) => ({ action: applyActions[r.action], ...r.identity, ...(request.returnObjects ? { object: r.object } : {}) })) };
     },
     async get(request) {
       return { object: await access.get(kindNamed(request.kind, request.apiVersion), request) };
@@ -85,4 +80,12 @@ export function createResourceService(deps: { readonly access: ResourceAccess; r
       }
     },
   };
+}
+
+/** The kind a request names by `kind` (and `apiVersion`), as users type it; InvalidArgument otherwise. */
+export function kindNamedIn(registry: KindRegistry, name: string, apiVersion: string): KindInfo {
+  if (!name) throw new InvalidSpecError([{ path: "kind", message: "required" }]);
+  const kind = registry.resolve(name, apiVersion || undefined);
+  if (!kind) throw new InvalidSpecError([{ path: "kind", message: `unknown kind "${name}"${apiVersion ? ` in ${apiVersion}` : ""}` }]);
+  return kind;
 }

@@ -12,7 +12,8 @@ type StreamMethod = (request: Message, context: HandlerContext) => AsyncIterable
 
 /** The most objects one page holds, whatever the client asks. */
 export const maxPageSize = 1000;
-const defaultPageSize = 100;
+/** A List's page size when the request asks for none. */
+export const defaultPageSize = 100;
 
 /**
  * One implementation for every typed resource service (OrganizationService, ProjectService, ...):

@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "../../gen/health/v1/health_pb.js";
 import { allFiles } from "../../gen/index.js";
-import { createDescriptorIndex, createHealthStatus, routes, servedServices, type ResourceRouteDeps } from "../api/index.js";
+import { createDescriptorIndex, createEncodedObjects, createHealthStatus, fastReadMethods, routes, servedServices, type ResourceRouteDeps } from "../api/index.js";
 import { createAuthorizer, createGuard, createGuardInterceptor, createPermissionTable, publicProcedures, type Denial, type Guard } from "../auth/index.js";
 import { createCodec, createKindRegistry } from "../model/index.js";
 import { createAuditTrail } from "../audit/index.js";
@@ -18,6 +18,7 @@ import {
   createConnectionTracker,
   createConsoleAssets,
   createErrorBoundary,
+  createGrpcUnaryFastPath,
   createLimitsInterceptor,
   createPrefaceRouter,
   createRpcHandler,
@@ -84,21 +85,26 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   // Unset (tests, embedders): the defaults CHOREO_* would give.
   const limits = config.limits ?? parseConfig({}, ".").limits;
   const login = config.oidc && { issuer: config.oidc.issuer, clientId: config.oidc.clientId, scopes: config.oidc.scopes };
+  // One cache of encoded objects for the fast reads and the watch streams.
+  const resources = deps.resources && { ...deps.resources, encoded: createEncodedObjects(deps.resources) };
+  // Every call passes these, whichever path serves it.
+  const interceptors = [
+    createRpcObserver({ logger, metrics: createRpcMetrics(deps.metrics) }),
+    // Outside the boundary, so it sees the code each error reaches the client with.
+    ...(audit ? [audit.interceptor] : []),
+    createErrorBoundary(logger),
+    // Inside the boundary: its refusals are domain errors the boundary maps to their codes.
+    createGuardInterceptor(guard),
+    // Inside the guard: rates and streams are counted per principal.
+    createLimitsInterceptor({ limits: createCallLimits(limits), requestTimeoutMs: limits.requestTimeoutMs, maxPageSize: limits.maxPageSize }),
+  ];
   const handler = createRpcHandler({
     routes(router) {
-      routes(router, { health, descriptors: createDescriptorIndex(allFiles), login, ...(deps.resources ? { resources: deps.resources } : {}) });
+      routes(router, { health, descriptors: createDescriptorIndex(allFiles), login, ...(resources ? { resources } : {}) });
       services = servedServices(router);
     },
-    interceptors: [
-      createRpcObserver({ logger, metrics: createRpcMetrics(deps.metrics) }),
-      // Outside the boundary, so it sees the code each error reaches the client with.
-      ...(audit ? [audit.interceptor] : []),
-      createErrorBoundary(logger),
-      // Inside the boundary: its refusals are domain errors the boundary maps to their codes.
-      createGuardInterceptor(guard),
-      // Inside the guard: rates and streams are counted per principal.
-      createLimitsInterceptor({ limits: createCallLimits(limits), requestTimeoutMs: limits.requestTimeoutMs, maxPageSize: limits.maxPageSize }),
-    ],
+    interceptors,
+    ...(resources ? { fastPath: createGrpcUnaryFastPath({ methods: fastReadMethods(resources), interceptors, maxMessageBytes: config.maxMessageBytes, shutdownSignal: shutdown.signal }) } : {}),
     authorizeMetrics: (headers) => guard.check({ procedure: metricsProcedure, headers }).then(() => undefined),
     maxMessageBytes: config.maxMessageBytes,
     shutdownSignal: shutdown.signal,

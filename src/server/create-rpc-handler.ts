@@ -4,6 +4,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createCors } from "./create-cors.js";
+import type { GrpcUnaryFastPath } from "./grpc-unary-fast-path.js";
 import { peerAddressKey } from "./peer-address.js";
 import { requestIdHeader, requestIdKey, resolveRequestId } from "./request-id.js";
 import { isPermissionDeniedError, isUnauthenticatedError } from "../errors/index.js";
@@ -36,6 +37,8 @@ export interface RpcHandlerOptions {
   readonly authorizeMetrics?: (headers: Headers) => Promise<void>;
   /** Answers what no procedure or /metrics does (the web console), or returns false for a 404. */
   readonly serveOther?: (req: NodeRequest, res: Parameters<NodeHandler>[1]) => boolean;
+  /** Answers the calls it takes (native gRPC reads) before Connect sees them; given the same context values. */
+  readonly fastPath?: GrpcUnaryFastPath;
 }
 
 /**
@@ -45,6 +48,10 @@ export interface RpcHandlerOptions {
 export function createRpcHandler(opts: RpcHandlerOptions): NodeHandler {
   const requestIds = new WeakMap<NodeRequest, string>();
   const cors = createCors(opts.corsOrigins);
+  const contextValuesOf = (req: NodeRequest) =>
+    createContextValues()
+      .set(requestIdKey, requestIds.get(req) ?? "")
+      .set(peerAddressKey, req.socket?.remoteAddress ?? "");
   const rpc = connectNodeAdapter({
     routes: opts.routes,
     interceptors: opts.interceptors,
@@ -54,10 +61,7 @@ export function createRpcHandler(opts: RpcHandlerOptions): NodeHandler {
     // that send compressed requests get unimplemented, as the protocols specify.
     acceptCompression: [],
     shutdownSignal: opts.shutdownSignal,
-    contextValues: (req) =>
-      createContextValues()
-        .set(requestIdKey, requestIds.get(req) ?? "")
-        .set(peerAddressKey, req.socket?.remoteAddress ?? ""),
+    contextValues: (req) => contextValuesOf(req),
     fallback(req, res) {
       const path = req.url?.split("?", 1)[0];
       if (path === "/metrics" && (req.method === "GET" || req.method === "HEAD")) {
@@ -100,6 +104,7 @@ export function createRpcHandler(opts: RpcHandlerOptions): NodeHandler {
     // response, errors and 404s included.
     res.setHeader(requestIdHeader, id);
     if (cors(req, res)) return;
+    if (opts.fastPath?.(req, res, contextValuesOf(req))) return;
     rpc(req, res);
   };
 }

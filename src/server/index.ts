@@ -11,3 +11,4 @@ export { createCors, type Cors } from "./create-cors.js";
 export { createCallLimits, type CallLimits, type CallLimitsConfig, type LimitedCall, type StreamSlot } from "./call-limits.js";
 export { createLimitsInterceptor, type LimitsInterceptorOptions } from "./limits-interceptor.js";
 export { createConsoleAssets, consoleBuildDir, type ConsoleAssets, type ConsoleAssetsOptions } from "./console-assets.js";
+export { createGrpcUnaryFastPath, type GrpcUnaryFastPath, type GrpcUnaryFastPathOptions, type FastUnaryMethod, type FastCallContext } from "./grpc-unary-fast-path.js";
