@@ -16,5 +16,7 @@ export { organizationRoles, platformAdmin, rolePermissions, platformPermissions,
 export { readableBy } from "./visibility.js";
 export { recordIdentity } from "./record-identity.js";
 export { createAccessControl, type AccessControl } from "./create-access-control.js";
-export { createOidcAuthenticator, asymmetricAlgorithms, type OidcSettings, type OidcAuthenticatorOptions } from "./oidc-authenticator.js";
+// A loader, not the functions: jose is large, and a server without OIDC settings need not compile it at start.
+export const loadOidcAuthenticator = () => import("./oidc-authenticator.js");
+export type { OidcSettings, OidcAuthenticatorOptions } from "./oidc-authenticator.js";
 export { createOidcLoginService, type LoginConfig } from "./oidc-login-service.js";

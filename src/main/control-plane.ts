@@ -5,7 +5,7 @@ import { createResourceAccess, type ResourceAccess } from "../api/resource-acces
 import { ensureEmbeddedDefaults } from "../bootstrap/index.js";
 import { createEventRecorder, platformControllers } from "../controllers/index.js";
 import { createManager, createSystemClock, type Clock, type Manager } from "../core/index.js";
-import { createAccessControl, createOidcAuthenticator, ensureBootstrapAdminToken, type AccessControl } from "../auth/index.js";
+import { createAccessControl, ensureBootstrapAdminToken, loadOidcAuthenticator, type AccessControl } from "../auth/index.js";
 import { createAuditedStore } from "../audit/index.js";
 import { readFile } from "node:fs/promises";
 import { ConfigError, parseConfig, type Config } from "./config.js";
@@ -78,7 +78,10 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
       metrics: createPlaneAgentMetrics(deps.metrics),
     });
     await planes.start();
-    if (config.oidc) accessControl.authenticators.push(createOidcAuthenticator({ ...config.oidc, ca: await readOidcCa(config.oidc.caFile) }));
+    if (config.oidc) {
+      const { createOidcAuthenticator } = await loadOidcAuthenticator();
+      accessControl.authenticators.push(createOidcAuthenticator({ ...config.oidc, ca: await readOidcCa(config.oidc.caFile) }));
+    }
     accessControl.addPlaneCredentials(planes.credentials);
     if (!(await accessControl.ready())) throw new Error("the token and grant caches did not sync");
     const access = createResourceAccess({ store: apiStore, codec });

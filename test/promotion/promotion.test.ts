@@ -6,7 +6,7 @@ import { condition, eventually } from "../controllers/harness.js";
 import { newBuild, pipelineWithApproval, serviceComponent, startPromotionPlatform, type PromotionPlatform } from "./support/promotion-platform.js";
 import { codeOf } from "../support/code-of.js";
 import { signIn, startTestProvider } from "../support/oidc-test-provider.js";
-import { createOidcAuthenticator } from "../../src/auth/index.js";
+import { createOidcAuthenticator } from "../../src/auth/oidc-authenticator.js";
 
 let platform: PromotionPlatform;
 beforeEach(async () => {
