@@ -21,6 +21,11 @@ export interface TestProviderOptions {
   readonly port?: number;
   /** Seconds an ID token lives (default an hour). */
   readonly idTokenTtl?: number;
+  /**
+   * More redirect URIs for every client: a web page's own address (the web console), which also
+   * lets that origin call the token endpoint (CORS for public clients follows their redirect URIs).
+   */
+  readonly redirectUris?: readonly string[];
 }
 
 /** A real OpenID provider (the oidc-provider package) on loopback, issuing real tokens. */
@@ -56,7 +61,7 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
       grant_types: ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"],
       response_types: ["code"],
       // A native client may use any port on a loopback redirect (RFC 8252 section 7.3).
-      redirect_uris: ["http://127.0.0.1/callback"],
+      redirect_uris: ["http://127.0.0.1/callback", ...(options.redirectUris ?? [])],
     })),
     jwks: { keys: keys as JWK[] },
     features: { deviceFlow: { enabled: true }, devInteractions: { enabled: true }, revocation: { enabled: true } },
