@@ -114,3 +114,23 @@ export function ConfirmButton(props: {
     </>
   );
 }
+
+/** A table with column headers, scrolling sideways on a narrow screen rather than squeezing. */
+export function Table({ columns, label, children }: { columns: readonly string[]; label?: string; children: ComponentChildren }) {
+  return (
+    <div class="scroll">
+      <table aria-label={label}>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th scope="col" key={c}>
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}

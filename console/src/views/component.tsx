@@ -6,7 +6,7 @@ import { api } from "../api.js";
 import { useWatch } from "../live.js";
 import { ago, bindingKinds, field, labels, nameOf, text } from "../objects.js";
 import { environmentOrder, nextSteps } from "../pipeline.js";
-import { ConfirmButton, Empty, ErrorNote, Phase, Readiness, Section, Simulated } from "../ui.js";
+import { ConfirmButton, Empty, ErrorNote, Phase, Readiness, Section, Simulated, Table } from "../ui.js";
 import { BuildLog } from "./build-log.js";
 import { PromotionRow } from "./approvals.js";
 
@@ -194,20 +194,7 @@ function History({ org, project, component, changed }: { org: string; project: s
   return (
     <Section title="History">
       <ErrorNote error={error} />
-      <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Environment</th>
-              <th scope="col">Action</th>
-              <th scope="col">From</th>
-              <th scope="col">Artifact</th>
-              <th scope="col">By</th>
-              <th scope="col">Result</th>
-            </tr>
-          </thead>
-          <tbody>
+      <Table columns={["When", "Environment", "Action", "From", "Artifact", "By", "Result"]}>
             {entries.map((e, i) => (
               <tr key={i}>
                 <td>{e.deployedTime ? timestampDate(e.deployedTime).toLocaleString() : ""}</td>
@@ -219,9 +206,7 @@ function History({ org, project, component, changed }: { org: string; project: s
                 <td>{e.result}</td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      </div>
+          </Table>
     </Section>
   );
 }

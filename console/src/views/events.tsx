@@ -1,6 +1,6 @@
 import { useWatch } from "../live.js";
 import { ago, text } from "../objects.js";
-import { Empty, ErrorNote } from "../ui.js";
+import { Empty, ErrorNote, Table } from "../ui.js";
 
 /** The organization's events, newest first, as they happen. */
 export function Events({ org }: { org: string }) {
@@ -12,18 +12,7 @@ export function Events({ org }: { org: string }) {
       <h1>Events</h1>
       <ErrorNote error={events.error} />
       {events.synced && sorted.length === 0 && <Empty>No events.</Empty>}
-      <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Type</th>
-              <th scope="col">Object</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Message</th>
-            </tr>
-          </thead>
-          <tbody>
+      <Table columns={["When", "Type", "Object", "Reason", "Message"]}>
             {sorted.map((e) => (
               <tr key={text(e, "metadata.name")}>
                 <td>{ago(when(e))}</td>
@@ -35,9 +24,7 @@ export function Events({ org }: { org: string }) {
                 <td>{text(e, "spec.message")}</td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      </div>
+          </Table>
     </>
   );
 }

@@ -1,7 +1,7 @@
 import { useWatch } from "../live.js";
 import { byName, labelOf, labels, nameOf, text } from "../objects.js";
 import { href } from "../route.js";
-import { Empty, ErrorNote, Readiness, Section } from "../ui.js";
+import { Empty, ErrorNote, Readiness, Section, Table } from "../ui.js";
 
 export function Organizations() {
   const orgs = useWatch({ kind: "Organization" });
@@ -46,16 +46,7 @@ export function Organization({ org }: { org: string }) {
       <ErrorNote error={projects.error} />
       <Section title="Projects">
         {projects.synced && projects.items.length === 0 && <Empty>No projects.</Empty>}
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Project</th>
-              <th scope="col">Components</th>
-              <th scope="col">Pipeline</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
-          <tbody>
+        <Table columns={["Project", "Components", "Pipeline", "State"]}>
             {[...projects.items].sort(byName).map((p) => (
               <tr key={nameOf(p)}>
                 <th scope="row">
@@ -68,8 +59,7 @@ export function Organization({ org }: { org: string }) {
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
+          </Table>
       </Section>
       <Section title="Environments">
         <ul class="inline">

@@ -1,22 +1,11 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { useWatch } from "../live.js";
 import { ago, byName, nameOf, text } from "../objects.js";
-import { ErrorNote, Readiness, Section } from "../ui.js";
+import { ErrorNote, Readiness, Section, Table } from "../ui.js";
 
 function PlaneTable({ planes }: { planes: readonly JsonObject[] }) {
   return (
-    <div class="scroll">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Plane</th>
-            <th scope="col">Agent</th>
-            <th scope="col">Last heartbeat</th>
-            <th scope="col">Version / driver</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
-        <tbody>
+    <Table columns={["Plane", "Agent", "Last heartbeat", "Version / driver", "State"]}>
           {[...planes].sort(byName).map((p) => {
             const connected = text(p, "status.agent.connected") === "true";
             const heartbeat = text(p, "status.agent.lastHeartbeatTime");
@@ -38,9 +27,7 @@ function PlaneTable({ planes }: { planes: readonly JsonObject[] }) {
               </tr>
             );
           })}
-        </tbody>
-      </table>
-    </div>
+        </Table>
   );
 }
 

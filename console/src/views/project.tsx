@@ -4,7 +4,7 @@ import { useWatch } from "../live.js";
 import { bindingKinds, byName, labelOf, labels, nameOf, text } from "../objects.js";
 import { environmentOrder } from "../pipeline.js";
 import { href } from "../route.js";
-import { Empty, ErrorNote, Readiness, Section, Simulated } from "../ui.js";
+import { Empty, ErrorNote, Readiness, Section, Simulated, Table } from "../ui.js";
 import { CellGraph } from "./cell-graph.js";
 
 /** Every binding of a project (all four kinds), live. */
@@ -71,20 +71,7 @@ export function Project({ org, project }: { org: string; project: string }) {
         </div>
       </Section>
       <Section title="Components">
-        <div class="scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Component</th>
-                <th scope="col">Type</th>
-                {order.map((env) => (
-                  <th scope="col" key={env}>
-                    {env}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
+        <Table columns={["Component", "Type", ...order]}>
               {components.map((c) => (
                 <tr key={nameOf(c)}>
                   <th scope="row">
@@ -97,9 +84,7 @@ export function Project({ org, project }: { org: string; project: string }) {
                   })}
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+            </Table>
       </Section>
     </>
   );
