@@ -44,7 +44,7 @@ function check(condition: boolean, message: string): void {
 }
 
 const read = (apiVersion: string, kind: string, name: string, namespace?: string) =>
-  objects.read<KubernetesObject & { spec?: { ports?: { port: number }[] } }>({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } }).catch(() => undefined);
+  objects.read<KubernetesObject & { spec?: { ports?: { port: number }[]; selector?: Record<string, string> } }>({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } }).catch(() => undefined);
 
 async function startAgent(cp: Awaited<ReturnType<typeof startScriptedControlPlane>>, index: number) {
   const driver = createKubernetesDriver({ kubeConfig, agentId, namespace: inventoryNamespace, logger });
@@ -78,9 +78,11 @@ try {
     check(ack.results.every((r) => r.outcome === "Unchanged"), `outcomes: ${outcomes(ack).join()}`);
   });
   await step("an object changed behind the agent's back is put back within the interval", async () => {
-    await objects.patch({ apiVersion: "v1", kind: "Service", metadata: { name: "a", namespace: ns }, spec: { ports: [{ port: 81 }] } } as KubernetesObject, undefined, undefined, "kubectl-edit", true, PatchStrategy.MergePatch);
+    // A field the agent applied, changed in place. (A port replaced by another is a new list item the
+    // editor owns, which a forced server-side apply keeps beside the agent's, on a cluster as here.)
+    await objects.patch({ apiVersion: "v1", kind: "Service", metadata: { name: "a", namespace: ns }, spec: { selector: { app: "elsewhere" } } } as KubernetesObject, undefined, undefined, "kubectl-edit", true, PatchStrategy.MergePatch);
     await session!.waitFor("drift corrected", drift("a"), 60_000);
-    check((await read("v1", "Service", "a", ns))?.spec?.ports?.[0]?.port === 80, "the port was not put back");
+    check((await read("v1", "Service", "a", ns))?.spec?.selector?.app === "a", "the selector was not put back");
   });
   await step("an object the API server rejects fails alone with its message", async () => {
     const invalid = { ...service(ns, "bad"), spec: { ports: [{ port: 0 }] } };

@@ -1,9 +1,18 @@
 import { isJsonObject, type JsonObject, type JsonValue } from "../../src/model/json.js";
 
-/** A path to a field: object keys from the root. Lists are atomic: a path never enters one. */
-export type FieldPath = readonly string[];
+/**
+ * One step of a field path, written as managedFields' `fieldsV1` writes it: `f:<field>` for a map's
+ * member, `k:{"name":"app"}` for an item of a list merged by keys (the keys sorted by name), and
+ * `v:<json>` for an item of a set.
+ */
+export type PathElement = string;
 
-/** A set of field paths, keyed for lookups. */
+/** A path to a field from the object's root. */
+export type FieldPath = readonly PathElement[];
+
+const keyOf = (path: FieldPath) => JSON.stringify(path);
+
+/** A set of field paths, as structured-merge-diff keeps a manager's fields. */
 export class FieldSet {
   private readonly paths = new Map<string, FieldPath>();
 
@@ -12,15 +21,15 @@ export class FieldSet {
   }
 
   add(path: FieldPath): void {
-    this.paths.set(JSON.stringify(path), path);
+    this.paths.set(keyOf(path), path);
   }
 
   delete(path: FieldPath): void {
-    this.paths.delete(JSON.stringify(path));
+    this.paths.delete(keyOf(path));
   }
 
   has(path: FieldPath): boolean {
-    return this.paths.has(JSON.stringify(path));
+    return this.paths.has(keyOf(path));
   }
 
   get size(): number {
@@ -31,33 +40,56 @@ export class FieldSet {
     return this.paths.values();
   }
 
-  /** Paths of this set that equal `path`, lie under it or above it. */
-  overlapping(path: FieldPath): FieldPath[] {
-    return [...this.paths.values()].filter((p) => isPrefix(p, path) || isPrefix(path, p));
+  union(other: Iterable<FieldPath>): FieldSet {
+    const result = new FieldSet(this);
+    for (const path of other) result.add(path);
+    return result;
+  }
+
+  difference(other: FieldSet): FieldSet {
+    return new FieldSet([...this].filter((path) => !other.has(path)));
+  }
+
+  intersection(other: FieldSet): FieldSet {
+    return new FieldSet([...this].filter((path) => other.has(path)));
   }
 
   equals(other: FieldSet): boolean {
     return this.size === other.size && [...this.paths.keys()].every((k) => other.paths.has(k));
   }
 
-  /** The managedFields `fieldsV1` form: `{"f:spec":{"f:replicas":{}}}`. */
+  /** The managedFields `fieldsV1` form: `{"f:spec":{"f:replicas":{}}}`, with `".": {}` for a member that has members under it. */
   toFieldsV1(): JsonObject {
     const root: JsonObject = {};
+    const nodes = new Map<string, JsonObject>([["[]", root]]);
+    const nodeAt = (path: FieldPath): JsonObject => {
+      const known = nodes.get(keyOf(path));
+      if (known) return known;
+      const parent = nodeAt(path.slice(0, -1));
+      const node = ((parent[path.at(-1)!] as JsonObject | undefined) ??= {});
+      nodes.set(keyOf(path), node);
+      return node;
+    };
+    for (const path of this.paths.values()) nodeAt(path);
+    // A member with members under it is marked ".", listed first as the API server writes it.
     for (const path of this.paths.values()) {
-      let node = root;
-      for (const key of path) node = (node[`f:${key}`] ??= {}) as JsonObject;
+      const node = nodeAt(path);
+      const children = Object.entries(node);
+      if (children.length === 0) continue;
+      for (const [key] of children) delete node[key];
+      Object.assign(node, { ".": {} }, Object.fromEntries(children));
     }
     return root;
   }
 
   static fromFieldsV1(fields: JsonValue | undefined): FieldSet {
     const set = new FieldSet();
-    const walk = (node: JsonObject, path: string[]) => {
-      const keys = Object.keys(node).filter((k) => k.startsWith("f:"));
-      if (keys.length === 0 && path.length > 0) set.add(path);
-      for (const key of keys) {
+    const walk = (node: JsonObject, path: PathElement[]) => {
+      const children = Object.keys(node).filter((k) => k !== ".");
+      if (path.length > 0 && (children.length === 0 || "." in node)) set.add(path);
+      for (const key of children) {
         const child = node[key];
-        walk(isJsonObject(child) ? child : {}, [...path, key.slice(2)]);
+        walk(isJsonObject(child) ? child : {}, [...path, key]);
       }
     };
     if (isJsonObject(fields)) walk(fields, []);
@@ -65,71 +97,18 @@ export class FieldSet {
   }
 }
 
-export function isPrefix(prefix: FieldPath, path: FieldPath): boolean {
-  return prefix.length <= path.length && prefix.every((key, i) => path[i] === key);
-}
-
-/**
- * The leaf fields of an object: scalars, lists and empty maps. The identity fields are not owned by
- * anyone, as in the API server.
- */
-export function leafPaths(object: JsonObject): FieldSet {
-  const set = new FieldSet();
-  const walk = (value: JsonValue, path: string[]) => {
-    if (isJsonObject(value) && Object.keys(value).length > 0) {
-      for (const [key, child] of Object.entries(value)) if (child !== undefined) walk(child, [...path, key]);
-      return;
-    }
-    set.add(path);
-  };
-  for (const [key, value] of Object.entries(object)) {
-    if (key === "apiVersion" || key === "kind" || value === undefined) continue;
-    if (key === "metadata" && isJsonObject(value)) {
-      for (const [metaKey, metaValue] of Object.entries(value)) {
-        if (metaValue === undefined || ["name", "namespace", "resourceVersion", "uid", "generation", "creationTimestamp", "managedFields", "deletionTimestamp"].includes(metaKey)) continue;
-        walk(metaValue, ["metadata", metaKey]);
+/** A path as kube-apiserver prints it in a conflict: `.spec.containers[name="app"].image`. */
+export function pathString(path: FieldPath): string {
+  return path
+    .map((element) => {
+      const body = element.slice(2);
+      if (element.startsWith("f:")) return `.${body}`;
+      if (element.startsWith("v:")) return `[=${body}]`;
+      if (element.startsWith("k:")) {
+        const key = JSON.parse(body) as JsonObject;
+        return `[${Object.entries(key).map(([name, value]) => `${name}=${JSON.stringify(value)}`).join(",")}]`;
       }
-      continue;
-    }
-    walk(value, [key]);
-  }
-  return set;
-}
-
-export function getAt(object: JsonValue, path: FieldPath): JsonValue | undefined {
-  let node: JsonValue | undefined = object;
-  for (const key of path) {
-    if (!isJsonObject(node)) return undefined;
-    node = node[key];
-  }
-  return node;
-}
-
-/** Sets a value, creating (or replacing non-map) parents on the way. */
-export function setAt(object: JsonObject, path: FieldPath, value: JsonValue): void {
-  let node = object;
-  for (const key of path.slice(0, -1)) {
-    const child = node[key];
-    if (!isJsonObject(child)) node[key] = {};
-    node = node[key] as JsonObject;
-  }
-  node[path.at(-1)!] = structuredClone(value);
-}
-
-/** Removes a field, and the maps it leaves empty (a top-level field itself stays when it is a map). */
-export function deleteAt(object: JsonObject, path: FieldPath): void {
-  const parents: JsonObject[] = [];
-  let node = object;
-  for (const key of path.slice(0, -1)) {
-    const child = node[key];
-    if (!isJsonObject(child)) return;
-    parents.push(node);
-    node = child;
-  }
-  delete node[path.at(-1)!];
-  for (let depth = path.length - 2; depth >= 1; depth--) {
-    const container = getAt(object, path.slice(0, depth + 1));
-    if (!isJsonObject(container) || Object.keys(container).length > 0) break;
-    delete (parents[depth] as JsonObject)[path[depth]!];
-  }
+      return `[${body}]`;
+    })
+    .join("");
 }

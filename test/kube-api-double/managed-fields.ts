@@ -1,6 +1,8 @@
-import { isJsonObject, jsonEqual, type JsonObject } from "../../src/model/json.js";
-import { deleteAt, FieldSet, getAt, leafPaths, setAt, type FieldPath } from "./field-set.js";
+import { isJsonObject, type JsonObject } from "../../src/model/json.js";
+import { FieldSet, pathString, type FieldPath } from "./field-set.js";
 import { KubeStatusError } from "./kube-status.js";
+import type { Schema } from "./structural-schema.js";
+import { checkConfiguration, compareValues, fieldSetOf, mergeValues, removeFields, withNamedFieldsAbove } from "./typed-value.js";
 
 /** One entry of metadata.managedFields, its fieldsV1 decoded. */
 interface Entry {
@@ -15,7 +17,7 @@ interface Entry {
 }
 
 function readEntries(object: JsonObject | undefined): Entry[] {
-  const raw = getAt(object ?? {}, ["metadata", "managedFields"]);
+  const raw = isJsonObject(object?.metadata) ? object.metadata.managedFields : undefined;
   if (!Array.isArray(raw)) return [];
   return raw.filter(isJsonObject).map((e) => {
     const fields = FieldSet.fromFieldsV1(e.fieldsV1);
@@ -49,7 +51,19 @@ function writeEntries(object: JsonObject, entries: readonly Entry[], now: string
   }));
 }
 
-const dotted = (path: FieldPath) => `.${path.join(".")}`;
+/** What kube-apiserver never records as anyone's: the identity and what the server sets. */
+const serverFields: readonly FieldPath[] = [
+  ["f:apiVersion"],
+  ["f:kind"],
+  ["f:metadata"],
+  ...["name", "namespace", "creationTimestamp", "selfLink", "uid", "generation", "managedFields", "resourceVersion"].map((f) => ["f:metadata", `f:${f}`]),
+];
+
+function stripped(set: FieldSet): FieldSet {
+  const result = new FieldSet(set);
+  for (const path of serverFields) result.delete(path);
+  return result;
+}
 
 export interface ApplyInput {
   /** The object as stored, or undefined when the apply creates it. */
@@ -60,61 +74,44 @@ export interface ApplyInput {
   readonly force: boolean;
   /** RFC 3339, for managedFields[].time. */
   readonly now: string;
+  /** The kind's schema: which lists merge by which keys, which maps are atomic. */
+  readonly schema: Schema | undefined;
 }
 
 /**
- * Server-side apply, as structured-merge-diff does it at the granularity of map fields (lists are
- * atomic): the manager's fields take the applied values; a field another manager owns with a different
- * value is a conflict unless `force` moves it; fields the manager owned and no longer applies are
- * removed unless someone else owns them too. Returns the merged object with its managedFields.
+ * Server-side apply as structured-merge-diff does it: the configuration is merged into the live
+ * object (keyed lists item by item); fields this manager applied before and no longer applies are
+ * removed unless another manager owns them (a list item it alone owned goes whole); a field another
+ * manager owns that the result changes is a conflict unless `force` takes it over; managers lose the
+ * fields the apply removed. Returns the merged object with its managedFields.
  */
-export function serverSideApply({ live, applied, manager, force, now }: ApplyInput): JsonObject {
+export function serverSideApply({ live, applied, manager, force, now, schema }: ApplyInput): JsonObject {
+  checkConfiguration(applied, schema);
   const entries = readEntries(live);
-  let mine = entries.find((e) => e.manager === manager && e.operation === "Apply" && !e.subresource);
-  const previous = mine?.fields ?? new FieldSet();
-  const desired = leafPaths(applied);
+  const mine = entries.find((e) => e.manager === manager && e.operation === "Apply" && !e.subresource);
   const others = entries.filter((e) => e !== mine);
+  const desired = stripped(fieldSetOf(applied, schema));
+  const identity = applied.metadata as JsonObject;
+  const base: JsonObject = live ?? { metadata: { name: identity.name!, ...(identity.namespace ? { namespace: identity.namespace } : {}) } };
+  let result = mergeValues(base, applied, schema) as JsonObject;
+  if (mine) {
+    const owned = withNamedFieldsAbove(others.reduce((all, e) => all.union(e.fields), desired), schema);
+    const dropped = withNamedFieldsAbove(mine.fields, schema).difference(owned);
+    if (dropped.size > 0) result = removeFields(result, dropped, schema);
+  }
+  result.apiVersion = applied.apiVersion!;
 
-  const conflicts = new Map<string, FieldPath[]>();
-  const taken: FieldPath[] = [];
-  for (const path of desired) {
-    const value = getAt(applied, path);
-    const current = live && getAt(live, path);
-    // Applying the value already there is shared ownership, never a conflict; nor is an empty map
-    // over a map (it claims the map, not the fields others set in it).
-    if (jsonEqual(current, value) || (isJsonObject(value) && isJsonObject(current))) continue;
-    taken.push(path);
-    for (const other of others) {
-      if (other.fields.overlapping(path).length === 0) continue;
-      const list = conflicts.get(other.manager) ?? [];
-      list.push(path);
-      conflicts.set(other.manager, list);
-    }
+  const comparison = compareValues(base, result, schema);
+  const changed = comparison.modified.union(comparison.added);
+  const conflicts = new Map<Entry, FieldSet>();
+  for (const other of others) {
+    const overlap = other.fields.intersection(changed);
+    if (overlap.size > 0) conflicts.set(other, overlap);
   }
   if (conflicts.size > 0 && !force) throw conflictError(applied, conflicts);
-
-  const identity = applied.metadata as JsonObject;
-  const result: JsonObject = live
-    ? structuredClone(live)
-    : { apiVersion: applied.apiVersion!, kind: applied.kind!, metadata: { name: identity.name!, ...(identity.namespace ? { namespace: identity.namespace } : {}) } };
-  result.apiVersion = applied.apiVersion!;
-  for (const path of previous) {
-    if (desired.has(path) || others.some((o) => o.fields.overlapping(path).length > 0)) continue;
-    deleteAt(result, path);
-  }
-  for (const path of desired) {
-    const value = getAt(applied, path)!;
-    // An empty map in the configuration claims the map, not the fields others set in it.
-    if (isJsonObject(value) && isJsonObject(getAt(result, path))) continue;
-    setAt(result, path, value);
-  }
-
-  for (const other of others) for (const path of taken) for (const owned of other.fields.overlapping(path)) other.fields.delete(owned);
-  if (!mine) {
-    mine = { manager, operation: "Apply", apiVersion: String(applied.apiVersion), subresource: "", time: now, fields: desired };
-    entries.push(mine);
-  }
-  mine.fields = desired;
+  for (const other of others) other.fields = other.fields.difference(changed).difference(comparison.removed);
+  if (mine) mine.fields = desired;
+  else entries.push({ manager, operation: "Apply", apiVersion: String(applied.apiVersion), subresource: "", time: now, fields: desired });
   writeEntries(result, entries, now);
   return result;
 }
@@ -126,47 +123,49 @@ export interface UpdateInput {
   /** "" for the main resource, "status" for the status subresource. */
   readonly subresource: string;
   readonly now: string;
+  readonly schema: Schema | undefined;
 }
 
 /**
- * Records a non-apply write (create, update, patch): the writer owns every field it changed, other
- * managers lose them, and a removed field is owned by no one. Never a conflict.
+ * Records a non-apply write (create, update, patch): the writer owns every field it added or changed
+ * (a new map or list item itself too), other managers lose them, and a removed field is owned by no
+ * one. Never a conflict.
  */
-export function recordUpdate({ before, after, manager, subresource, now }: UpdateInput): JsonObject {
+export function recordUpdate({ before, after, manager, subresource, now, schema }: UpdateInput): JsonObject {
   const entries = readEntries(before);
   const result = structuredClone(after);
-  const newLeaves = leafPaths(result);
-  const changed = [...newLeaves].filter((path) => !before || !jsonEqual(getAt(before, path), getAt(result, path)));
-  const removed = before ? [...leafPaths(before)].filter((path) => getAt(result, path) === undefined) : [];
-  for (const entry of entries) {
-    for (const path of [...changed, ...removed]) for (const owned of entry.fields.overlapping(path)) entry.fields.delete(owned);
-  }
-  if (changed.length > 0) {
-    let mine = entries.find((e) => e.manager === manager && e.operation === "Update" && e.subresource === subresource);
+  const comparison = compareValues(before ?? {}, result, schema);
+  const changed = stripped(comparison.modified.union(comparison.added));
+  let mine = entries.find((e) => e.manager === manager && e.operation === "Update" && e.subresource === subresource);
+  for (const entry of entries) if (entry !== mine) entry.fields = entry.fields.difference(changed).difference(comparison.removed);
+  if (changed.size > 0 || mine) {
     if (!mine) {
       mine = { manager, operation: "Update", apiVersion: String(result.apiVersion), subresource, time: now, fields: new FieldSet() };
       entries.push(mine);
     }
-    for (const path of changed) mine.fields.add(path);
+    mine.fields = mine.fields.difference(comparison.removed).union(changed);
   }
   writeEntries(result, entries, now);
   return result;
 }
 
-function conflictError(applied: JsonObject, conflicts: Map<string, FieldPath[]>): KubeStatusError {
-  const apiVersion = String(applied.apiVersion);
-  const count = [...conflicts.values()].reduce((n, paths) => n + paths.length, 0);
-  const parts = [...conflicts].map(([manager, paths]) =>
-    paths.length === 1
-      ? `conflict with "${manager}" using ${apiVersion}: ${dotted(paths[0]!)}`
-      : `conflicts with "${manager}" using ${apiVersion}:\n${paths.map((p) => `- ${dotted(p)}`).join("\n")}`,
-  );
+/** kube-apiserver's manager in a conflict: an applier by name, an updater with the API version it wrote. */
+const managerName = (entry: Entry) =>
+  `"${entry.manager}"${entry.subresource ? ` with subresource "${entry.subresource}"` : ""}${entry.operation === "Update" ? ` using ${entry.apiVersion}` : ""}`;
+
+function conflictError(applied: JsonObject, conflicts: Map<Entry, FieldSet>): KubeStatusError {
+  const list = [...conflicts]
+    .sort(([a], [b]) => (managerName(a) < managerName(b) ? -1 : 1))
+    .map(([entry, fields]) => ({ manager: managerName(entry), paths: [...fields].map(pathString).sort() }));
+  const count = list.reduce((n, c) => n + c.paths.length, 0);
+  const message =
+    count === 1
+      ? `Apply failed with 1 conflict: conflict with ${list[0]!.manager}: ${list[0]!.paths[0]!}`
+      : `Apply failed with ${count} conflicts: ${list.flatMap((c) => [`conflicts with ${c.manager}:`, ...c.paths.map((p) => `- ${p}`)]).join("\n")}`;
   const metadata = isJsonObject(applied.metadata) ? applied.metadata : {};
-  return new KubeStatusError(409, "Conflict", `Apply failed with ${count} conflict${count === 1 ? "" : "s"}: ${parts.join("\n")}`, {
+  return new KubeStatusError(409, "Conflict", message, {
     ...(typeof metadata.name === "string" ? { name: metadata.name } : {}),
     kind: String(applied.kind),
-    causes: [...conflicts].flatMap(([manager, paths]) =>
-      paths.map((p) => ({ type: "FieldManagerConflict", message: `conflict with "${manager}" using ${apiVersion}`, field: dotted(p) })),
-    ),
+    causes: list.flatMap((c) => c.paths.map((p) => ({ type: "FieldManagerConflict", message: `conflict with ${c.manager}`, field: p }))),
   });
 }

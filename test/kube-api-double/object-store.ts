@@ -316,7 +316,7 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
     const expected = meta(candidate).resourceVersion;
     if (expected !== undefined && expected !== meta(before).resourceVersion) throw staleResourceVersion(resource.plural, resource.group, name);
     const after = carryOver(resource, before, candidate, subresource);
-    return commit(resource, before, recordUpdate({ before, after, manager, subresource, now: timestamp() }), options);
+    return commit(resource, before, recordUpdate({ before, after, manager, subresource, now: timestamp(), schema: resource.schema }), options);
   }
 
   return {
@@ -377,7 +377,7 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
       const name = str(meta(candidate).name) ?? "";
       if (name && find(resource, namespace, name)) throw alreadyExists(resource.plural, resource.group, name);
       const after = carryOver(resource, undefined, candidate, "");
-      return commit(resource, undefined, recordUpdate({ before: undefined, after, manager, subresource: "", now: timestamp() }), options);
+      return commit(resource, undefined, recordUpdate({ before: undefined, after, manager, subresource: "", now: timestamp(), schema: resource.schema }), options);
     },
 
     update,
@@ -391,7 +391,7 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
         if (!str(applied.apiVersion) || !str(applied.kind)) throw badRequest("apiVersion and kind are required");
         if (resource.statusSubresource) delete applied.status;
         conform(resource, applied, options, false);
-        const merged = serverSideApply({ live: before, applied, manager, force, now: timestamp() });
+        const merged = serverSideApply({ live: before, applied, manager, force, now: timestamp(), schema: resource.schema });
         if (resource.schema) applyDefaults(merged, resource.schema);
         // serverSideApply computed the ownership that carryOver would put back to what it was.
         const ownership = meta(merged).managedFields;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { JsonObject, JsonValue } from "../../src/model/json.js";
-import { objectMetaSchema } from "./builtin-schemas.js";
+import type { JsonObject } from "../../src/model/json.js";
+import { definitionOf, objectMetaSchema } from "./builtin-schemas.js";
 import type { ResourceCatalog, ResourceType } from "./resource-catalog.js";
 import type { Schema } from "./structural-schema.js";
 
@@ -24,15 +24,36 @@ export function schemaNameOf(type: ResourceType): string {
 const gvkOf = (type: ResourceType) => ({ group: type.group, version: type.version, kind: type.kind });
 const pathPrefix = (type: ResourceType) => (type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`);
 
+/** A schema as published: named types (Container, PodSpec, ...) become components referred to by `$ref`. */
+function published(schema: Schema, components: JsonObject, root = false): JsonObject {
+  const definition = root ? undefined : definitionOf(schema);
+  if (!definition) return publishedBody(schema, components);
+  if (!(definition.name in components)) {
+    components[definition.name] = {};
+    components[definition.name] = publishedBody(definition.schema, components);
+  }
+  const reference: JsonObject = { default: {}, allOf: [{ $ref: `#/components/schemas/${definition.name}` }] };
+  if (schema !== definition.schema && schema.description) reference.description = schema.description;
+  return reference;
+}
+
+function publishedBody(schema: Schema, components: JsonObject): JsonObject {
+  const body = { ...schema } as unknown as JsonObject;
+  if (schema.properties) body.properties = Object.fromEntries(Object.entries(schema.properties).map(([key, child]) => [key, published(child, components)]));
+  if (schema.items) body.items = published(schema.items, components);
+  if (typeof schema.additionalProperties === "object") body.additionalProperties = published(schema.additionalProperties, components);
+  return body;
+}
+
 /** A kind's published schema: its own (or an open object), metadata pointing at ObjectMeta. */
-function publishedSchema(type: ResourceType): JsonObject {
+function publishedSchema(type: ResourceType, components: JsonObject): JsonObject {
   const schema: Schema = type.schema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true, properties: { apiVersion: { type: "string" }, kind: { type: "string" } } };
-  const published = structuredClone(schema) as unknown as JsonObject;
-  const properties = (published.properties ?? {}) as JsonObject;
+  const publishedType = published(schema, components, true);
+  const properties = (publishedType.properties ?? {}) as JsonObject;
   properties.metadata = { description: "Standard object's metadata.", allOf: [{ $ref: `#/components/schemas/${objectMetaName}` }], default: {} };
-  published.properties = properties;
-  published["x-kubernetes-group-version-kind"] = [gvkOf(type)];
-  return published;
+  publishedType.properties = properties;
+  publishedType["x-kubernetes-group-version-kind"] = [gvkOf(type)];
+  return publishedType;
 }
 
 const parameter = (name: string, description: string, type = "string"): JsonObject => ({ name, in: "query", description, schema: { type, uniqueItems: true } });
@@ -87,10 +108,11 @@ function groupVersions(catalog: ResourceCatalog): Map<string, ResourceType[]> {
 }
 
 function document(types: readonly ResourceType[]): JsonObject {
-  const schemas: JsonObject = { [objectMetaName]: objectMetaSchema as unknown as JsonValue };
+  const schemas: JsonObject = {};
+  published(objectMetaSchema, schemas);
   const paths: JsonObject = {};
   for (const type of types) {
-    schemas[schemaNameOf(type)] = publishedSchema(type);
+    schemas[schemaNameOf(type)] = publishedSchema(type, schemas);
     Object.assign(paths, operations(type));
   }
   return { openapi: "3.0.0", info: { title: "Kubernetes", version: "v1.32.0" }, paths, components: { schemas } };

@@ -54,10 +54,10 @@ describe("kube API double: acting as the cluster's other controllers", () => {
 
   it("changes an object behind an applier's back as another field manager, which the applier's forced apply takes back", async () => {
     const client = KubernetesObjectApi.makeApiClient(double.kubeConfig());
-    const service: KubernetesObject & { spec: unknown } = { apiVersion: "v1", kind: "Service", metadata: { name: "s", namespace: "a" }, spec: { ports: [{ port: 80 }] } };
+    const service: KubernetesObject & { spec: unknown } = { apiVersion: "v1", kind: "Service", metadata: { name: "s", namespace: "a" }, spec: { ports: [{ port: 80, targetPort: 80 }] } };
     const applied = await client.patch(service, undefined, undefined, "release", true, PatchStrategy.ServerSideApply);
     const key = { apiVersion: "v1", kind: "Service", namespace: "a", name: "s" };
-    const drifted = double.controllers.drift(key, (o) => void ((o.spec as { ports: unknown[] }).ports = [{ port: 81 }]));
+    const drifted = double.controllers.drift(key, (o) => void ((o.spec as { ports: { targetPort: number }[] }).ports[0]!.targetPort = 8080));
     expect((drifted.metadata as { managedFields: { manager: string }[] }).managedFields.map((m) => m.manager)).toContain("kubectl-edit");
     const back = await client.patch(service, undefined, undefined, "release", true, PatchStrategy.ServerSideApply);
     expect((back as { spec: unknown }).spec).toMatchObject({ ports: [{ port: 80, protocol: "TCP", targetPort: 80 }] });

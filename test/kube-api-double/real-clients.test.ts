@@ -106,12 +106,13 @@ try:
 except kubernetes.dynamic.exceptions.ConflictError as e:
     show({"status": e.status, "reason": json.loads(e.body)["reason"]})
 applied = dynamic.server_side_apply(configmaps, body, name="c", namespace="a", field_manager="py", force_conflicts=True).to_dict()
-show({"data": applied["data"], "managers": sorted(m["manager"] for m in applied["metadata"]["managedFields"])})
+show({"data": applied["data"], "managers": {m["manager"]: m["fieldsV1"] for m in applied["metadata"]["managedFields"]}})
 `);
     expect(result.stderr).toBe("");
     const [refused, applied] = result.stdout.trim().split("\n").map((l) => JSON.parse(l) as unknown);
     expect(refused).toEqual({ status: 409, reason: "Conflict" });
-    expect(applied).toEqual({ data: { k: "mine" }, managers: ["py"] });
+    // The creator keeps the data map itself (it added it); the forced apply took only the key it changed.
+    expect(applied).toEqual({ data: { k: "mine" }, managers: { someone: { "f:data": {} }, py: { "f:data": { "f:k": {} } } } });
     expect(rig.double.requests.filter((r) => r.query.force).map((r) => r.query.force)).toEqual(["True"]);
   });
 });

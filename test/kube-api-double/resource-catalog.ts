@@ -1,4 +1,14 @@
-import { leaseSchema } from "./builtin-schemas.js";
+import {
+  configMapSchema,
+  cronJobSchema,
+  deploymentSchema,
+  jobSchema,
+  leaseSchema,
+  namespaceSchema,
+  networkPolicySchema,
+  secretSchema,
+  serviceSchema,
+} from "./builtin-schemas.js";
 import type { Schema } from "./structural-schema.js";
 
 /** An `additionalPrinterColumns` entry: a column `kubectl get` shows. */
@@ -36,7 +46,7 @@ export interface ResourceType {
 
 export const allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] as const;
 
-const core = (kind: string, plural: string, namespaced: boolean, statusSubresource: boolean, subresources?: string[]): ResourceType => ({
+const core = (kind: string, plural: string, namespaced: boolean, statusSubresource: boolean, subresources?: string[], schema?: Schema): ResourceType => ({
   group: "",
   version: "v1",
   kind,
@@ -44,15 +54,17 @@ const core = (kind: string, plural: string, namespaced: boolean, statusSubresour
   namespaced,
   statusSubresource,
   ...(subresources ? { subresources } : {}),
+  ...(schema ? { schema } : {}),
 });
 
-const grouped = (group: string, version: string, kind: string, plural: string, statusSubresource: boolean, namespaced = true): ResourceType => ({
+const grouped = (group: string, version: string, kind: string, plural: string, statusSubresource: boolean, namespaced = true, schema?: Schema): ResourceType => ({
   group,
   version,
   kind,
   plural,
   namespaced,
   statusSubresource,
+  ...(schema ? { schema } : {}),
 });
 
 /** The API for custom resources, always served (a double started with its own types gets it too). */
@@ -67,18 +79,18 @@ export const crdResourceType: ResourceType = {
  * writes the whole object), unlike the Gateway API and Envoy Gateway kinds.
  */
 const builtinTypes: readonly ResourceType[] = [
-  core("Namespace", "namespaces", false, true),
-  core("Service", "services", true, true),
-  core("ConfigMap", "configmaps", true, false),
-  core("Secret", "secrets", true, false),
+  core("Namespace", "namespaces", false, true, undefined, namespaceSchema),
+  core("Service", "services", true, true, undefined, serviceSchema),
+  core("ConfigMap", "configmaps", true, false, undefined, configMapSchema),
+  core("Secret", "secrets", true, false, undefined, secretSchema),
   core("Pod", "pods", true, true, ["log"]),
   core("Event", "events", true, false),
   core("ServiceAccount", "serviceaccounts", true, false),
-  grouped("apps", "v1", "Deployment", "deployments", true),
+  grouped("apps", "v1", "Deployment", "deployments", true, true, deploymentSchema),
   grouped("apps", "v1", "ReplicaSet", "replicasets", true),
-  grouped("batch", "v1", "CronJob", "cronjobs", true),
-  grouped("batch", "v1", "Job", "jobs", true),
-  grouped("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", false),
+  grouped("batch", "v1", "CronJob", "cronjobs", true, true, cronJobSchema),
+  grouped("batch", "v1", "Job", "jobs", true, true, jobSchema),
+  grouped("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", false, true, networkPolicySchema),
   grouped("cilium.io", "v2", "CiliumNetworkPolicy", "ciliumnetworkpolicies", true),
   grouped("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes", true),
   grouped("gateway.networking.k8s.io", "v1", "GRPCRoute", "grpcroutes", true),
