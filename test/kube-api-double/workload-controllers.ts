@@ -179,6 +179,20 @@ export function createWorkloadControllers(catalog: ResourceCatalog, store: Objec
     writeStatus(pods, object, status, "kubelet");
   }
 
+  /** The container exited: the kubelet either runs it again at once or backs off (CrashLoopBackOff, not ready). */
+  function containerExited(namespace: string, pod: string, container: string, exit: ContainerExit, runsAgain: boolean): void {
+    const change = (status: JsonObject) => {
+      status.lastState = terminated(exit, getPath(status, "state.running.startedAt"));
+      status.restartCount = Number(status.restartCount ?? 0) + 1;
+      status.state = runsAgain
+        ? { running: { startedAt: timestamp() } }
+        : { waiting: { reason: "CrashLoopBackOff", message: `back-off 10s restarting failed container=${container} pod=${pod}_${namespace}` } };
+    };
+    updateContainer(namespace, pod, container, change, runsAgain);
+    logs.restart(namespace, pod, container);
+    recordEvent({ apiVersion: "v1", kind: "Pod", namespace, name: pod }, "Warning", "BackOff", `Back-off restarting failed container ${container} in pod ${pod}_${namespace}`, "kubelet");
+  }
+
   const terminated = (exit: ContainerExit, startedAt: unknown): JsonObject => ({
     terminated: { exitCode: exit.exitCode, reason: exit.reason, startedAt: typeof startedAt === "string" ? startedAt : timestamp(), finishedAt: timestamp(), containerID: "" },
   });
@@ -295,36 +309,8 @@ export function createWorkloadControllers(catalog: ResourceCatalog, store: Objec
 
     logFollowers: () => logs.followers(),
 
-    restartContainer(namespace, pod, container, exit) {
-      updateContainer(
-        namespace,
-        pod,
-        container,
-        (status) => {
-          status.lastState = terminated(exit, getPath(status, "state.running.startedAt"));
-          status.restartCount = Number(status.restartCount ?? 0) + 1;
-          status.state = { running: { startedAt: timestamp() } };
-        },
-        true,
-      );
-      logs.restart(namespace, pod, container);
-      recordEvent({ apiVersion: "v1", kind: "Pod", namespace, name: pod }, "Warning", "BackOff", `Back-off restarting failed container ${container} in pod ${pod}_${namespace}`, "kubelet");
-    },
+    restartContainer: (namespace, pod, container, exit) => containerExited(namespace, pod, container, exit, true),
 
-    crashContainer(namespace, pod, container, exit) {
-      updateContainer(
-        namespace,
-        pod,
-        container,
-        (status) => {
-          status.lastState = terminated(exit, getPath(status, "state.running.startedAt"));
-          status.restartCount = Number(status.restartCount ?? 0) + 1;
-          status.state = { waiting: { reason: "CrashLoopBackOff", message: `back-off 10s restarting failed container=${container} pod=${pod}_${namespace}` } };
-        },
-        false,
-      );
-      logs.restart(namespace, pod, container);
-      recordEvent({ apiVersion: "v1", kind: "Pod", namespace, name: pod }, "Warning", "BackOff", `Back-off restarting failed container ${container} in pod ${pod}_${namespace}`, "kubelet");
-    },
+    crashContainer: (namespace, pod, container, exit) => containerExited(namespace, pod, container, exit, false),
   };
 }
