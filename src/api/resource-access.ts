@@ -1,5 +1,13 @@
 import type { Message } from "@bufbuild/protobuf";
-import { InvalidSpecError, isInvalidSpecError, isNotFoundError, type FieldViolation } from "../errors/index.js";
+import {
+  InvalidSpecError,
+  isAlreadyExistsError,
+  isConflictError,
+  isInvalidSpecError,
+  isNotFoundError,
+  type FieldViolation,
+} from "../errors/index.js";
+import { createTimeSlicer, type TimeSlicer } from "../core/index.js";
 import {
   isJsonObject,
   jsonEqual,
@@ -31,9 +39,20 @@ export interface WriteOptions {
 
 export type ApplyAction = "created" | "configured" | "unchanged";
 
+/** What names an applied object in an Apply's answer; uid and resourceVersion are "" until it exists. */
+export interface AppliedIdentity {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly resourceVersion: string;
+}
+
 export interface ApplyResult {
   readonly action: ApplyAction;
   readonly object: JsonObject;
+  readonly identity: AppliedIdentity;
 }
 
 export interface AccessListOptions {
@@ -71,8 +90,10 @@ export interface ResourceAccess {
   update(kind: KindInfo, json: JsonObject, options?: WriteOptions): Promise<JsonObject>;
   delete(kind: KindInfo, key: ObjectKey, options?: DeleteOptions): Promise<JsonObject>;
   /**
-   * Creates or updates every document of a YAML or JSON text. All are checked before any is written;
-   * an update replaces spec and merges labels and annotations (keys others set stay).
+   * Creates or updates every document of a YAML or JSON text. All are checked before any is written
+   * (an object named by two documents included); an update replaces spec and merges labels and
+   * annotations (keys others set stay). A document whose object someone else created or changed
+   * between the check and the write is judged again against what is stored then.
    */
   apply(text: string, options?: WriteOptions & { readonly defaultNamespace?: string }): Promise<ApplyResult[]>;
 }
@@ -169,42 +190,84 @@ export function createResourceAccess({ store, codec }: ResourceAccessDeps): Reso
     },
 
     async apply(text, options = {}) {
+      // Thousands of documents are minutes of work: it is done in slices with turns of the event
+      // loop between them, so requests, heartbeats and acks are not held up behind one Apply.
+      const slicer = createTimeSlicer(applySliceMs);
+      const docs = await parseInSlices(codec, text, slicer);
+
       // Every document is judged before any is written, so a bad document changes nothing.
-      const planned: { kind: KindInfo; desired: JsonObject; stored: JsonObject | undefined }[] = [];
+      const plan = async (doc: JsonObject): Promise<PlannedDocument> => {
+        const kind = codec.kindOf(doc);
+        const admitted = admit(kind, doc, options.defaultNamespace);
+        const meta = admitted.metadata as JsonObject;
+        const objectKey = key(kind, meta.namespace as string, String(meta.name ?? ""));
+        const stored = await storedJson(kind, objectKey);
+        if (!stored && options.api) refuseSystemCreate(kind);
+        const desired = stored
+          ? prepareUpdate(kind, stamp(kind, mergeApplied(admitted, stored), stored, options), stored, options)
+          : validateObject(kind, stamp(kind, admitted, undefined, options));
+        if (!stored) delete desired.status;
+        return { doc, kind, key: objectKey, desired, stored };
+      };
+      const labelled = (err: unknown, index: number, doc: JsonObject): FieldViolation[] => {
+        if (!isInvalidSpecError(err)) throw err;
+        const label = `document ${index + 1}${describeDoc(doc)}`;
+        return err.violations.map((v) => ({ path: `${label}: ${v.path}`, message: v.message }));
+      };
+
+      const planned: PlannedDocument[] = [];
       const violations: FieldViolation[] = [];
-      for (const [index, doc] of codec.parseManifests(text).entries()) {
+      const firstIndexOf = new Map<string, number>();
+      for (const [index, doc] of docs.entries()) {
+        await slicer.pause();
         try {
-          const kind = codec.kindOf(doc);
-          const admitted = admit(kind, doc, options.defaultNamespace);
-          const meta = admitted.metadata as JsonObject;
-          const stored = await storedJson(kind, key(kind, meta.namespace as string, String(meta.name ?? "")));
-          if (!stored && options.api) refuseSystemCreate(kind);
-          const desired = stored
-            ? prepareUpdate(kind, stamp(kind, mergeApplied(admitted, stored), stored, options), stored, options)
-            : validateObject(kind, stamp(kind, admitted, undefined, options));
-          if (!stored) delete desired.status;
-          planned.push({ kind, desired, stored });
+          const p = await plan(doc);
+          // A second document for the same object would overwrite the first within one call: refused
+          // up front, as kubectl refuses a duplicate in one apply, rather than failing half-way.
+          const identity = `${p.kind.kind}\0${p.key.namespace}\0${p.key.name}`;
+          const first = p.key.name ? firstIndexOf.get(identity) : undefined;
+          if (first !== undefined) {
+            throw new InvalidSpecError([{ path: "metadata.name", message: `names the same ${p.kind.kind} as document ${first + 1}: an Apply names each object once` }]);
+          }
+          firstIndexOf.set(identity, index);
+          planned.push(p);
         } catch (err) {
-          if (!isInvalidSpecError(err)) throw err;
-          const label = `document ${index + 1}${describeDoc(doc)}`;
-          violations.push(...err.violations.map((v) => ({ path: `${label}: ${v.path}`, message: v.message })));
+          violations.push(...labelled(err, index, doc));
         }
       }
       if (violations.length > 0) throw new InvalidSpecError(violations);
 
-      const results: ApplyResult[] = [];
-      for (const { kind, desired, stored } of planned) {
-        if (stored && jsonEqual(withoutStatus(desired), withoutStatus(stored))) {
-          results.push({ action: "unchanged", object: redactSecrets(kind.schema, stored) });
-        } else if (options.dryRun) {
-          results.push({ action: stored ? "configured" : "created", object: redactSecrets(kind.schema, desired) });
-        } else if (!stored) {
-          results.push({ action: "created", object: read(kind, await store.create(kind.schema, toMessage(kind, desired))) });
-        } else {
-          const updated = read(kind, await store.update(kind.schema, toMessage(kind, desired)));
-          const moved = (updated.metadata as JsonObject).resourceVersion !== (stored.metadata as JsonObject).resourceVersion;
-          results.push({ action: moved ? "configured" : "unchanged", object: updated });
+      const resultOf = (kind: KindInfo, action: ApplyAction, object: JsonObject): ApplyResult => ({ action, object, identity: identityOf(kind, object) });
+      const writeOne = async (p: PlannedDocument, index: number): Promise<ApplyResult> => {
+        for (let attempt = 1; ; attempt++) {
+          const { kind, desired, stored } = p;
+          if (stored && jsonEqual(withoutStatus(desired), withoutStatus(stored))) return resultOf(kind, "unchanged", redactSecrets(kind.schema, stored));
+          if (options.dryRun) return resultOf(kind, stored ? "configured" : "created", redactSecrets(kind.schema, desired));
+          try {
+            if (!stored) return resultOf(kind, "created", read(kind, await store.create(kind.schema, toMessage(kind, desired))));
+            const updated = read(kind, await store.update(kind.schema, toMessage(kind, desired)));
+            const moved = (updated.metadata as JsonObject).resourceVersion !== (stored.metadata as JsonObject).resourceVersion;
+            return resultOf(kind, moved ? "configured" : "unchanged", updated);
+          } catch (err) {
+            // Created or changed by someone else (a controller, another client) since it was read:
+            // applying is "make it so", so it is judged again against what is stored now.
+            const raced = stored ? isConflictError(err) : isAlreadyExistsError(err);
+            if (!raced || attempt >= applyAttempts) throw err;
+          }
+          try {
+            p = await plan(p.doc);
+          } catch (err) {
+            throw new InvalidSpecError(labelled(err, index, p.doc));
+          }
         }
+      };
+
+      // The writes of a batch are issued together, in document order, and commit together.
+      const results: ApplyResult[] = [];
+      for (let start = 0; start < planned.length; start += applyBatch) {
+        const batch = planned.slice(start, start + applyBatch).map((p, i) => writeOne(p, start + i));
+        results.push(...(await Promise.all(batch)));
+        await slicer.pause();
       }
       return results;
     },
@@ -224,6 +287,68 @@ function mergeApplied(applied: JsonObject, stored: JsonObject): JsonObject {
   else merged.spec = applied.spec;
   return merged;
 }
+
+interface PlannedDocument {
+  readonly doc: JsonObject;
+  readonly kind: KindInfo;
+  readonly key: ObjectKey;
+  readonly desired: JsonObject;
+  readonly stored: JsonObject | undefined;
+}
+
+/** How long an Apply works before the event loop gets a turn. */
+const applySliceMs = 20;
+/** Documents written together (their writes commit together in the store). */
+const applyBatch = 100;
+/** How often a document is judged again when someone else wrote its object meanwhile. */
+const applyAttempts = 3;
+
+function identityOf(kind: KindInfo, object: JsonObject): AppliedIdentity {
+  const meta = isJsonObject(object.metadata) ? object.metadata : {};
+  const text = (value: unknown) => (typeof value === "string" ? value : "");
+  return {
+    apiVersion: kind.apiVersion,
+    kind: kind.kind,
+    namespace: text(meta.namespace),
+    name: text(meta.name),
+    uid: text(meta.uid),
+    resourceVersion: text(meta.resourceVersion),
+  };
+}
+
+/**
+ * The documents of a manifest text, parsed by the codec a slice of text at a time with turns of the
+ * event loop between. Slices are cut at "---" lines, where YAML itself ends a document (no scalar
+ * may hold such a line); a text with directives ("%YAML") is parsed whole, since a directive belongs
+ * to the document after it. An error is reported as the codec reports it for the whole text.
+ */
+async function parseInSlices(codec: Codec, text: string, slicer: TimeSlicer): Promise<JsonObject[]> {
+  if (text.length <= manifestSliceBytes || /^%/m.test(text)) return codec.parseManifests(text);
+  const docs: JsonObject[] = [];
+  let start = 0;
+  const marker = /^---(?=[ \t\r\n]|$)/gm;
+  const parse = async (slice: string) => {
+    try {
+      docs.push(...codec.parseManifests(slice));
+    } catch (err) {
+      if (!isInvalidSpecError(err)) throw err;
+      // Numbered within the slice: the whole text numbers it as the user counts.
+      codec.parseManifests(text);
+      throw err;
+    }
+    await slicer.pause();
+  };
+  for (let found = marker.exec(text); found; found = marker.exec(text)) {
+    if (found.index - start < manifestSliceBytes) continue;
+    await parse(text.slice(start, found.index));
+    start = found.index;
+  }
+  await parse(text.slice(start));
+  return docs;
+}
+
+/** About thirty documents of a typical size. */
+const manifestSliceBytes = 32 * 1024;
 
 function withoutStatus(json: JsonObject): JsonObject {
   const { status: _status, ...rest } = json;

@@ -4,7 +4,7 @@ import type { JsonObject } from "../model/index.js";
 import { CliError, usageError } from "./cli-error.js";
 import type { CommandContext } from "./command-spec.js";
 import { fieldViolationsOf } from "./format-error.js";
-import { objectMeta, objectRef } from "./object-meta.js";
+import { objectRef } from "./object-meta.js";
 import { parseDuration } from "../model/parse-duration.js";
 import { documentLabel, readManifests, type Manifests } from "./read-manifests.js";
 import { waitWithProgress } from "./wait-with-progress.js";
@@ -47,13 +47,11 @@ export async function runApply(ctx: CommandContext): Promise<number> {
   });
 
   const report = (result: ApplyResult): WaitTarget => {
-    const object = result.object ?? {};
-    const kind = registry.lookup(String(object.apiVersion), String(object.kind));
-    const meta = objectMeta(object);
-    if (!kind) throw new CliError(`the server applied a kind this client does not know: ${String(object.apiVersion)} ${String(object.kind)}`);
-    const ref = objectRef(kind, meta.name);
+    const kind = registry.lookup(result.apiVersion, result.kind);
+    if (!kind) throw new CliError(`the server applied a kind this client does not know: ${result.apiVersion} ${result.kind}`);
+    const ref = objectRef(kind, result.name);
     io.stdout.write(`${ref} ${actions[result.action]}${dryRun ? " (server dry run)" : ""}\n`);
-    return { kind, namespace: meta.namespace, name: meta.name, ref };
+    return { kind, namespace: result.namespace, name: result.name, ref };
   };
   if (dryRun) {
     checked.results.forEach(report);

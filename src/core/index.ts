@@ -13,6 +13,7 @@ export { createObjectCache, cacheKey, type ObjectCache, type CacheQuery } from "
 export { fieldMatches, type FieldIndex, type FieldMatch } from "./field-index.js";
 export { deepFreeze } from "./deep-freeze.js";
 export { yieldToEventLoop } from "./yield-to-event-loop.js";
+export { createTimeSlicer, type TimeSlicer } from "./time-slicer.js";
 export { createInformer, type Informer, type InformerOptions, type InformerBackoff } from "./informer.js";
 export {
   createCachedClient,

@@ -181,7 +181,7 @@ spec:
   requestedBy: mallory
   approvals: [{principal: token:admin, decision: Approved}]
 `;
-    const { results } = await clientOf(ResourceService, developer).apply({ manifests: manifest, dryRun: true });
+    const { results } = await clientOf(ResourceService, developer).apply({ manifests: manifest, dryRun: true, returnObjects: true });
     const spec = (results[0]!.object as unknown as { spec: Record<string, unknown> }).spec;
     expect(spec.requestedBy).toBe("token:acme-dev");
     expect(spec.approvals).toBeUndefined();

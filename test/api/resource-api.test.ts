@@ -129,11 +129,43 @@ spec: {dataPlaneRef: default, isProduction: false}
     expect(first.results.map((r) => r.action)).toEqual([ApplyAction.CREATED, ApplyAction.CREATED]);
     const second = await resources.apply({ manifests });
     expect(second.results.map((r) => r.action)).toEqual([ApplyAction.UNCHANGED, ApplyAction.UNCHANGED]);
-    expect(second.results.map((r) => (r.object!.metadata as { resourceVersion: string }).resourceVersion)).toEqual(
-      first.results.map((r) => (r.object!.metadata as { resourceVersion: string }).resourceVersion),
-    );
+    expect(second.results.map((r) => r.resourceVersion)).toEqual(first.results.map((r) => r.resourceVersion));
     const third = await resources.apply({ manifests: manifests.replace("dataPlaneRef: default", "dataPlaneRef: edge") });
     expect(third.results.map((r) => r.action)).toEqual([ApplyAction.UNCHANGED, ApplyAction.CONFIGURED]);
+  });
+
+  it("answers each document with what names its object, and with the whole object only when asked", async () => {
+    const resources = createClient(ResourceService, transport);
+    const named = await resources.apply({ manifests: manifests.replace(/\bqa\b/g, "uat") });
+    expect(named.results.map(({ action, apiVersion, kind, namespace, name }) => ({ action, apiVersion, kind, namespace, name }))).toEqual([
+      { action: ApplyAction.CREATED, apiVersion: "openchoreo.dev/v1alpha1", kind: "Project", namespace: "acme", name: "shop" },
+      { action: ApplyAction.CREATED, apiVersion: "openchoreo.dev/v1alpha1", kind: "Environment", namespace: "acme", name: "uat" },
+    ]);
+    const stored = (await resources.get({ kind: "Environment", namespace: "acme", name: "uat" })).object as { metadata: { uid: string; resourceVersion: string } };
+    expect(named.results[1]).toMatchObject({ uid: stored.metadata.uid, resourceVersion: stored.metadata.resourceVersion });
+    expect(named.results.every((r) => r.object === undefined)).toBe(true);
+
+    const whole = await resources.apply({ manifests: manifests.replace(/\bqa\b/g, "uat"), returnObjects: true });
+    expect(whole.results[1]!.object).toEqual(stored);
+  });
+
+  it("refuses an Apply naming one object in two documents, and writes none of them", async () => {
+    const resources = createClient(ResourceService, transport);
+    const twice = `apiVersion: openchoreo.dev/v1alpha1
+kind: Environment
+metadata: {name: twice, namespace: acme}
+spec: {dataPlaneRef: default}
+---
+apiVersion: openchoreo.dev/v1alpha1
+kind: Environment
+metadata: {name: twice, namespace: acme}
+spec: {dataPlaneRef: edge}
+`;
+    const err = await codeOf(resources.apply({ manifests: twice }));
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.message).toContain("document 2 (Environment twice): metadata.name");
+    expect(err.message).toContain("names the same Environment as document 1");
+    await expect(resources.get({ kind: "Environment", namespace: "acme", name: "twice" })).rejects.toThrow(/not found/);
   });
 
   it("checks every document before writing any", async () => {
