@@ -215,8 +215,8 @@ const openServices: Record<string, readonly string[]> = {
  * but the open ones is refused as unauthenticated.
  */
 function createServerGuard(config: ServerConfig, deps: ServerDeps): Guard {
-  const registry = createKindRegistry(allFiles);
-  const codec = deps.resources?.codec ?? createCodec(registry);
+  // The control plane's codec when there is one: building a second kind registry costs start-up time.
+  const codec = deps.resources?.codec ?? createCodec(createKindRegistry(allFiles));
   const table = new Map(createPermissionTable(codec, allFiles.flatMap((f) => f.services)));
   table.set(metricsProcedure, () => [{ permission: "metrics:read", organization: undefined }]);
   const control = deps.resources?.accessControl;
