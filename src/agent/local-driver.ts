@@ -1,4 +1,4 @@
-import { readdir, readFile, rm } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { Logger } from "pino";
 import { parse, stringify } from "yaml";
@@ -7,6 +7,7 @@ import { canonicalJson } from "../model/object-checksum.js";
 import type {
   ApplyOutcome,
   BuildLogChunk,
+  ContainerLogLine,
   HealthListener,
   LiveObjectRecord,
   LogListener,
@@ -14,9 +15,11 @@ import type {
   PlaneDriver,
   PlaneObjectRef,
   ReleaseInventoryRecord,
+  ResourceTreeNode,
 } from "./driver.js";
 import { formatRef, refKey, refOfManifest } from "./object-ref.js";
 import { planHealth } from "./simulated-health.js";
+import { logTimestamp, simulateChildren, simulatedLogLines, simulatedUid, type SimulatedPod, type SimulationTiming } from "./simulated-runtime.js";
 import { createWorkflowSimulation } from "./simulated-workflow.js";
 import { partialFileSuffix, writeFileAtomic } from "./write-file-atomic.js";
 import { createListenerSet } from "./listener-set.js";
@@ -28,6 +31,9 @@ export interface LocalDriverOptions {
   readonly simulate: boolean;
   /** How long a simulated Deployment progresses, and each step of a simulated build; 1 s when not given. */
   readonly readyDelayMs?: number;
+  /** A simulated container writes a line this often (2 s), and a simulated scheduled task runs this often (60 s). */
+  readonly logIntervalMs?: number;
+  readonly runIntervalMs?: number;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -35,6 +41,9 @@ export interface LocalDriverOptions {
 interface Tracked {
   health: ObjectHealth;
   timer?: NodeJS.Timeout;
+  /** What was applied, and when: a simulated workload's pods and logs follow from them. */
+  readonly manifest: JsonObject;
+  readonly appliedMs: number;
 }
 
 /**
@@ -62,16 +71,16 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
     join(objectsDir, ref.namespace || "_cluster", ref.apiVersion.replace("/", "_"), ref.kind, `${ref.name}.yaml`);
   const inventoryFile = (releaseId: string) => join(inventoryDir, `${encodeURIComponent(releaseId)}.json`);
 
-  function setHealth(ref: PlaneObjectRef, manifest: JsonObject, alreadyRunning: boolean): void {
+  function setHealth(ref: PlaneObjectRef, manifest: JsonObject, appliedAtMs: number | undefined): void {
     const key = refKey(ref);
     clearTimeout(tracked.get(key)?.timer);
     const plan = planHealth(ref, manifest, { simulate, readyDelayMs, now: now() });
-    // An object found on disk at start has been running all along: it starts where the plan ends.
-    if (alreadyRunning) {
-      tracked.set(key, { health: plan.later?.health ?? plan.initial });
+    // An object found on disk at start has been running all along (since its file was written): it starts where the plan ends.
+    if (appliedAtMs !== undefined) {
+      tracked.set(key, { health: plan.later?.health ?? plan.initial, manifest, appliedMs: appliedAtMs });
       return;
     }
-    const entry: Tracked = { health: plan.initial };
+    const entry: Tracked = { health: plan.initial, manifest, appliedMs: now() };
     tracked.set(key, entry);
     emit(ref, plan.initial);
     const later = plan.later;
@@ -136,9 +145,30 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
     return records.sort((a, b) => a.releaseId.localeCompare(b.releaseId));
   }
 
+  const timing: SimulationTiming = { readyDelayMs, logIntervalMs: options.logIntervalMs ?? 2000, runIntervalMs: options.runIntervalMs ?? 60_000 };
+  // How often simulated pods, runs and log lines are looked at again: they follow from the clock.
+  const tickMs = Math.min(1000, Math.max(20, Math.floor(Math.min(readyDelayMs, timing.logIntervalMs) / 2)));
+  const matches = (labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>>) =>
+    Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+  /** The simulated children (ReplicaSets, Jobs, Pods) of the workloads applied in a namespace. */
+  function simulatedChildren(namespace: string, at: number, only?: ReadonlySet<string>): { nodes: ResourceTreeNode[]; pods: SimulatedPod[] } {
+    const nodes: ResourceTreeNode[] = [];
+    const pods: SimulatedPod[] = [];
+    if (!simulate) return { nodes, pods };
+    for (const [key, entry] of tracked) {
+      const ref = refOfManifest(entry.manifest);
+      if (typeof ref === "string" || ref.namespace !== namespace || (only && !only.has(key))) continue;
+      const children = simulateChildren({ ref, manifest: entry.manifest, appliedMs: entry.appliedMs }, timing, at);
+      nodes.push(...children.nodes);
+      pods.push(...children.pods);
+    }
+    return { nodes, pods };
+  }
+
   return {
     name: "local",
-    // Logs come from builds, which only the simulation runs here.
+    // Build logs come from builds, which only the simulation runs here (component logs: streamLogs).
     capabilities: simulate ? ["live-objects", "simulation", "logs"] : ["live-objects"],
 
     async start() {
@@ -158,7 +188,7 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
         }
         const manifest = await readObject(file);
         if (manifest && workflows && isWorkflow(ref)) await workflows.resume(ref, manifest);
-        else if (manifest) setHealth(ref, manifest, true);
+        else if (manifest) setHealth(ref, manifest, (await stat(file)).mtimeMs);
       }
     },
 
@@ -172,7 +202,7 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
       if (workflows && isWorkflow(ref)) {
         if (!unchanged || !workflows.health(ref)) await workflows.apply(ref, manifest);
       }
-      else if (!unchanged || !tracked.has(refKey(ref))) setHealth(ref, manifest, false);
+      else if (!unchanged || !tracked.has(refKey(ref))) setHealth(ref, manifest, undefined);
       return unchanged ? "Unchanged" : "Applied";
     },
 
@@ -217,6 +247,88 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
         live.push({ ref, object: { ...manifest, status: health.status }, health });
       }
       return live;
+    },
+
+    // Without simulation nothing runs, so there are no logs to read.
+    ...(simulate
+      ? {
+          streamLogs(query, sink) {
+            const since = query.sinceTimeMs ?? (query.sinceSeconds !== undefined ? now() - query.sinceSeconds * 1000 : Number.NEGATIVE_INFINITY);
+            // Per pod and container, the time of the last line sent: a pod seen for the first time starts at `since`.
+            const cursors = new Map<string, number>();
+            const read = (upTo: number) => {
+              const out: { timeMs: number; line: ContainerLogLine }[] = [];
+              const pods = simulatedChildren(query.namespace, upTo).pods.filter((p) => matches(p.labels, query.selector) && (!query.pod || p.node.ref.name === query.pod));
+              for (const pod of pods) {
+                for (const container of pod.containers) {
+                  if (query.container && container.name !== query.container) continue;
+                  const key = `${pod.node.ref.name}/${container.name}`;
+                  const first = !cursors.has(key);
+                  let lines = simulatedLogLines(pod, container, timing, cursors.get(key) ?? since, upTo);
+                  if (first && query.tailLines !== undefined) lines = query.tailLines === 0 ? [] : lines.slice(-query.tailLines);
+                  cursors.set(key, upTo);
+                  for (const l of lines) out.push({ timeMs: l.timeMs, line: { pod: pod.node.ref.name, container: container.name, text: l.text, timestamp: query.timestamps ? logTimestamp(l.timeMs) : "" } });
+                }
+              }
+              out.sort((a, b) => a.timeMs - b.timeMs);
+              if (out.length > 0) sink.lines(out.map((o) => o.line));
+              return pods.length;
+            };
+            const found = read(now());
+            if (!query.follow) {
+              setImmediate(() => sink.end(query.pod && found === 0 ? new Error(`pod "${query.pod}" not found in namespace ${query.namespace}`) : undefined));
+              return { close: () => undefined };
+            }
+            // Following: new lines as they fall due, and pods that appear later (a new ReplicaSet, the next run) joined.
+            const timer = setInterval(() => read(now()), tickMs);
+            timer.unref();
+            return { close: () => clearInterval(timer) };
+          },
+        }
+      : {}),
+
+    watchResourceTree(query, sink) {
+      const roots = new Set(query.roots.map(refKey));
+      const tree = (): ResourceTreeNode[] => {
+        const at = now();
+        const nodes: ResourceTreeNode[] = [];
+        for (const ref of query.roots) {
+          const entry = tracked.get(refKey(ref));
+          const health = this.health(ref);
+          if (health.reason === "NotFound") continue;
+          nodes.push({
+            ref,
+            uid: simulatedUid(ref),
+            ownerUids: [],
+            health: health.health,
+            healthMessage: health.message,
+            createdMs: entry?.appliedMs,
+            events: [],
+            simulated: simulate,
+          });
+        }
+        const children = simulatedChildren(query.namespace, at, roots);
+        return [...nodes, ...children.nodes.filter((n) => n.ref.kind !== "Pod" || children.pods.some((p) => p.node === n && matches(p.labels, query.selector)))];
+      };
+      let last = "";
+      const push = () => {
+        const nodes = tree();
+        const fingerprint = JSON.stringify(nodes);
+        if (fingerprint === last) return;
+        last = fingerprint;
+        sink.snapshot(nodes);
+      };
+      push();
+      // Pushed when an object's health changes, and when the simulated pods move on with the clock.
+      const off = listeners.add(() => push());
+      const timer = setInterval(push, tickMs);
+      timer.unref();
+      return {
+        close() {
+          off();
+          clearInterval(timer);
+        },
+      };
     },
 
     async close() {

@@ -17,6 +17,9 @@ import {
 } from "../../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
 import { createBackoff } from "./backoff.js";
 import { createBuildLogBuffer } from "./build-log-buffer.js";
+import { createByteBudget } from "./byte-budget.js";
+import { createLogSubscriptions, type LogSubscriptions } from "./log-subscriptions.js";
+import { createTreeSubscriptions, type TreeSubscriptions } from "./tree-subscriptions.js";
 import type { BuildLogChunk, ObjectHealth, PlaneDriver, PlaneObjectRef } from "./driver.js";
 import { chunkBySize } from "./chunk-by-size.js";
 import { refKey } from "./object-ref.js";
@@ -48,6 +51,11 @@ export interface PlaneAgentOptions {
     readonly stableSessionMs?: number;
     readonly random?: () => number;
   };
+  /**
+   * What component logs (`choreoctl logs`) may send, in bytes per second (1 MiB when absent): they go
+   * after heartbeats, acks and status, and never faster than this.
+   */
+  readonly logBytesPerSecond?: number;
   /** Build logs kept for resending after a reconnect: 8 MiB per build, finished builds for an hour. */
   readonly buildLogs?: { readonly maxBytesPerBuild?: number; readonly retainMs?: number };
   readonly now?: () => number;
@@ -63,6 +71,9 @@ export interface PlaneAgent {
 interface Session {
   readonly abort: AbortController;
   readonly outbox: Outbox<ConnectRequest>;
+  /** Component log reads and object tree watches the control plane opened on this session. */
+  readonly logs: LogSubscriptions;
+  readonly trees: TreeSubscriptions;
   welcome?: Welcome;
   lastReceived: number;
   heartbeat?: NodeJS.Timeout;
@@ -102,6 +113,7 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
     retainMs: options.buildLogs?.retainMs ?? 60 * 60_000,
     now,
   });
+  const logBudget = createByteBudget(options.logBytesPerSecond ?? 1024 * 1024, now);
   const rechecks = new Map<string, NodeJS.Timeout>();
   const reported = new Map<string, string>();
   // Reports not sent yet, in order. An object changing twice before they go out starts a new report,
@@ -224,7 +236,11 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
       planeKind: options.planeKind,
       agentVersion: options.agentVersion,
       driver: driver.name,
-      capabilities: [...driver.capabilities],
+      capabilities: [
+        ...driver.capabilities,
+        ...(driver.streamLogs ? ["component-logs"] : []),
+        ...(driver.watchResourceTree ? ["resource-tree"] : []),
+      ],
       inventory: applier.inventories().map((record) => ({
         releaseId: record.releaseId,
         generation: record.generation,
@@ -263,6 +279,7 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
         }
         flushStatus();
         scheduleRecheck(message.value.releaseId);
+        session.trees.releaseChanged(message.value.releaseId);
         return;
       }
       case "releaseDeletion": {
@@ -275,6 +292,7 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
         flushStatus();
         clearTimeout(rechecks.get(message.value.releaseId));
         rechecks.delete(message.value.releaseId);
+        session.trees.releaseChanged(message.value.releaseId);
         logger.info({ release: message.value.releaseId }, "release deleted");
         return;
       }
@@ -293,6 +311,15 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
         for (const batch of batches.length ? batches : [[]]) send({ case: "liveObjects", value: { queryId, objects: batch } });
         return;
       }
+      case "logSubscription":
+        session.logs.open(message.value);
+        return;
+      case "treeSubscription":
+        session.trees.open(message.value);
+        return;
+      case "subscriptionCancellation":
+        if (!session.logs.cancel(message.value.subscriptionId)) session.trees.cancel(message.value.subscriptionId);
+        return;
       case "buildCancellation":
         // The build contract cancels through desired state (the Workflow's spec.shutdown), never a command.
         logger.info({ build: message.value.buildId }, "build cancellation ignored: builds stop through their Workflow's spec.shutdown");
@@ -304,7 +331,27 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
   }
 
   async function runSession(): Promise<{ welcomed: boolean; error?: ConnectError }> {
-    const session: Session = { abort: new AbortController(), outbox: createOutbox(), lastReceived: now(), sequence: 0, busy: false };
+    const outbox = createOutbox<ConnectRequest>();
+    const sendOn = (message: Request) => outbox.push(create(ConnectRequestSchema, { message }));
+    const logs = createLogSubscriptions({
+      driver,
+      logger,
+      budget: logBudget,
+      maxBatchBytes: maxBytes,
+      send: sendOn,
+      poke: () => outbox.poke(),
+    });
+    const trees = createTreeSubscriptions({
+      driver,
+      logger,
+      roots: (releaseId) => applier.inventory(releaseId)?.objects.map((o) => o.ref) ?? [],
+      releaseOf: (ref) => applier.releaseOf(ref),
+      send: sendOn,
+      maxMessageBytes: maxBytes,
+    });
+    // Log batches go only when nothing else waits: heartbeats, acks and status never queue behind them.
+    outbox.setBulkSource(() => logs.next());
+    const session: Session = { abort: new AbortController(), outbox, logs, trees, lastReceived: now(), sequence: 0, busy: false };
     current = session;
     try {
       const token = await options.credential();
@@ -325,6 +372,8 @@ export function createPlaneAgent(options: PlaneAgentOptions): PlaneAgent {
       return { welcomed: session.welcome !== undefined, error: ConnectError.from(err) };
     } finally {
       session.outbox.close();
+      logs.closeAll();
+      trees.closeAll();
       clearInterval(session.heartbeat);
       if (current === session) current = undefined;
     }

@@ -4,6 +4,7 @@ import { buildCommandSpec } from "./build-command-specs.js";
 import { promotionCommandSpecs } from "./promotion-command-specs.js";
 import { planeCommandSpecs } from "./plane-command-specs.js";
 import { tokenCommandSpecs } from "./token-command-specs.js";
+import { runtimeCommandSpecs } from "./runtime-command-specs.js";
 
 /** Flags every command takes; set, they override the context for one call (scripts, CI). */
 export const globalFlags: readonly FlagSpec[] = [
@@ -81,6 +82,7 @@ export const commandSpecs: readonly CommandSpec[] = [
     examples: ["choreoctl status", "choreoctl status acme"],
     load: () => import("./run-status.js").then((m) => m.runStatus),
   },
+  ...runtimeCommandSpecs,
   ...promotionCommandSpecs,
   ...tokenCommandSpecs,
   ...planeCommandSpecs,

@@ -3,6 +3,7 @@ import { createClient, type Client, type Interceptor } from "@connectrpc/connect
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { Health } from "../../gen/health/v1/health_pb.js";
 import { BuildService } from "../../gen/openchoreo/api/v1alpha1/build_service_pb.js";
+import { ComponentService } from "../../gen/openchoreo/api/v1alpha1/component_service_pb.js";
 import { BuildPlaneService } from "../../gen/openchoreo/api/v1alpha1/build_plane_service_pb.js";
 import { DataPlaneService } from "../../gen/openchoreo/api/v1alpha1/data_plane_service_pb.js";
 import { PromotionService } from "../../gen/openchoreo/api/v1alpha1/promotion_service_pb.js";
@@ -21,6 +22,8 @@ export interface Api {
   readonly health: Client<typeof Health>;
   readonly promotions: Client<typeof PromotionService>;
   readonly builds: Client<typeof BuildService>;
+  /** Component logs and live objects (the typed component methods are reached through ResourceService). */
+  readonly components: Client<typeof ComponentService>;
   readonly tokens: Client<typeof TokenService>;
   readonly identity: Client<typeof IdentityService>;
   readonly audit: Client<typeof AuditService>;
@@ -59,6 +62,7 @@ export async function createApi(target: Target, userAgent: string): Promise<Api>
     health: createClient(Health, transport),
     promotions: createClient(PromotionService, transport),
     builds: createClient(BuildService, transport),
+    components: createClient(ComponentService, transport),
     tokens: createClient(TokenService, transport),
     identity: createClient(IdentityService, transport),
     audit: createClient(AuditService, transport),

@@ -19,4 +19,10 @@ export {
   isUnauthenticatedError,
   isSessionReplacedError,
   isHeartbeatTimeoutError,
+  AgentFeatureMissingError,
+  AgentUnavailableError,
+  isAgentFeatureMissingError,
+  isAgentUnavailableError,
 } from "./plane-errors.js";
+export type { ComponentLogQuery, ComponentLogBatch } from "./component-log-streams.js";
+export type { ResourceTreeQuery } from "./resource-tree-watches.js";
