@@ -6,7 +6,7 @@ import type { ApplyOutcome, DriverSubscription, HealthListener, InventoryObject,
 import { kubernetesHealth, missingHealth, rfc3339, statusKinds } from "./kubernetes-health.js";
 import { createBuildLogFollower, workflowPodLabel } from "./kubernetes-build-logs.js";
 import { startKindWatch, type KindWatch } from "./kubernetes-kind-watch.js";
-import { streamPodLogs, type PodWatch } from "./kubernetes-pod-logs.js";
+import { streamPodLogs } from "./kubernetes-pod-logs.js";
 import { watchResourceTree } from "./kubernetes-resource-tree.js";
 import { agentLabel, inventoryLabel, inventoryName, labelSafe, releaseAnnotation, releaseLabel, withOwnership } from "./kubernetes-ownership.js";
 import { formatRef, isNamespace, refKey, refOfManifest } from "./object-ref.js";
@@ -232,7 +232,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions): PlaneD
   }
 
   /** A kind's objects in one namespace, watched (restarted with backoff) until stopped: for logs and resource trees. */
-  function watchNamespaced(apiVersion: string, kind: string, watchedNamespace: string, labelSelector: string, onChange: (type: "add" | "update" | "delete", object: JsonObject) => void): PodWatch {
+  function watchNamespaced(apiVersion: string, kind: string, watchedNamespace: string, labelSelector: string, onChange: (type: "add" | "update" | "delete", object: JsonObject) => void): KindWatch {
     return startKindWatch({
       kubeConfig,
       apiVersion,

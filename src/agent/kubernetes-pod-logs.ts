@@ -3,19 +3,17 @@ import type { Logger } from "pino";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { getPath, isJsonObject, type JsonObject } from "../model/json.js";
 import type { ContainerLogLine, ContainerLogQuery, ContainerLogSink, DriverSubscription } from "./driver.js";
+import type { KindWatch } from "./kubernetes-kind-watch.js";
 import { isPodLogRequestError, openPodLog } from "./kubernetes-pod-log-request.js";
 
-/** A watch of the pods a selector picks in one namespace; `started` resolves once the current ones were delivered. */
-export interface PodWatch {
-  readonly started: Promise<void>;
-  stop(): Promise<void>;
-}
+/** A watch of one kind in one namespace; `started` resolves once the current objects were delivered. */
+export type NamespacedWatch = Pick<KindWatch, "started" | "stop">;
 
 export interface PodLogStreamOptions {
   readonly kubeConfig: KubeConfig;
   readonly logger: Logger;
   readonly listPods: (namespace: string, labelSelector: string) => Promise<JsonObject[]>;
-  readonly watchPods: (namespace: string, labelSelector: string, onChange: (type: "add" | "update" | "delete", pod: JsonObject) => void) => PodWatch;
+  readonly watchPods: (namespace: string, labelSelector: string, onChange: (type: "add" | "update" | "delete", pod: JsonObject) => void) => NamespacedWatch;
   /** How soon a container whose log stream broke off is read again; 2 s by default. */
   readonly retryMs?: number;
 }

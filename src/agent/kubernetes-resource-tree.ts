@@ -1,8 +1,7 @@
 import { getPath, isJsonObject, type JsonObject } from "../model/json.js";
 import type { DriverSubscription, ObjectHealth, PlaneObjectRef, ResourceTreeEvent, ResourceTreeNode, ResourceTreeQuery, ResourceTreeSink } from "./driver.js";
 import { kubernetesHealth } from "./kubernetes-health.js";
-import type { PodWatch } from "./kubernetes-pod-logs.js";
-import { selectorText } from "./kubernetes-pod-logs.js";
+import { selectorText, type NamespacedWatch } from "./kubernetes-pod-logs.js";
 import { podSummary } from "./kubernetes-workload-health.js";
 import { refKey } from "./object-ref.js";
 
@@ -12,7 +11,7 @@ export interface ResourceTreeOptions {
   /** Called when some object the driver holds changed health; returns an unsubscribe. */
   readonly onRootChange: (listener: (ref: PlaneObjectRef) => void) => () => void;
   /** Watches one kind in one namespace (all of it when `labelSelector` is ""). */
-  readonly watch: (apiVersion: string, kind: string, namespace: string, labelSelector: string, onChange: (type: "add" | "update" | "delete", object: JsonObject) => void) => PodWatch;
+  readonly watch: (apiVersion: string, kind: string, namespace: string, labelSelector: string, onChange: (type: "add" | "update" | "delete", object: JsonObject) => void) => NamespacedWatch;
   readonly now: () => number;
   /** Changes within this many milliseconds go out as one snapshot; 100 by default. */
   readonly coalesceMs?: number;
@@ -56,7 +55,7 @@ export function watchResourceTree(options: ResourceTreeOptions, query: ResourceT
   let ready = false;
   let last = "";
 
-  const watchKind = (apiVersion: string, kind: string, labelSelector: string): PodWatch => {
+  const watchKind = (apiVersion: string, kind: string, labelSelector: string): NamespacedWatch => {
     const objects = new Map<string, JsonObject>();
     held.set(kind, objects);
     return options.watch(apiVersion, kind, query.namespace, labelSelector, (type, object) => {
