@@ -1,11 +1,13 @@
 // The compiled product (`npm run build`, dist/) as the image and the installed package run it: plain
-// node, no tsx. The server starts, its embedded agents run from dist/agent/main.js and connect, and the
-// compiled choreoctl reads their planes. (The other suites run the sources.)
+// node, no tsx. The server starts, its embedded agents run from dist/agent/main.js and connect, the
+// compiled choreoctl reads their planes, and the build templates the bundle holds (parsed at build
+// time) are those of deploy/build-templates/. (The other suites run the sources.)
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readBuildTemplates } from "../../src/controllers/build/index.js";
 import { repoRoot } from "../serving/support/repo-root.js";
 import { runCommand } from "../serving/support/run-command.js";
 
@@ -97,5 +99,14 @@ describe("the compiled entry points (dist/)", () => {
     const agents = children().filter((argv) => argv.includes("--plane"));
     expect(agents).toHaveLength(2);
     for (const argv of agents) expect(argv.slice(1, 2)).toEqual([join(repoRoot, "dist/agent/main.js")]);
+
+    // The bundle holds the build templates parsed at build time: the build plane gets exactly the
+    // objects deploy/build-templates/ declares.
+    const releases = await node(["dist/cli/main.js", "--server", url, "--token-file", join(dataDir, "admin.token"), "get", "releases", "-n", "default", "-o", "json"], env);
+    expect(releases.code, releases.stderr).toBe(0);
+    const templatesRelease = (JSON.parse(releases.stdout) as { items: { metadata: { name: string }; spec: { resources: { object: unknown }[] } }[] }).items.find((r) =>
+      r.metadata.name.startsWith("build-templates-"),
+    );
+    expect(templatesRelease?.spec.resources.map((r) => r.object)).toEqual(readBuildTemplates());
   }, 240_000);
 });
