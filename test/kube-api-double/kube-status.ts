@@ -78,3 +78,7 @@ export const invalid = (kind: string, group: string, name: string, causes: reado
 export const badRequest = (message: string) => new KubeStatusError(400, "BadRequest", message);
 
 export const gone = (message: string) => new KubeStatusError(410, "Expired", message);
+
+/** A body in a format the resource does not take (protobuf for a kind the double does not decode, as for a custom resource). */
+export const unsupportedMediaType = () =>
+  new KubeStatusError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");

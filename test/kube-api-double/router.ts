@@ -3,17 +3,21 @@ import { parse as parseYaml } from "yaml";
 import { isJsonObject, type JsonObject } from "../../src/model/json.js";
 import { parseLabelSelector, type LabelSelector } from "../../src/model/label-selector.js";
 import { discoveryDocument } from "./discovery.js";
-import { badRequest, isKubeStatusError, KubeStatusError } from "./kube-status.js";
+import { badRequest, isKubeStatusError, KubeStatusError, unsupportedMediaType } from "./kube-status.js";
 import { parseFieldSelector } from "./field-selector.js";
 import type { ObjectStore, PatchType, PropagationPolicy, Subresource } from "./object-store.js";
 import type { PodLogs } from "./pod-logs.js";
 import { apiVersionOf, type ResourceCatalog, type ResourceType } from "./resource-catalog.js";
 import { openApiResponse } from "./openapi.js";
+import { decodeProtobufBody } from "./protobuf-body.js";
 import { booleanParameter } from "./query-parameters.js";
 import { tableOf, wantsTable } from "./table-view.js";
 import type { WatchHub } from "./watch-hub.js";
 
 const maxRequestBytes = 3 * 1024 * 1024;
+
+const protobuf = "application/vnd.kubernetes.protobuf";
+
 
 /** What a request asked for, as the double logs it (tests assert on writes, e.g. none on a no-change resync). */
 export interface RequestRecord {
@@ -86,7 +90,8 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     res.end(text);
   }
 
-  async function readBody(req: IncomingMessage, contentType: string): Promise<unknown> {
+  /** The request's body as JSON; a protobuf body is decoded for `resource` (kubectl's typed clients send one). */
+  async function readBody(req: IncomingMessage, contentType: string, resource?: ResourceType): Promise<unknown> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
@@ -94,6 +99,10 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       // kube-apiserver reads at most 3 MiB of a request body.
       if (size > maxRequestBytes) throw new KubeStatusError(413, "RequestEntityTooLarge", `Request entity too large: limit is ${maxRequestBytes}`);
       chunks.push(chunk as Buffer);
+    }
+    if (contentType === protobuf) {
+      if (!resource) throw unsupportedMediaType();
+      return decodeProtobufBody(Buffer.concat(chunks), resource);
     }
     const text = Buffer.concat(chunks).toString("utf8");
     if (!text.trim()) return undefined;
@@ -192,9 +201,6 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     const refused = deps.intercept({ method, path: url.pathname, query: Object.fromEntries(query), contentType });
     if (refused) throw refused;
     if (deps.token !== undefined && req.headers.authorization !== `Bearer ${deps.token}`) throw new KubeStatusError(401, "Unauthorized", "Unauthorized");
-    if (contentType === "application/vnd.kubernetes.protobuf") {
-      throw new KubeStatusError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
-    }
     const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     if (method === "GET" && segments.length === 1 && segments[0] === "version") {
       return send(res, 200, { major: "1", minor: "32", gitVersion: "v1.32.0-kube-api-double", platform: "linux/amd64" });
@@ -230,7 +236,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       }
       if (method === "POST") {
         if (t.namespace === undefined) throw new KubeStatusError(405, "MethodNotAllowed", "create needs a namespace in the path");
-        const body = await readBody(req, contentType);
+        const body = await readBody(req, contentType, t.resource);
         if (!isJsonObject(body)) throw badRequest("the request body is not an object");
         return send(res, 201, store.create(t.resource, t.namespace, body, manager, writeOptions), warnings);
       }
@@ -256,7 +262,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
         if (asTable) return send(res, 200, tableOf(t.resource, [store.get(t.resource, namespace, t.name)], tableOptions(query)));
         return send(res, 200, store.get(t.resource, namespace, t.name));
       case "PUT": {
-        const body = await readBody(req, contentType);
+        const body = await readBody(req, contentType, t.resource);
         if (!isJsonObject(body)) throw badRequest("the request body is not an object");
         return send(res, 200, store.update(t.resource, namespace, t.name, body, manager, sub, writeOptions), warnings);
       }
