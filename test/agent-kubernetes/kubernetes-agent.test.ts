@@ -90,12 +90,14 @@ describe("plane agent with the kubernetes driver", () => {
     const session = await cp.session(0);
     session.send({ case: "release", value: desiredRelease({ releaseId: "org/d", generation: 1, objects: [namespace("dp-d"), service("dp-d", "svc"), service("dp-d", "gone")].map(releaseObject), interval: "150ms", progressingInterval: "100ms" }) });
     await session.waitFor("applied", ackOf("org/d", 1));
-    double.controllers.drift(svc("dp-d", "svc"), (o) => void ((o.spec as { ports: { port: number }[] }).ports = [{ port: 9999 }]));
+    // Changed in place: a port replaced by another would be a new list item the editor owns, which the
+    // agent's forced apply keeps beside its own (two unnamed ports, refused), on a cluster as on the double.
+    double.controllers.drift(svc("dp-d", "svc"), (o) => void ((o.spec as { selector: Record<string, string> }).selector = { app: "elsewhere" }));
     double.controllers.remove(svc("dp-d", "gone"));
     const corrected = (name: string) => (m: ConnectRequest) => (m.message.case === "events" ? m.message.value.events.find((e) => e.reason === "DriftCorrected" && e.involved?.name === name) : undefined);
     await session.waitFor("svc corrected", corrected("svc"));
     await session.waitFor("gone re-created", corrected("gone"));
-    expect((double.find(svc("dp-d", "svc"))!.spec as { ports: unknown }).ports).toEqual([{ port: 80, protocol: "TCP", targetPort: 80 }]);
+    expect(double.find(svc("dp-d", "svc"))!.spec).toMatchObject({ ports: [{ port: 80, protocol: "TCP", targetPort: 80 }], selector: { app: "svc" } });
     expect(double.find(svc("dp-d", "gone"))).toBeDefined();
     const managers = metadataOf(double.find(svc("dp-d", "svc"))).managedFields!.map((m) => m.manager);
     expect(managers).toContain("openchoreo-release-controller");
