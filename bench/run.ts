@@ -11,7 +11,7 @@ import { benchModel } from "./model.js";
 import { benchPlanes, printPlanesBench } from "./planes.js";
 import { benchReadPath, describeReadPath } from "./read-path.js";
 import { benchRuntime, printRuntimeBench } from "./runtime.js";
-import { benchStartup, printStartupBench } from "./startup.js";
+import { benchStartup, printStartupBench, startupTargetMs } from "./startup.js";
 import { benchStore } from "./store.js";
 import { benchWatchFanOut, describeWatchFanOut } from "./watch-fan-out.js";
 
@@ -95,8 +95,14 @@ if (runs("planes")) {
   report(figure(`planes-${r.agents}x${r.objects}`, "reconnect-storm resync", r.resyncMs / 1000, "s", { value: 30, kind: "max" }));
 }
 if (runs("startup")) {
-  console.log(`\n## Start-up of the compiled entry points (best of ${quick ? 1 : 5})`);
-  printStartupBench(await benchStartup(quick ? 1 : 5));
+  console.log(`\n## Start-up of the compiled entry points (best and median of ${quick ? 1 : 5}; issue #22's target: ${startupTargetMs} ms each)`);
+  const startup = await benchStartup(quick ? 1 : 5);
+  printStartupBench(startup);
+  // Node.js alone is printed for scale, not held to the target.
+  for (const f of startup.filter((f) => !f.name.startsWith("node -e"))) {
+    report(figure("startup", `${f.name}, wall (best)`, f.bestWallMs, "ms", { value: startupTargetMs, kind: "max" }));
+    if (f.bestCpuMs !== undefined) report(figure("startup", `${f.name}, CPU (best)`, f.bestCpuMs, "ms", { value: startupTargetMs, kind: "max" }));
+  }
 }
 
 if (jsonFile) {
