@@ -132,4 +132,20 @@ describe("component logs and the live tree with the Kubernetes driver", () => {
     expect(printed.stdout).toMatch(new RegExp(`^ {4}Pod/${pods[0]}\\s+Degraded\\s`, "m"));
     expect(printed.stdout).not.toMatch(/\byes\b/);
   });
+
+  it("watches the tree: a change in the cluster is pushed to the watcher without asking again", async () => {
+    const abort = new AbortController();
+    const trees: string[][] = [];
+    const watching = (async () => {
+      for await (const update of client.watchResourceTree({ namespace: "default", name: "greeter", environment: "development" }, { signal: abort.signal })) {
+        trees.push(update.nodes.map((n) => `${n.kind}/${n.name} ${n.health}`));
+      }
+    })().catch(() => undefined);
+    await waitUntil("the first tree", () => trees.length > 0, 15_000);
+    expect(trees[0]).toContain(`Pod/${pods[1]} Healthy`);
+    const replacement = double.controllers.replacePod(cell, pods[1]!);
+    await waitUntil("the replacement in a pushed tree", () => trees.at(-1)!.includes(`Pod/${replacement} Healthy`) && !trees.at(-1)!.some((row) => row.startsWith(`Pod/${pods[1]} `)), 15_000);
+    abort.abort();
+    await watching;
+  });
 });
