@@ -3,7 +3,8 @@ import { WireType } from "@bufbuild/protobuf/wire";
 import { StructSchema } from "@bufbuild/protobuf/wkt";
 import { deepFreeze } from "../core/index.js";
 import { redactSecrets, type Codec, type JsonObject, type KindInfo } from "../model/index.js";
-import type { ObjectKey, ResourceObject, ResourceStore } from "../store/index.js";
+import type { ObjectKey, ResourceObject, ResourceStore, WatchEventType } from "../store/index.js";
+import type { AccessWatchOptions } from "./resource-access.js";
 import { kindStorageKey } from "../store/store-backend.js";
 
 /**
@@ -14,6 +15,8 @@ import { kindStorageKey } from "../store/store-backend.js";
 export interface EncodedObject {
   /** The Kubernetes JSON form, redacted and frozen. */
   readonly json: JsonObject;
+  /** The typed message of the redacted JSON (shared: read it, never change it). */
+  message(): Message;
   /**
    * The object as the value of one field of a response (a typed message, or a google.protobuf.Struct
    * of its JSON), encoded: an unknown field that toBinary copies as it is (see preEncoded).
@@ -57,12 +60,14 @@ export function createEncodedObjects(deps: { readonly store: ResourceStore; read
     const json = deepFreeze(redactSecrets(kind.schema, codec.encode(object)));
     let typed: Message | undefined;
     const fields = new Map<DescField, UnknownField>();
+    const message = () => (typed ??= codec.decodeAs(kind.schema, json));
     return {
       json,
+      message,
       field(field) {
         let encoded = fields.get(field);
         if (!encoded) {
-          const value = field.message?.typeName === StructSchema.typeName ? json : (typed ??= codec.decodeAs(kind.schema, json));
+          const value = field.message?.typeName === StructSchema.typeName ? json : message();
           fields.set(field, (encoded = encodeField(field, value)));
         }
         return encoded;
@@ -110,6 +115,35 @@ export function createEncodedObjects(deps: { readonly store: ResourceStore; read
     },
   };
 }
+
+export interface EncodedWatchEvent {
+  readonly type: WatchEventType;
+  readonly object: EncodedObject | undefined;
+  readonly resourceVersion: string;
+}
+
+/**
+ * ResourceAccess.watch with each event's object encoded once per version: the streams watching one
+ * kind share the redacted JSON and every encoding of each change instead of building their own.
+ */
+export async function* watchEncoded(store: ResourceStore, encoded: EncodedObjects, kind: KindInfo, options: AccessWatchOptions): AsyncGenerator<EncodedWatchEvent> {
+  const events = store.watch(kind.schema, {
+    ...(kind.namespaced && !options.allNamespaces ? { namespace: options.namespace || "default" } : {}),
+    ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+    ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  for await (const event of events) {
+    const object = event.object && encoded.of(kind, event.object as ResourceObject, event.type === "DELETED");
+    yield { type: event.type, object, resourceVersion: event.resourceVersion };
+  }
+}
+
+/**
+ * Whether a call's messages travel as protobuf binary (gRPC, gRPC-Web, Connect with +proto), where a
+ * message may carry pre-encoded fields; JSON clients need the fields themselves.
+ */
+export const speaksBinary = (contentType: string | null): boolean => !/json/i.test(contentType ?? "");
 
 /** One field of `field.parent` holding `value`, encoded as protobuf-es would write it, without its tag. */
 export function encodeField(field: DescField, value: unknown): UnknownField {

@@ -1,17 +1,27 @@
+import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { EventSchema } from "../../gen/openchoreo/model/v1alpha1/event_pb.js";
-import { ApplyAction, type ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
+import { ApplyAction, WatchResponseSchema, type ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
 import { InvalidSpecError } from "../errors/index.js";
 import { labels, type Codec, type KindInfo, type KindRegistry } from "../model/index.js";
 import type { ResourceAccess } from "./resource-access.js";
+import type { ResourceStore } from "../store/index.js";
+import { speaksBinary, watchEncoded, type EncodedObjects } from "./encoded-objects.js";
 import { principalKey, readableBy, type Authorizer } from "../auth/index.js";
 import { maxPageSize, propagationOf, watchEventTypeOf } from "./typed-resource-service.js";
 
 const applyActions = { created: ApplyAction.CREATED, configured: ApplyAction.CONFIGURED, unchanged: ApplyAction.UNCHANGED };
 
 /** ResourceService: any kind, named the way users type it, in its Kubernetes JSON form. */
-export function createResourceService(deps: { readonly access: ResourceAccess; readonly codec: Codec; readonly authorizer?: Authorizer | undefined }): ServiceImpl<typeof ResourceService> {
-  const { access, codec, authorizer } = deps;
+export function createResourceService(deps: {
+  readonly access: ResourceAccess;
+  readonly codec: Codec;
+  readonly authorizer?: Authorizer | undefined;
+  readonly store: ResourceStore;
+  readonly encoded: EncodedObjects;
+}): ServiceImpl<typeof ResourceService> {
+  const { access, codec, authorizer, store, encoded } = deps;
+  const watchObjectField = WatchResponseSchema.field.object!;
   const kindNamed = (name: string, apiVersion: string): KindInfo => kindNamedIn(codec.registry, name, apiVersion);
   const eventKind = codec.registry.bySchema(EventSchema.typeName)!;
   const eventsAbout = (kind: KindInfo, namespace: string, name: string) => ({
@@ -52,7 +62,8 @@ export function createResourceService(deps: { readonly access: ResourceAccess; r
     async *watch(request, context) {
       const kind = kindNamed(request.kind, request.apiVersion);
       const readable = readableBy(authorizer, context.values.get(principalKey), kind);
-      const events = access.watch(kind, {
+      const binary = speaksBinary(context.requestHeader.get("content-type"));
+      const events = watchEncoded(store, encoded, kind, {
         namespace: request.namespace,
         allNamespaces: request.allNamespaces,
         labelSelector: request.labelSelector,
@@ -60,8 +71,12 @@ export function createResourceService(deps: { readonly access: ResourceAccess; r
         signal: context.signal,
       });
       for await (const event of events) {
-        if (event.object && !readable(event.object)) continue;
-        yield { type: watchEventTypeOf(event.type), ...(event.object ? { object: event.object } : {}), resourceVersion: event.resourceVersion };
+        if (event.object && !readable(event.object.json)) continue;
+        const response = create(WatchResponseSchema, { type: watchEventTypeOf(event.type), resourceVersion: event.resourceVersion });
+        // The object's Struct bytes are built once per version and shared by every stream.
+        if (event.object && binary) response.$unknown = [event.object.field(watchObjectField)];
+        else if (event.object) response.object = event.object.json;
+        yield response;
       }
     },
     async listEvents(request) {

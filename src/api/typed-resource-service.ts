@@ -5,6 +5,8 @@ import { PropagationPolicy, WatchEventType } from "../../gen/openchoreo/api/v1al
 import type { Codec, JsonObject, ResourceService } from "../model/index.js";
 import type { PropagationPolicy as StorePropagation, WatchEventType as StoreEventType } from "../store/index.js";
 import type { ResourceAccess } from "./resource-access.js";
+import type { ResourceStore } from "../store/index.js";
+import { speaksBinary, watchEncoded, type EncodedObjects } from "./encoded-objects.js";
 import { principalKey, readableBy, type Authorizer } from "../auth/index.js";
 
 type UnaryMethod = (request: Message, context: HandlerContext) => Promise<Message>;
@@ -23,10 +25,10 @@ export const defaultPageSize = 100;
  */
 export function createTypedResourceService(
   described: ResourceService,
-  deps: { readonly access: ResourceAccess; readonly codec: Codec; readonly authorizer?: Authorizer | undefined },
+  deps: { readonly access: ResourceAccess; readonly codec: Codec; readonly authorizer?: Authorizer | undefined; readonly store: ResourceStore; readonly encoded: EncodedObjects },
 ): Record<string, UnaryMethod | StreamMethod> {
   const { kind } = described;
-  const { access, codec, authorizer } = deps;
+  const { access, codec, authorizer, store, encoded } = deps;
   const readable = (context: HandlerContext) => readableBy(authorizer, context.values.get(principalKey), kind);
   const field = (request: Message, name: string): unknown => (request as unknown as Record<string, unknown>)[name];
   const text = (request: Message, name: string): string => String(field(request, name) ?? "");
@@ -84,20 +86,22 @@ export function createTypedResourceService(
         break;
       case Verb.WATCH:
         impl[name] = async function* (request, context) {
-          const events = access.watch(kind, {
+          const events = watchEncoded(store, encoded, kind, {
             namespace: text(request, "namespace"),
             labelSelector: text(request, "labelSelector"),
             resourceVersion: text(request, "resourceVersion"),
             signal: context.signal,
           });
           const visible = readable(context);
+          const binary = speaksBinary(context.requestHeader.get("content-type"));
+          const objectField = described.methods.get(verb)!.objectField;
           for await (const event of events) {
-            if (event.object && !visible(event.object)) continue;
-            yield respond(method.output, {
-              type: watchEventTypeOf(event.type),
-              ...(event.object ? { [objectName(verb)]: typed(event.object) } : {}),
-              resourceVersion: event.resourceVersion,
-            });
+            if (event.object && !visible(event.object.json)) continue;
+            const response = respond(method.output, { type: watchEventTypeOf(event.type), resourceVersion: event.resourceVersion });
+            // The object's bytes are built once per version and shared by every stream.
+            if (event.object && binary) response.$unknown = [event.object.field(objectField)];
+            else if (event.object) (response as unknown as Record<string, unknown>)[objectField.localName] = event.object.message();
+            yield response;
           }
         };
         break;

@@ -147,7 +147,7 @@ export function createGrpcUnaryFastPath(options: GrpcUnaryFastPathOptions): Grpc
           requestMethod: "POST",
           url: `http://${header(req, ":authority") ?? "localhost"}${req.url}`,
           signal: abort.signal,
-          header: headersOf(req),
+          header: new NodeRequestHeaders(req.headers) as unknown as Headers,
           contextValues: values,
           message,
         };
@@ -195,15 +195,94 @@ function header(req: http2.Http2ServerRequest, name: string): string | null {
   return typeof value === "string" ? value : null;
 }
 
-/** The request's metadata as Connect's interceptors see it (pseudo-headers left out). */
-function headersOf(req: http2.Http2ServerRequest): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith(":") || value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, value);
+/** Headers' methods, which the DOM typings declare as properties a subclass cannot override. */
+interface HeadersMethods {
+  get(name: string): string | null;
+  has(name: string): boolean;
+  forEach(callback: (value: string, name: string, parent: Headers) => void, thisArg?: unknown): void;
+  set(name: string, value: string): void;
+  append(name: string, value: string): void;
+  delete(name: string): void;
+  entries(): IterableIterator<[string, string]>;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+}
+const HeadersBase = Headers as unknown as new () => HeadersMethods;
+
+/**
+ * The request's metadata as Connect's interceptors see it (pseudo-headers left out): a Headers that
+ * reads Node's header object until something changes it, since filling a fetch Headers per call
+ * cost more than the read it serves.
+ */
+class NodeRequestHeaders extends HeadersBase {
+  #raw: http2.IncomingHttpHeaders | undefined;
+
+  constructor(raw: http2.IncomingHttpHeaders) {
+    super();
+    this.#raw = raw;
   }
-  return headers;
+
+  override get(name: string): string | null {
+    if (!this.#raw) return super.get(name);
+    const key = name.toLowerCase();
+    const value = key.startsWith(":") ? undefined : this.#raw[key];
+    return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+  }
+
+  override has(name: string): boolean {
+    return this.get(name) !== null;
+  }
+
+  override forEach(callback: (value: string, name: string, parent: Headers) => void, thisArg?: unknown): void {
+    this.#copied();
+    super.forEach(callback, thisArg);
+  }
+
+  override set(name: string, value: string): void {
+    this.#copied();
+    super.set(name, value);
+  }
+
+  override append(name: string, value: string): void {
+    this.#copied();
+    super.append(name, value);
+  }
+
+  override delete(name: string): void {
+    this.#copied();
+    super.delete(name);
+  }
+
+  override entries(): IterableIterator<[string, string]> {
+    this.#copied();
+    return super.entries();
+  }
+
+  override keys(): IterableIterator<string> {
+    this.#copied();
+    return super.keys();
+  }
+
+  override values(): IterableIterator<string> {
+    this.#copied();
+    return super.values();
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  /** From here on the Headers itself holds them. */
+  #copied(): void {
+    const raw = this.#raw;
+    if (!raw) return;
+    this.#raw = undefined;
+    for (const [name, value] of Object.entries(raw)) {
+      if (name.startsWith(":") || value === undefined) continue;
+      if (Array.isArray(value)) for (const v of value) super.append(name, v);
+      else super.set(name, value);
+    }
+  }
 }
 
 function plain(headers: Headers): Record<string, string> {

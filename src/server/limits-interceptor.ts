@@ -72,9 +72,14 @@ async function* releasing<T>(messages: AsyncIterable<T>, slot: { release(): void
  * answered deadline_exceeded at once and the handler's signal aborts, whether or not it listens.
  */
 async function withDeadline<T>(ms: number, outer: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  // One controller aborted by the deadline or by the caller's signal (AbortSignal.any costs a weak
+  // reference and its bookkeeping per call, a visible share of a cached read).
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new ConnectError(`the server's deadline of ${ms} ms passed`, Code.DeadlineExceeded)), ms);
-  const signal = AbortSignal.any([outer, deadline.signal]);
+  const onOuterAbort = () => deadline.abort(outer.reason);
+  if (outer.aborted) onOuterAbort();
+  else outer.addEventListener("abort", onOuterAbort, { once: true });
+  const signal = deadline.signal;
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(signal.reason instanceof ConnectError ? signal.reason : new ConnectError("the call was cancelled", Code.Canceled));
@@ -88,6 +93,7 @@ async function withDeadline<T>(ms: number, outer: AbortSignal, run: (signal: Abo
     return await Promise.race([work, aborted]);
   } finally {
     clearTimeout(timer);
+    outer.removeEventListener("abort", onOuterAbort);
     if (onAbort) signal.removeEventListener("abort", onAbort);
   }
 }

@@ -2,6 +2,7 @@ import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { Clock, TimerHandle } from "../core/clock.js";
 import { createAbortListeners } from "./abort-listeners.js";
 import { copyMessage } from "../model/copy-message.js";
+import { deepFreeze } from "../core/deep-freeze.js";
 import { parseLabelSelector, type LabelSelector } from "../model/label-selector.js";
 import type { ResourceObject, WatchEvent, WatchEventType, WatchOptions } from "./resource-store.js";
 import { formatRevision, parseRevision } from "./revision.js";
@@ -253,10 +254,21 @@ function entryFor(w: Watcher, change: StoredChange): Entry | undefined {
   return matched ? { type: "DELETED", object: previous, revision } : undefined;
 }
 
+/**
+ * The event as watchers receive it. Every watcher a change reaches gets the same copy of its object,
+ * made once and frozen (so none can change what the others see): with hundreds of watchers, a copy
+ * each was most of the cost of a change.
+ */
 function toEvent<D extends DescMessage>(schema: D, entry: Entry): WatchEvent<MessageShape<D>> {
   const resourceVersion = formatRevision(entry.revision);
   if (!entry.object) return { type: entry.type, object: undefined, resourceVersion };
+  const shared = sharedCopies.get(entry.object);
+  if (shared?.revision === entry.revision && shared.schema === schema) return { type: entry.type, object: shared.object as MessageShape<D>, resourceVersion };
   const object = copyMessage(schema, entry.object);
   if (object.metadata) object.metadata.resourceVersion = resourceVersion;
+  sharedCopies.set(entry.object, { revision: entry.revision, schema, object: deepFreeze(object) });
   return { type: entry.type, object: object as unknown as MessageShape<D>, resourceVersion };
 }
+
+// A stored object (shared by the entries of one change) → the copy its watchers receive.
+const sharedCopies = new WeakMap<ResourceObject, { readonly revision: number; readonly schema: DescMessage; readonly object: unknown }>();

@@ -2,7 +2,8 @@
 // the real server: it answers what the Connect path answers, byte for byte once decoded, errors
 // code for code with their details; a change is visible at once; an unchanged object is not read
 // from the store again; refusals pass the same guard and are audited; a malformed body gets what
-// connect-node answers for any other method.
+// connect-node answers for any other method. Watch streams share each change's encoding (binary
+// clients get it pre-encoded): what they receive is what a JSON client receives.
 import { mkdtempSync, rmSync } from "node:fs";
 import * as http2 from "node:http2";
 import { tmpdir } from "node:os";
@@ -15,9 +16,9 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditResult, AuditService } from "../../gen/openchoreo/api/v1alpha1/audit_service_pb.js";
-import { ComponentService, GetComponentRequestSchema, GetComponentResponseSchema, ListComponentsResponseSchema } from "../../gen/openchoreo/api/v1alpha1/component_service_pb.js";
+import { ComponentService, GetComponentRequestSchema, GetComponentResponseSchema, ListComponentsResponseSchema, WatchComponentsResponseSchema } from "../../gen/openchoreo/api/v1alpha1/component_service_pb.js";
 import { ListProjectsResponseSchema, ProjectService } from "../../gen/openchoreo/api/v1alpha1/project_service_pb.js";
-import { GetResponseSchema, ListResponseSchema, ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
+import { GetResponseSchema, ListResponseSchema, ResourceService, WatchResponseSchema } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
 import { TokenService } from "../../gen/openchoreo/api/v1alpha1/token_service_pb.js";
 import { startControlPlane, type ControlPlane } from "../../src/main/control-plane.js";
 import { startServer, type RunningServer } from "../../src/main/index.js";
@@ -58,10 +59,11 @@ afterAll(async () => {
 const component = (namespace: string, round: number) =>
   `apiVersion: openchoreo.dev/v1alpha1\nkind: Component\nmetadata: {name: reader, namespace: ${namespace}, labels: {round: "${round}"}}\nspec: {owner: {projectName: shop}, type: Service}\n`;
 
-/** gRPC over HTTP/2 (the fast path's), or Connect binary (connect-node's path), with a token. */
-const transports: Record<"grpc" | "connect", (token: string | undefined) => Transport> = {
+/** gRPC over HTTP/2 (the fast path's), or Connect binary or JSON (connect-node's path), with a token. */
+const transports: Record<"grpc" | "connect" | "connect-json", (token: string | undefined) => Transport> = {
   grpc: (token) => createGrpcTransport({ baseUrl: server.url, interceptors: token ? [bearer(token)] : [] }),
   connect: (token) => createConnectTransport({ baseUrl: server.url, httpVersion: "2", useBinaryFormat: true, interceptors: token ? [bearer(token)] : [] }),
+  "connect-json": (token) => createConnectTransport({ baseUrl: server.url, httpVersion: "2", interceptors: token ? [bearer(token)] : [] }),
 };
 
 function clientOf<S extends DescService>(service: S, token: string | undefined, transport: keyof typeof transports): Client<S> {
@@ -117,6 +119,34 @@ describe("the answers", () => {
     const before = storeGets;
     for (let i = 0; i < 20; i++) await components.getComponent({ namespace: "acme", name: "reader" });
     expect(storeGets - before).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("watch streams", () => {
+  it("deliver the same events to binary clients (shared, pre-encoded objects) as to JSON clients, for ResourceService and a typed service", async () => {
+    const { resourceVersion } = await clientOf(ResourceService, admin, "connect").list({ kind: "Component", namespace: "acme" });
+    const abort = new AbortController();
+    const round = "watched";
+    const first = async <T>(events: AsyncIterable<T>, labelsOf: (event: T) => Record<string, string> | undefined): Promise<T> => {
+      for await (const event of events) if (labelsOf(event)?.round === round) return event;
+      throw new Error("the watch ended before the change arrived");
+    };
+    const generic = (e: { object?: unknown }) => (e.object as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels;
+    const typed = (e: { component?: { metadata?: { labels: Record<string, string> } } }) => e.component?.metadata?.labels;
+    const request = { namespace: "acme", resourceVersion };
+    const arrivals = Promise.all([
+      first(clientOf(ResourceService, admin, "grpc").watch({ kind: "Component", ...request }, { signal: abort.signal }), generic),
+      first(clientOf(ResourceService, admin, "connect-json").watch({ kind: "Component", ...request }, { signal: abort.signal }), generic),
+      first(clientOf(ComponentService, admin, "grpc").watchComponents(request, { signal: abort.signal }), typed),
+      first(clientOf(ComponentService, admin, "connect-json").watchComponents(request, { signal: abort.signal }), typed),
+    ]);
+    await clientOf(ResourceService, admin, "connect").apply({ manifests: component("acme", 0).replace('round: "0"', `round: "${round}"`) });
+    const [grpcGeneric, jsonGeneric, grpcTyped, jsonTyped] = await arrivals;
+    abort.abort();
+    const hex = (schema: DescMessage, message: unknown) => Buffer.from(toBinary(schema, message as never)).toString("hex");
+    expect(hex(WatchResponseSchema, grpcGeneric)).toBe(hex(WatchResponseSchema, jsonGeneric));
+    expect(hex(WatchComponentsResponseSchema, grpcTyped)).toBe(hex(WatchComponentsResponseSchema, jsonTyped));
+    expect(typed(grpcTyped)?.round).toBe(round);
   });
 });
 
