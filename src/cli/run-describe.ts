@@ -5,6 +5,7 @@ import type { JsonObject } from "../model/index.js";
 import { usageError } from "./cli-error.js";
 import type { CommandContext } from "./command-spec.js";
 import { bindingSummary, listBindings } from "./component-bindings.js";
+import { componentPods } from "./component-pods.js";
 import { conditionsOf, simulationOf } from "./conditions.js";
 import { orderEnvironments } from "./order-environments.js";
 import { formatAge } from "./format-age.js";
@@ -59,7 +60,7 @@ export async function runDescribe(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
-/** A Component's bindings, one per environment, in promotion order. */
+/** A Component's bindings, one per environment, in promotion order, and its pods in each (through the agents). */
 async function bindingSection(ctx: CommandContext, component: JsonObject, namespace: string): Promise<string[]> {
   const { registry } = await ctx.model();
   const api = await ctx.api();
@@ -71,10 +72,15 @@ async function bindingSection(ctx: CommandContext, component: JsonObject, namesp
   const pipeline = pipelineName ? await getObject(ctx, registry.resolve("DeploymentPipeline")!, namespace, pipelineName) : undefined;
   const order = orderEnvironments(bindings.map((b) => b.environment), pipeline ? [pipeline] : []);
   bindings.sort((a, b) => order.indexOf(a.environment) - order.indexOf(b.environment));
-  return table(
-    "Bindings",
-    bindings.map((b) => ({ ENVIRONMENT: b.environment, KIND: b.kind.kind, NAME: b.name, STATE: b.state, READY: bindingSummary(b), URL: b.urls.join(" ") })),
-  );
+  const deployed = bindings.filter((b) => b.state !== "Undeploy").map((b) => b.environment);
+  const pods = await componentPods(api, { namespace, name: objectMeta(component).name }, deployed, ctx.io.signal);
+  return [
+    ...table(
+      "Bindings",
+      bindings.map((b) => ({ ENVIRONMENT: b.environment, KIND: b.kind.kind, NAME: b.name, STATE: b.state, READY: bindingSummary(b), URL: b.urls.join(" ") })),
+    ),
+    ...table("Pods", pods),
+  ];
 }
 
 async function pipelineOf(ctx: CommandContext, namespace: string, projectName: string): Promise<string | undefined> {
