@@ -8,6 +8,7 @@ import type { ResourceAccess } from "./resource-access.js";
 import type { ResourceStore } from "../store/index.js";
 import { speaksBinary, watchEncoded, type EncodedObjects } from "./encoded-objects.js";
 import { principalKey, readableBy, type Authorizer } from "../auth/index.js";
+import { createWatchMany } from "./watch-many.js";
 import { maxPageSize, propagationOf, watchEventTypeOf } from "./typed-resource-service.js";
 
 const applyActions = { created: ApplyAction.CREATED, configured: ApplyAction.CONFIGURED, unchanged: ApplyAction.UNCHANGED };
@@ -86,6 +87,7 @@ export function createResourceService(deps: {
       events.sort((a, b) => Number(a.status?.lastTimestamp?.seconds ?? 0n) - Number(b.status?.lastTimestamp?.seconds ?? 0n));
       return { events, resourceVersion: page.resourceVersion };
     },
+    watchMany: createWatchMany(deps),
     async *watchEvents(request, context) {
       const kind = kindNamed(request.kind, request.apiVersion);
       const events = access.watch(eventKind, { ...eventsAbout(kind, request.namespace, request.name), resourceVersion: request.resourceVersion, signal: context.signal });

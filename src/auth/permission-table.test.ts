@@ -68,7 +68,9 @@ function cases(): { procedure: string; request: Record<string, unknown>; allowed
           const request =
             method.name === "Apply"
               ? { manifests: JSON.stringify({ apiVersion: kind.apiVersion, kind: kind.kind, metadata: { name, ...(namespace ? { namespace } : {}) }, spec: kind.kind.startsWith("Authz") ? { role: kind.kind === "AuthzRoleBinding" ? "viewer" : "platform-admin" } : {} }) }
-              : { kind: kind.kind, namespace, name };
+              : method.name === "WatchMany"
+                ? { watches: [{ kind: "Project", namespace: "acme" }, { kind: kind.kind, namespace }] }
+                : { kind: kind.kind, namespace, name };
           // Listing a cluster-scoped kind is filtered to what the caller may read, so any reader may ask.
           out.push({ procedure, request, allowed: expectedForKind(kind.kind, access), label: `${procedure} ${kind.kind}` });
         }

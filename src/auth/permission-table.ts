@@ -231,6 +231,12 @@ function resourceServiceRules(codec: Codec): Record<string, Rule> {
     WatchEvents: one("read"),
     List: collection,
     Watch: collection,
+    // Every watch's own rule, all of which must hold.
+    WatchMany(request) {
+      const watches = Array.isArray(request.watches) ? (request.watches as Record<string, unknown>[]) : [];
+      const needs = watches.flatMap((w) => collection(w));
+      return needs.length > 0 ? needs : unknownKind;
+    },
     Apply(request) {
       let documents: JsonObject[];
       try {

@@ -88,7 +88,8 @@ export function createConsoleAssets(options: ConsoleAssetsOptions): ConsoleAsset
     }
     headers["content-length"] = String(asset.body.length);
     res.writeHead(200, headers);
-    res.end(req.method === "HEAD" ? undefined : asset.body);
+    if (req.method === "HEAD") res.end();
+    else res.end(asset.body);
     return true;
   };
 }

@@ -15,7 +15,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file openchoreo/api/v1alpha1/resource_service.proto.
  */
 export const file_openchoreo_api_v1alpha1_resource_service: GenFile = /*@__PURE__*/
-  fileDesc("Ci5vcGVuY2hvcmVvL2FwaS92MWFscGhhMS9yZXNvdXJjZV9zZXJ2aWNlLnByb3RvEhdvcGVuY2hvcmVvLmFwaS52MWFscGhhMSJlCgxBcHBseVJlcXVlc3QSEQoJbWFuaWZlc3RzGAEgASgJEhkKEWRlZmF1bHRfbmFtZXNwYWNlGAIgASgJEg8KB2RyeV9ydW4YAyABKAgSFgoOcmV0dXJuX29iamVjdHMYBCABKAgi1wEKC0FwcGx5UmVzdWx0EjQKBmFjdGlvbhgBIAEoDjIkLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkFwcGx5QWN0aW9uEicKBm9iamVjdBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEwoLYXBpX3ZlcnNpb24YAyABKAkSDAoEa2luZBgEIAEoCRIRCgluYW1lc3BhY2UYBSABKAkSDAoEbmFtZRgGIAEoCRILCgN1aWQYByABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgIIAEoCSJGCg1BcHBseVJlc3BvbnNlEjUKB3Jlc3VsdHMYASADKAsyJC5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5BcHBseVJlc3VsdCJQCgpHZXRSZXF1ZXN0EgwKBGtpbmQYASABKAkSEwoLYXBpX3ZlcnNpb24YAiABKAkSEQoJbmFtZXNwYWNlGAMgASgJEgwKBG5hbWUYBCABKAkiNgoLR2V0UmVzcG9uc2USJwoGb2JqZWN0GAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCKaAQoLTGlzdFJlcXVlc3QSDAoEa2luZBgBIAEoCRITCgthcGlfdmVyc2lvbhgCIAEoCRIRCgluYW1lc3BhY2UYAyABKAkSFgoOYWxsX25hbWVzcGFjZXMYBCABKAgSFgoObGFiZWxfc2VsZWN0b3IYBSABKAkSEQoJcGFnZV9zaXplGAYgASgFEhIKCnBhZ2VfdG9rZW4YByABKAkiaQoMTGlzdFJlc3BvbnNlEiYKBWl0ZW1zGAEgAygLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgDIAEoCSK1AQoNRGVsZXRlUmVxdWVzdBIMCgRraW5kGAEgASgJEhMKC2FwaV92ZXJzaW9uGAIgASgJEhEKCW5hbWVzcGFjZRgDIAEoCRIMCgRuYW1lGAQgASgJEkYKEnByb3BhZ2F0aW9uX3BvbGljeRgFIAEoDjIqLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLlByb3BhZ2F0aW9uUG9saWN5EhgKEHJlc291cmNlX3ZlcnNpb24YBiABKAkiOQoORGVsZXRlUmVzcG9uc2USJwoGb2JqZWN0GAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCKOAQoMV2F0Y2hSZXF1ZXN0EgwKBGtpbmQYASABKAkSEwoLYXBpX3ZlcnNpb24YAiABKAkSEQoJbmFtZXNwYWNlGAMgASgJEhYKDmFsbF9uYW1lc3BhY2VzGAQgASgIEhYKDmxhYmVsX3NlbGVjdG9yGAUgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YBiABKAkiiQEKDVdhdGNoUmVzcG9uc2USNQoEdHlwZRgBIAEoDjInLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLldhdGNoRXZlbnRUeXBlEicKBm9iamVjdBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSGAoQcmVzb3VyY2VfdmVyc2lvbhgDIAEoCSJXChFMaXN0RXZlbnRzUmVxdWVzdBIMCgRraW5kGAEgASgJEhMKC2FwaV92ZXJzaW9uGAIgASgJEhEKCW5hbWVzcGFjZRgDIAEoCRIMCgRuYW1lGAQgASgJImAKEkxpc3RFdmVudHNSZXNwb25zZRIwCgZldmVudHMYASADKAsyIC5vcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExLkV2ZW50EhgKEHJlc291cmNlX3ZlcnNpb24YAiABKAkicgoSV2F0Y2hFdmVudHNSZXF1ZXN0EgwKBGtpbmQYASABKAkSEwoLYXBpX3ZlcnNpb24YAiABKAkSEQoJbmFtZXNwYWNlGAMgASgJEgwKBG5hbWUYBCABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgFIAEoCSJ9ChNXYXRjaEV2ZW50c1Jlc3BvbnNlEjUKBHR5cGUYASABKA4yJy5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5XYXRjaEV2ZW50VHlwZRIvCgVldmVudBgCIAEoCzIgLm9wZW5jaG9yZW8ubW9kZWwudjFhbHBoYTEuRXZlbnQqfgoLQXBwbHlBY3Rpb24SHAoYQVBQTFlfQUNUSU9OX1VOU1BFQ0lGSUVEEAASGAoUQVBQTFlfQUNUSU9OX0NSRUFURUQQARIbChdBUFBMWV9BQ1RJT05fQ09ORklHVVJFRBACEhoKFkFQUExZX0FDVElPTl9VTkNIQU5HRUQQAzK2BQoPUmVzb3VyY2VTZXJ2aWNlElYKBUFwcGx5EiUub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuQXBwbHlSZXF1ZXN0GiYub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuQXBwbHlSZXNwb25zZRJVCgNHZXQSIy5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5HZXRSZXF1ZXN0GiQub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuR2V0UmVzcG9uc2UiA5ACARJYCgRMaXN0EiQub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuTGlzdFJlcXVlc3QaJS5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5MaXN0UmVzcG9uc2UiA5ACARJeCgZEZWxldGUSJi5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5EZWxldGVSZXF1ZXN0Gicub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuRGVsZXRlUmVzcG9uc2UiA5ACAhJdCgVXYXRjaBIlLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLldhdGNoUmVxdWVzdBomLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLldhdGNoUmVzcG9uc2UiA5ACATABEmoKCkxpc3RFdmVudHMSKi5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5MaXN0RXZlbnRzUmVxdWVzdBorLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkxpc3RFdmVudHNSZXNwb25zZSIDkAIBEm8KC1dhdGNoRXZlbnRzEisub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuV2F0Y2hFdmVudHNSZXF1ZXN0Giwub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuV2F0Y2hFdmVudHNSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_google_protobuf_struct, file_openchoreo_api_v1alpha1_resource_types, file_openchoreo_model_v1alpha1_event]);
+  fileDesc("Ci5vcGVuY2hvcmVvL2FwaS92MWFscGhhMS9yZXNvdXJjZV9zZXJ2aWNlLnByb3RvEhdvcGVuY2hvcmVvLmFwaS52MWFscGhhMSJlCgxBcHBseVJlcXVlc3QSEQoJbWFuaWZlc3RzGAEgASgJEhkKEWRlZmF1bHRfbmFtZXNwYWNlGAIgASgJEg8KB2RyeV9ydW4YAyABKAgSFgoOcmV0dXJuX29iamVjdHMYBCABKAgi1wEKC0FwcGx5UmVzdWx0EjQKBmFjdGlvbhgBIAEoDjIkLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkFwcGx5QWN0aW9uEicKBm9iamVjdBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEwoLYXBpX3ZlcnNpb24YAyABKAkSDAoEa2luZBgEIAEoCRIRCgluYW1lc3BhY2UYBSABKAkSDAoEbmFtZRgGIAEoCRILCgN1aWQYByABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgIIAEoCSJGCg1BcHBseVJlc3BvbnNlEjUKB3Jlc3VsdHMYASADKAsyJC5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5BcHBseVJlc3VsdCJQCgpHZXRSZXF1ZXN0EgwKBGtpbmQYASABKAkSEwoLYXBpX3ZlcnNpb24YAiABKAkSEQoJbmFtZXNwYWNlGAMgASgJEgwKBG5hbWUYBCABKAkiNgoLR2V0UmVzcG9uc2USJwoGb2JqZWN0GAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCKaAQoLTGlzdFJlcXVlc3QSDAoEa2luZBgBIAEoCRITCgthcGlfdmVyc2lvbhgCIAEoCRIRCgluYW1lc3BhY2UYAyABKAkSFgoOYWxsX25hbWVzcGFjZXMYBCABKAgSFgoObGFiZWxfc2VsZWN0b3IYBSABKAkSEQoJcGFnZV9zaXplGAYgASgFEhIKCnBhZ2VfdG9rZW4YByABKAkiaQoMTGlzdFJlc3BvbnNlEiYKBWl0ZW1zGAEgAygLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgDIAEoCSK1AQoNRGVsZXRlUmVxdWVzdBIMCgRraW5kGAEgASgJEhMKC2FwaV92ZXJzaW9uGAIgASgJEhEKCW5hbWVzcGFjZRgDIAEoCRIMCgRuYW1lGAQgASgJEkYKEnByb3BhZ2F0aW9uX3BvbGljeRgFIAEoDjIqLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLlByb3BhZ2F0aW9uUG9saWN5EhgKEHJlc291cmNlX3ZlcnNpb24YBiABKAkiOQoORGVsZXRlUmVzcG9uc2USJwoGb2JqZWN0GAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCKOAQoMV2F0Y2hSZXF1ZXN0EgwKBGtpbmQYASABKAkSEwoLYXBpX3ZlcnNpb24YAiABKAkSEQoJbmFtZXNwYWNlGAMgASgJEhYKDmFsbF9uYW1lc3BhY2VzGAQgASgIEhYKDmxhYmVsX3NlbGVjdG9yGAUgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YBiABKAkiiQEKDVdhdGNoUmVzcG9uc2USNQoEdHlwZRgBIAEoDjInLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLldhdGNoRXZlbnRUeXBlEicKBm9iamVjdBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSGAoQcmVzb3VyY2VfdmVyc2lvbhgDIAEoCSJKChBXYXRjaE1hbnlSZXF1ZXN0EjYKB3dhdGNoZXMYASADKAsyJS5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5XYXRjaFJlcXVlc3QinAEKEVdhdGNoTWFueVJlc3BvbnNlEg0KBXdhdGNoGAEgASgNEjUKBHR5cGUYAiABKA4yJy5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5XYXRjaEV2ZW50VHlwZRInCgZvYmplY3QYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhgKEHJlc291cmNlX3ZlcnNpb24YBCABKAkiVwoRTGlzdEV2ZW50c1JlcXVlc3QSDAoEa2luZBgBIAEoCRITCgthcGlfdmVyc2lvbhgCIAEoCRIRCgluYW1lc3BhY2UYAyABKAkSDAoEbmFtZRgEIAEoCSJgChJMaXN0RXZlbnRzUmVzcG9uc2USMAoGZXZlbnRzGAEgAygLMiAub3BlbmNob3Jlby5tb2RlbC52MWFscGhhMS5FdmVudBIYChByZXNvdXJjZV92ZXJzaW9uGAIgASgJInIKEldhdGNoRXZlbnRzUmVxdWVzdBIMCgRraW5kGAEgASgJEhMKC2FwaV92ZXJzaW9uGAIgASgJEhEKCW5hbWVzcGFjZRgDIAEoCRIMCgRuYW1lGAQgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YBSABKAkifQoTV2F0Y2hFdmVudHNSZXNwb25zZRI1CgR0eXBlGAEgASgOMicub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuV2F0Y2hFdmVudFR5cGUSLwoFZXZlbnQYAiABKAsyIC5vcGVuY2hvcmVvLm1vZGVsLnYxYWxwaGExLkV2ZW50Kn4KC0FwcGx5QWN0aW9uEhwKGEFQUExZX0FDVElPTl9VTlNQRUNJRklFRBAAEhgKFEFQUExZX0FDVElPTl9DUkVBVEVEEAESGwoXQVBQTFlfQUNUSU9OX0NPTkZJR1VSRUQQAhIaChZBUFBMWV9BQ1RJT05fVU5DSEFOR0VEEAMyoQYKD1Jlc291cmNlU2VydmljZRJWCgVBcHBseRIlLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkFwcGx5UmVxdWVzdBomLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkFwcGx5UmVzcG9uc2USVQoDR2V0EiMub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuR2V0UmVxdWVzdBokLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkdldFJlc3BvbnNlIgOQAgESWAoETGlzdBIkLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkxpc3RSZXF1ZXN0GiUub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuTGlzdFJlc3BvbnNlIgOQAgESXgoGRGVsZXRlEiYub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuRGVsZXRlUmVxdWVzdBonLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkRlbGV0ZVJlc3BvbnNlIgOQAgISXQoFV2F0Y2gSJS5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5XYXRjaFJlcXVlc3QaJi5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5XYXRjaFJlc3BvbnNlIgOQAgEwARJpCglXYXRjaE1hbnkSKS5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5XYXRjaE1hbnlSZXF1ZXN0Gioub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuV2F0Y2hNYW55UmVzcG9uc2UiA5ACATABEmoKCkxpc3RFdmVudHMSKi5vcGVuY2hvcmVvLmFwaS52MWFscGhhMS5MaXN0RXZlbnRzUmVxdWVzdBorLm9wZW5jaG9yZW8uYXBpLnYxYWxwaGExLkxpc3RFdmVudHNSZXNwb25zZSIDkAIBEm8KC1dhdGNoRXZlbnRzEisub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuV2F0Y2hFdmVudHNSZXF1ZXN0Giwub3BlbmNob3Jlby5hcGkudjFhbHBoYTEuV2F0Y2hFdmVudHNSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_google_protobuf_struct, file_openchoreo_api_v1alpha1_resource_types, file_openchoreo_model_v1alpha1_event]);
 
 /**
  * Objects to apply.
@@ -412,6 +412,61 @@ export const WatchResponseSchema: GenMessage<WatchResponse> = /*@__PURE__*/
   messageDesc(file_openchoreo_api_v1alpha1_resource_service, 10);
 
 /**
+ * The watches of one stream: between 1 and 32.
+ *
+ * @generated from message openchoreo.api.v1alpha1.WatchManyRequest
+ */
+export type WatchManyRequest = Message<"openchoreo.api.v1alpha1.WatchManyRequest"> & {
+  /**
+   * @generated from field: repeated openchoreo.api.v1alpha1.WatchRequest watches = 1;
+   */
+  watches: WatchRequest[];
+};
+
+/**
+ * Describes the message openchoreo.api.v1alpha1.WatchManyRequest.
+ * Use `create(WatchManyRequestSchema)` to create a new message.
+ */
+export const WatchManyRequestSchema: GenMessage<WatchManyRequest> = /*@__PURE__*/
+  messageDesc(file_openchoreo_api_v1alpha1_resource_service, 11);
+
+/**
+ * One change of one of the stream's watches.
+ *
+ * @generated from message openchoreo.api.v1alpha1.WatchManyResponse
+ */
+export type WatchManyResponse = Message<"openchoreo.api.v1alpha1.WatchManyResponse"> & {
+  /**
+   * The index in WatchManyRequest.watches of the watch the change belongs to.
+   *
+   * @generated from field: uint32 watch = 1;
+   */
+  watch: number;
+
+  /**
+   * @generated from field: openchoreo.api.v1alpha1.WatchEventType type = 2;
+   */
+  type: WatchEventType;
+
+  /**
+   * @generated from field: google.protobuf.Struct object = 3;
+   */
+  object?: JsonObject | undefined;
+
+  /**
+   * @generated from field: string resource_version = 4;
+   */
+  resourceVersion: string;
+};
+
+/**
+ * Describes the message openchoreo.api.v1alpha1.WatchManyResponse.
+ * Use `create(WatchManyResponseSchema)` to create a new message.
+ */
+export const WatchManyResponseSchema: GenMessage<WatchManyResponse> = /*@__PURE__*/
+  messageDesc(file_openchoreo_api_v1alpha1_resource_service, 12);
+
+/**
  * Names the object whose events to list.
  *
  * @generated from message openchoreo.api.v1alpha1.ListEventsRequest
@@ -443,7 +498,7 @@ export type ListEventsRequest = Message<"openchoreo.api.v1alpha1.ListEventsReque
  * Use `create(ListEventsRequestSchema)` to create a new message.
  */
 export const ListEventsRequestSchema: GenMessage<ListEventsRequest> = /*@__PURE__*/
-  messageDesc(file_openchoreo_api_v1alpha1_resource_service, 11);
+  messageDesc(file_openchoreo_api_v1alpha1_resource_service, 13);
 
 /**
  * Events about the object, oldest first.
@@ -467,7 +522,7 @@ export type ListEventsResponse = Message<"openchoreo.api.v1alpha1.ListEventsResp
  * Use `create(ListEventsResponseSchema)` to create a new message.
  */
 export const ListEventsResponseSchema: GenMessage<ListEventsResponse> = /*@__PURE__*/
-  messageDesc(file_openchoreo_api_v1alpha1_resource_service, 12);
+  messageDesc(file_openchoreo_api_v1alpha1_resource_service, 14);
 
 /**
  * Names the object whose events to watch.
@@ -506,7 +561,7 @@ export type WatchEventsRequest = Message<"openchoreo.api.v1alpha1.WatchEventsReq
  * Use `create(WatchEventsRequestSchema)` to create a new message.
  */
 export const WatchEventsRequestSchema: GenMessage<WatchEventsRequest> = /*@__PURE__*/
-  messageDesc(file_openchoreo_api_v1alpha1_resource_service, 13);
+  messageDesc(file_openchoreo_api_v1alpha1_resource_service, 15);
 
 /**
  * A new or updated event.
@@ -530,7 +585,7 @@ export type WatchEventsResponse = Message<"openchoreo.api.v1alpha1.WatchEventsRe
  * Use `create(WatchEventsResponseSchema)` to create a new message.
  */
 export const WatchEventsResponseSchema: GenMessage<WatchEventsResponse> = /*@__PURE__*/
-  messageDesc(file_openchoreo_api_v1alpha1_resource_service, 14);
+  messageDesc(file_openchoreo_api_v1alpha1_resource_service, 16);
 
 /**
  * What happened to an applied object.
@@ -624,6 +679,20 @@ export const ResourceService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchRequestSchema;
     output: typeof WatchResponseSchema;
+  },
+  /**
+   * Several watches on one stream, each as Watch would stream it, every response naming its watch.
+   * A browser over cleartext HTTP/1.1 has about six connections per origin and a server stream holds
+   * one for its whole life, so a page (the web console) watches everything it shows through this.
+   * Needs the read permission of every watch; one watch failing (a resource version too old) ends
+   * the stream.
+   *
+   * @generated from rpc openchoreo.api.v1alpha1.ResourceService.WatchMany
+   */
+  watchMany: {
+    methodKind: "server_streaming";
+    input: typeof WatchManyRequestSchema;
+    output: typeof WatchManyResponseSchema;
   },
   /**
    * Lists the events about one object, oldest first.
