@@ -13,10 +13,11 @@ const infoFile = resolve(outdir, "build-info.json");
 
 /**
  * Kept out of the bundle and loaded from node_modules: a native addon (better-sqlite3), pino (its
- * worker-thread transports load files by path), and the Kubernetes client (large; only the
- * agent's kubernetes driver and the Kubernetes store use it).
+ * worker-thread transports load files by path), the Kubernetes client (large; only the
+ * agent's kubernetes driver and the Kubernetes store use it), and yaml (src/model/lazy-yaml.ts loads
+ * it on first use; bundled, it would be compiled at every start).
  */
-const external = ["better-sqlite3", "pino", "pino-pretty", "@kubernetes/client-node"];
+const external = ["better-sqlite3", "pino", "pino-pretty", "@kubernetes/client-node", "yaml"];
 
 /**
  * Every output file sits two directories below the package root (dist/main/server.js,

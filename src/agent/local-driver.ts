@@ -1,7 +1,7 @@
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { Logger } from "pino";
-import { parse, stringify } from "yaml";
+import { yaml } from "../model/lazy-yaml.js";
 import { isJsonObject, type JsonObject } from "../model/json.js";
 import { canonicalJson } from "../model/object-checksum.js";
 import type {
@@ -112,7 +112,7 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
       throw err;
     }
     try {
-      const parsed: unknown = parse(text);
+      const parsed: unknown = yaml().parse(text);
       return isJsonObject(parsed) ? parsed : undefined;
     } catch {
       // A file edited by hand into invalid YAML is drift like any other: the next apply rewrites it.
@@ -198,7 +198,7 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
       const file = objectFile(ref);
       const existing = await readObject(file);
       const unchanged = existing !== undefined && canonicalJson(existing) === canonicalJson(manifest);
-      if (!unchanged) await writeFileAtomic(file, stringify(manifest));
+      if (!unchanged) await writeFileAtomic(file, yaml().stringify(manifest));
       if (workflows && isWorkflow(ref)) {
         if (!unchanged || !workflows.health(ref)) await workflows.apply(ref, manifest);
       }

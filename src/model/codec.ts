@@ -1,6 +1,6 @@
 import { fromJson, toJson, type DescMessage, type Message, type MessageShape } from "@bufbuild/protobuf";
 import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
-import { parseAllDocuments, stringify } from "yaml";
+import { yaml } from "./lazy-yaml.js";
 import { InvalidSpecError } from "../errors/index.js";
 import { isJsonObject, type JsonObject } from "./json.js";
 import type { KindInfo, KindRegistry } from "./kind-registry.js";
@@ -82,7 +82,7 @@ export function createCodec(registry: KindRegistry): Codec {
     },
     parseManifests(text) {
       const docs: JsonObject[] = [];
-      parseAllDocuments(text).forEach((doc, index) => {
+      yaml().parseAllDocuments(text).forEach((doc, index) => {
         if ("errors" in doc && doc.errors.length > 0) {
           const err = doc.errors[0]!;
           const line = err.linePos?.[0]?.line;
@@ -116,7 +116,7 @@ export function createCodec(registry: KindRegistry): Codec {
     },
     toYaml(docs) {
       const list = Array.isArray(docs) ? docs : [docs];
-      return list.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
+      return list.map((d) => yaml().stringify(d, { lineWidth: 0 })).join("---\n");
     },
   };
 }

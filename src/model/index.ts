@@ -12,4 +12,5 @@ export { labels, requestedByAnnotation } from "./labels.js";
 export { copyMessage } from "./copy-message.js";
 export { canonicalJson, objectChecksum } from "./object-checksum.js";
 export { parseDuration } from "./parse-duration.js";
+export { yaml } from "./lazy-yaml.js";
 export { parseLabelSelector, type LabelSelector, type LabelRequirement, type LabelOperator } from "./label-selector.js";

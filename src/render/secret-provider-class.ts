@@ -1,5 +1,4 @@
-import { stringify } from "yaml";
-import type { JsonObject } from "../model/index.js";
+import { yaml, type JsonObject } from "../model/index.js";
 import type { SecretStoreSettings } from "./data-plane-settings.js";
 import { objectMeta, scopeLabels } from "./object-meta.js";
 import type { ComponentScope } from "./scope.js";
@@ -29,7 +28,7 @@ export function renderSecretProviderClass(
     metadata: objectMeta(name, namespace, scope),
     spec: {
       provider: store.provider,
-      parameters: { ...store.parameters, objects: stringify(entries) },
+      parameters: { ...store.parameters, objects: yaml().stringify(entries) },
       secretObjects: [
         {
           secretName: name,

@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
-import type { JsonObject } from "../../model/index.js";
+import { yaml, type JsonObject } from "../../model/index.js";
 
 /** Where the repository keeps its ClusterWorkflowTemplates (docker, google-cloud-buildpacks, ballerina-buildpack, react). */
 export const shippedBuildTemplatesDir = fileURLToPath(new URL("../../../deploy/build-templates/", import.meta.url));
@@ -15,5 +14,5 @@ export function readBuildTemplates(dir: string = shippedBuildTemplatesDir): Json
   return readdirSync(dir)
     .filter((file) => file.endsWith(".yaml"))
     .sort()
-    .map((file) => parse(readFileSync(join(dir, file), "utf8")) as JsonObject);
+    .map((file) => yaml().parse(readFileSync(join(dir, file), "utf8")) as JsonObject);
 }
