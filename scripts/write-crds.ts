@@ -1,10 +1,11 @@
 // Writes deploy/crds/: one CustomResourceDefinition per kind, derived from the kind registry (the
-// contracts), never written by hand. Run by `npm run generate`; a test fails when they are stale.
+// contracts), and those of Kubernetes mode's audit log and build logs, never written by hand. Run by `npm run generate`; a test fails when they are stale.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
 import { allFiles } from "../gen/index.js";
 import { crdFromKind, createKindRegistry } from "../src/model/index.js";
+import { storageCrd, storageKinds } from "../src/store/kubernetes/storage-crds.js";
 
 const outDir = process.argv[2] ? resolve(process.argv[2]) : new URL("../deploy/crds/", import.meta.url).pathname;
 mkdirSync(outDir, { recursive: true });
@@ -14,6 +15,12 @@ const files: string[] = [];
 for (const kind of createKindRegistry(allFiles).kinds) {
   const file = `${kind.group}_${kind.plural}.yaml`;
   writeFileSync(join(outDir, file), header + stringify(crdFromKind(kind), { lineWidth: 0 }));
+  files.push(file);
+}
+// Beside the model's kinds: where Kubernetes mode keeps the audit log and build logs (no proto).
+for (const kind of storageKinds) {
+  const file = `openchoreo.dev_${kind.plural}.yaml`;
+  writeFileSync(join(outDir, file), header.replace("the kind registry in proto/", "src/store/kubernetes/storage-crds.ts") + stringify(storageCrd(kind), { lineWidth: 0 }));
   files.push(file);
 }
 // The install (deploy/install) takes the CRDs as one Kustomize resource: a new kind joins it here.

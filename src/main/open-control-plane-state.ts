@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { createLeaseLeaderElector, type Clock, type LeaderElector } from "../core/index.js";
 import type { Codec, KindRegistry } from "../model/index.js";
-import { createSqliteLogStore, createSqliteStore, type AuditRetention, type LogStore, type ResourceStore } from "../store/index.js";
+import { createSqliteLogStore, createSqliteStore, storeDefaults, type AuditRetention, type LogStore, type ResourceStore } from "../store/index.js";
 import type { Config, KubernetesConfig } from "./config.js";
 
 /** Where Kubernetes mode keeps the bootstrap admin token (key `token`), in the control plane's namespace. */
@@ -38,7 +38,7 @@ export interface StateConfig {
   readonly dataDir: string;
   readonly store?: Config["store"];
   readonly kubernetes?: KubernetesConfig;
-  /** How long the SQLite store keeps audit records. */
+  /** How long the audit log keeps records. */
   readonly audit?: AuditRetention;
 }
 
@@ -74,15 +74,19 @@ export async function openControlPlaneState(
   if (!kube) throw new Error("CHOREO_STORE=kubernetes needs the Kubernetes settings");
   // Loaded only in this mode: the Kubernetes client is the largest package the server uses, and
   // loading it would cost an embedded (SQLite) start several hundred milliseconds.
-  const { checkCustomResourceDefinitions, createKubeRestClient, createKubernetesLeaseClient, createKubernetesStore, loadKubeConfig } = await import("../store/kubernetes/index.js");
+  const { checkCustomResourceDefinitions, createKubeRestClient, createKubernetesAuditLog, createKubernetesLeaseClient, createKubernetesLogStore, createKubernetesStore, loadKubeConfig } = await import(
+    "../store/kubernetes/index.js"
+  );
   const kubeConfig = loadKubeConfig(kube.kubeconfig);
   const client = createKubeRestClient(kubeConfig);
   await checkCustomResourceDefinitions(client, deps.registry);
   // Host name (the pod's name in a cluster) and a random suffix: a restarted pod campaigns as someone new.
   const identity = `${hostname()}-${randomBytes(3).toString("hex")}`;
   const logger = deps.logger.child({ identity });
-  const store = createKubernetesStore({ client, registry: deps.registry, codec: deps.codec });
-  const logStore = createSqliteLogStore({ dataDir: config.dataDir });
+  // The audit log and build logs in the control plane's namespace: every replica reads and writes them.
+  const auditLog = createKubernetesAuditLog({ client, namespace: kube.namespace, retention: config.audit ?? storeDefaults.auditRetention });
+  const store = createKubernetesStore({ client, registry: deps.registry, codec: deps.codec, auditLog });
+  const logStore = createKubernetesLogStore({ client, namespace: kube.namespace });
   const server = kubeConfig.getCurrentCluster()?.server ?? "";
   logger.info({ apiServer: server, namespace: kube.namespace, lease: controlPlaneLeaseName }, "state in the Kubernetes API; campaigning for leadership as this identity");
   return {
@@ -111,7 +115,7 @@ export async function openControlPlaneState(
       });
       logger.info({ secret: `${kube.namespace}/${adminTokenSecretName}` }, "bootstrap admin token kept in a Secret");
     },
-    description: `Kubernetes API at ${server} (custom resources; Lease ${kube.namespace}/${controlPlaneLeaseName}, this replica ${identity}); build logs in ${config.dataDir}`,
+    description: `Kubernetes API at ${server} (custom resources; Lease ${kube.namespace}/${controlPlaneLeaseName}, this replica ${identity}; audit log and build logs in ${kube.namespace})`,
     adminTokenSecret: `${kube.namespace}/${adminTokenSecretName}`,
     async close() {
       await logStore.close();

@@ -79,3 +79,17 @@ export interface AuditBackend {
 
 /** The codes a "denied" result covers. */
 export const deniedCodes: readonly string[] = ["permission_denied", "unauthenticated"];
+
+/** Whether a record is one a query asks for (adapters that filter in memory). */
+export function auditRecordMatches(r: StoredAuditRecord, q: AuditQuery): boolean {
+  const denied = deniedCodes.includes(r.code);
+  return (
+    (q.subject === undefined || r.subject === q.subject) &&
+    (q.kind === undefined || r.kind === q.kind) &&
+    (q.namespace === undefined || r.namespace === q.namespace) &&
+    (q.since === undefined || r.time >= q.since) &&
+    (q.until === undefined || r.time < q.until) &&
+    (q.before === undefined || r.id < q.before) &&
+    (q.result === undefined || (q.result === "ok" ? r.code === "ok" : q.result === "denied" ? denied : r.code !== "ok" && !denied))
+  );
+}

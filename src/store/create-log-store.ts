@@ -10,7 +10,57 @@ export interface LogStoreOptions {
 
 export const logStoreDefaults = { maxBytesPerBuild: 8 * 1024 * 1024 } as const;
 
-const emptyState: LogState = { end: 0, held: 0, dropped: 0, complete: false };
+/** A build's log before its first byte. */
+export const emptyLogState: LogState = { end: 0, held: 0, dropped: 0, complete: false };
+
+/**
+ * What an append adds to a log: the bytes not held yet (none: undefined), and the state after it.
+ * Appends are idempotent by offset; a complete log takes no new bytes (FailedPreconditionError).
+ */
+export function planAppend(build: string, state: LogState, offset: number, data: Uint8Array): { chunk: LogChunk; state: LogState } | undefined {
+  const held = Math.max(0, state.end - offset);
+  if (held >= data.length) return undefined;
+  if (state.complete) throw new FailedPreconditionError(`the log of build ${build} is complete: it takes no new bytes`);
+  const chunk = { offset: offset + held, data: data.slice(held) };
+  return { chunk, state: { ...state, end: chunk.offset + chunk.data.length, held: state.held + chunk.data.length } };
+}
+
+/** The oldest chunks, and what removing and re-adding them does: the persistence a cap works on. */
+export interface OldestChunks {
+  first(): LogChunk;
+  remove(offset: number): void;
+  add(chunk: LogChunk): void;
+}
+
+/** Drops the oldest bytes until the log holds no more than the cap; the state afterwards. */
+export function dropOldest(state: LogState, cap: number, chunks: OldestChunks): LogState {
+  let { held, dropped } = state;
+  while (held > cap) {
+    const first = chunks.first();
+    const excess = held - cap;
+    chunks.remove(first.offset);
+    if (first.data.length <= excess) {
+      held -= first.data.length;
+      dropped = first.offset + first.data.length;
+    } else {
+      chunks.add({ offset: first.offset + excess, data: first.data.subarray(excess) });
+      held -= excess;
+      dropped = first.offset + excess;
+    }
+  }
+  return { ...state, held, dropped };
+}
+
+/** A read from `from`, given the state and the chunks that end after it (in order): copies of the bytes. */
+export function readFrom(state: LogState, chunks: readonly LogChunk[], from: number): LogRead {
+  return {
+    // Copies: a caller's changes must not reach the stored bytes.
+    chunks: chunks.map((c) => (c.offset < from ? { offset: from, data: c.data.slice(from - c.offset) } : { offset: c.offset, data: c.data.slice() })),
+    nextOffset: state.end,
+    truncated: from < state.dropped,
+    complete: state.complete,
+  };
+}
 
 /** A LogStore with all the rules of the port, over a backend that only persists. */
 export function createLogStore(backend: LogBackend, options: LogStoreOptions = {}): LogStore {
@@ -32,32 +82,17 @@ export function createLogStore(backend: LogBackend, options: LogStoreOptions = {
 
   const readNow = (build: string, from: number): LogRead => {
     const state = backend.state(build);
-    if (!state) return { chunks: [], nextOffset: 0, truncated: false, complete: false };
-    const chunks = backend.chunksFrom(build, from).map((c) =>
-      // Copies: a caller's changes must not reach the stored bytes.
-      c.offset < from ? { offset: from, data: c.data.slice(from - c.offset) } : { offset: c.offset, data: c.data.slice() },
-    );
-    return { chunks, nextOffset: state.end, truncated: from < state.dropped, complete: state.complete };
+    if (!state) return readFrom(emptyLogState, [], from);
+    return readFrom(state, backend.chunksFrom(build, from), from);
   };
 
   /** Drops the oldest bytes until the build holds no more than the cap. */
-  const enforceCap = (build: string, state: LogState): LogState => {
-    let { held, dropped } = state;
-    while (held > cap) {
-      const first = backend.firstChunk(build)!;
-      const excess = held - cap;
-      backend.removeChunk(build, first.offset);
-      if (first.data.length <= excess) {
-        held -= first.data.length;
-        dropped = first.offset + first.data.length;
-      } else {
-        backend.addChunk(build, { offset: first.offset + excess, data: first.data.subarray(excess) });
-        held -= excess;
-        dropped = first.offset + excess;
-      }
-    }
-    return { ...state, held, dropped };
-  };
+  const enforceCap = (build: string, state: LogState): LogState =>
+    dropOldest(state, cap, {
+      first: () => backend.firstChunk(build)!,
+      remove: (offset) => backend.removeChunk(build, offset),
+      add: (chunk) => backend.addChunk(build, chunk),
+    });
 
   async function* follow(build: string, options: FollowOptions): AsyncGenerator<LogChunk> {
     const signal = options.signal;
@@ -99,16 +134,10 @@ export function createLogStore(backend: LogBackend, options: LogStoreOptions = {
       ready(build);
       checkOffset(offset);
       const appended = backend.transaction(() => {
-        const state = backend.state(build) ?? emptyState;
-        const held = Math.max(0, state.end - offset);
-        if (held >= data.length) return false;
-        if (state.complete) {
-          throw new FailedPreconditionError(`the log of build ${build} is complete: it takes no new bytes`);
-        }
-        const chunk = { offset: offset + held, data: data.slice(held) };
-        backend.addChunk(build, chunk);
-        const grown = { ...state, end: chunk.offset + chunk.data.length, held: state.held + chunk.data.length };
-        backend.setState(build, enforceCap(build, grown));
+        const plan = planAppend(build, backend.state(build) ?? emptyLogState, offset, data);
+        if (!plan) return false;
+        backend.addChunk(build, plan.chunk);
+        backend.setState(build, enforceCap(build, plan.state));
         return true;
       });
       if (appended) notify(build, false);
@@ -117,7 +146,7 @@ export function createLogStore(backend: LogBackend, options: LogStoreOptions = {
     async complete(build) {
       ready(build);
       backend.transaction(() => {
-        const state = backend.state(build) ?? emptyState;
+        const state = backend.state(build) ?? emptyLogState;
         if (!state.complete) backend.setState(build, { ...state, complete: true });
       });
       notify(build, false);
@@ -148,7 +177,8 @@ export function createLogStore(backend: LogBackend, options: LogStoreOptions = {
   };
 }
 
-function checkOffset(offset: number): number {
+/** An offset as the port takes it: a whole number, 0 or more (InvalidSpecError otherwise). */
+export function checkOffset(offset: number): number {
   if (!Number.isSafeInteger(offset) || offset < 0) {
     throw new InvalidSpecError([{ path: "offset", message: `must be a whole number, 0 or more (got ${offset})` }]);
   }

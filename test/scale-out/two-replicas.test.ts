@@ -1,6 +1,6 @@
 // Two control-plane processes on CHOREO_STORE=kubernetes against the Kubernetes API double (over TLS,
 // as kubectl needs): started together, they bootstrap the store once (the admin token in a Secret);
-// what one writes the other and kubectl read; one leader at a time; the leader SIGKILLed and the
+// what one writes the other and kubectl read; one audit log; one leader at a time; the leader SIGKILLed and the
 // other taking over within the lease; no acknowledged write lost; a change applied through the
 // survivor reaching a plane agent connected to it.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -32,9 +32,12 @@ interface ProjectClient extends grpc.Client {
   CreateProject(req: { project: unknown }, cb: Callback<{ project: ProjectMessage }>): void;
   GetProject(req: { namespace: string; name: string }, cb: Callback<{ project: ProjectMessage }>): void;
 }
+interface AuditClient extends grpc.Client {
+  ListAuditRecords(req: { namespace: string; kind: string }, cb: Callback<{ records: { subject: string; method: string; name: string; code: string; detail: string }[] }>): void;
+}
 type ClientConstructor<T> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => T;
 
-const definition = protoLoader.loadSync(["openchoreo/api/v1alpha1/project_service.proto", "openchoreo/api/v1alpha1/data_plane_service.proto", "openchoreo/api/v1alpha1/resource_service.proto"], {
+const definition = protoLoader.loadSync(["openchoreo/api/v1alpha1/project_service.proto", "openchoreo/api/v1alpha1/data_plane_service.proto", "openchoreo/api/v1alpha1/resource_service.proto", "openchoreo/api/v1alpha1/audit_service.proto"], {
   includeDirs: [path.join(repoRoot, "proto")],
   enums: String,
   defaults: false,
@@ -47,6 +50,7 @@ const api = (grpc.loadPackageDefinition(definition) as unknown as {
         ProjectService: ClientConstructor<ProjectClient>;
         DataPlaneService: ClientConstructor<DataPlaneClient>;
         ResourceService: ClientConstructor<ResourceClient>;
+        AuditService: ClientConstructor<AuditClient>;
       };
     };
   };
@@ -172,6 +176,22 @@ describe.skipIf(kubectlMissing !== undefined)("two control-plane replicas on the
     expect(viaKubectl.spec).toEqual({ deploymentPipelineRef: "default" });
   });
 
+  it("keeps one audit log: a change made through one replica is listed by the other, and a refusal too", async () => {
+    const [a, b] = replicas as [Replica, Replica];
+    await call((cb) => a.client!.CreateProject({ project: project("audited") }, cb));
+    const stranger = new ProjectService(`127.0.0.1:${a.port}`, grpc.credentials.createInsecure(), { interceptors: [grpcJsBearer("choreo_not-a-token")] });
+    await expect(call((cb) => stranger.CreateProject({ project: project("refused") }, cb))).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    stranger.close();
+    const audit = new api.AuditService(`127.0.0.1:${b.port}`, grpc.credentials.createInsecure(), { interceptors: [grpcJsBearer(b.token!)] });
+    try {
+      const { records } = await call<{ records: { subject: string; method: string; name: string; code: string; detail: string }[] }>((cb) => audit.ListAuditRecords({ namespace: "", kind: "" }, cb));
+      expect(records.find((r) => r.name === "audited")).toMatchObject({ subject: "token:admin", method: "openchoreo.api.v1alpha1.ProjectService/CreateProject", code: "ok", detail: "create" });
+      expect(records.find((r) => r.name === "refused")).toMatchObject({ code: "unauthenticated" });
+    } finally {
+      audit.close();
+    }
+  });
+
   it("runs the controllers in exactly one replica, the Lease's holder", async () => {
     const leader = await waitFor("a holder of the Lease", 10_000, () => replicas.find((r) => r.identity === holder()));
     await waitFor("the leader to start its controllers", 10_000, () => (leadingLines(leader) === 1 ? true : undefined));
@@ -234,11 +254,14 @@ describe.skipIf(kubectlMissing !== undefined)("two control-plane replicas on the
       });
       await call((cb) => resources.Apply({ manifests: greeter }, cb));
       // The survivor's controllers render the binding's Release; the agent connected to it writes the Deployment.
-      const deployments = await waitFor("the greeter Deployment written by the agent", 60_000, () => {
-        const found = filesUnder(path.join(dir, "plane")).filter((f) => f.includes(`${path.sep}Deployment${path.sep}`) && f.includes("greeter"));
-        return found.length > 0 ? found : undefined;
-      });
-      expect(readFileSync(deployments[0]!, "utf8")).toContain("ghcr.io/openchoreo/samples/greeter-service:latest");
+      // Read until written in full: the agent's file may be there before its content.
+      const deployment = await waitFor("the greeter Deployment written by the agent", 60_000, () =>
+        filesUnder(path.join(dir, "plane"))
+          .filter((f) => f.includes(`${path.sep}Deployment${path.sep}`) && f.includes("greeter"))
+          .map((f) => readFileSync(f, "utf8"))
+          .find((text) => text.length > 0),
+      );
+      expect(deployment).toContain("ghcr.io/openchoreo/samples/greeter-service:latest");
     } finally {
       planes.close();
       resources.close();

@@ -3,6 +3,7 @@ import { allFiles } from "../../../gen/index.js";
 import { crdFromKind, createKindRegistry, type JsonObject } from "../../model/index.js";
 import { checkCustomResourceDefinitions } from "./check-custom-resource-definitions.js";
 import { KubeApiError, type KubeRestClient } from "./kube-rest-client.js";
+import { storageCrd, storageKinds } from "./storage-crds.js";
 
 const registry = createKindRegistry(allFiles);
 
@@ -20,7 +21,11 @@ function serving(crds: Map<string, JsonObject>): KubeRestClient {
   };
 }
 
-const installed = () => new Map(registry.kinds.map((k) => [`${k.plural}.${k.group}`, crdFromKind(k)]));
+const installed = () =>
+  new Map([
+    ...registry.kinds.map((k) => [`${k.plural}.${k.group}`, crdFromKind(k)] as const),
+    ...storageKinds.map((k) => [`${k.plural}.openchoreo.dev`, storageCrd(k)] as const),
+  ]);
 
 describe("the CRD check at start", () => {
   it("passes when every CRD of deploy/crds is installed, and when an installed one is newer", async () => {
@@ -34,6 +39,7 @@ describe("the CRD check at start", () => {
   it("names a missing CRD, one without a status subresource and one missing a field, and says how to fix it", async () => {
     const crds = installed();
     crds.delete("components.openchoreo.dev");
+    crds.delete("buildlogchunks.openchoreo.dev");
     const version = (crd: JsonObject) => ((crd.spec as JsonObject).versions as JsonObject[])[0]!;
     delete version(crds.get("releases.openchoreo.dev")!).subresources;
     const schema = version(crds.get("projects.openchoreo.dev")!).schema as { openAPIV3Schema: { properties: { spec: { properties: JsonObject } } } };
@@ -43,6 +49,7 @@ describe("the CRD check at start", () => {
       (err: Error) => err,
     );
     expect(error?.message).toContain("components.openchoreo.dev: missing");
+    expect(error?.message).toContain("buildlogchunks.openchoreo.dev: missing");
     expect(error?.message).toContain("releases.openchoreo.dev: no status subresource");
     expect(error?.message).toContain("projects.openchoreo.dev: older than this server (no spec.deploymentPipelineRef)");
     expect(error?.message).toContain("kubectl apply --server-side -f deploy/crds/");

@@ -14,21 +14,25 @@ import { startKubeApiDouble, type KubeApiDouble } from "../../../test/kube-api-d
 import { runStoreContract } from "../contract/index.js";
 import { openWatch, project, summary } from "../contract/contract-fixtures.js";
 import type { ResourceStore } from "../resource-store.js";
+import { storeDefaults } from "../create-resource-store.js";
 import { createKubeRestClient } from "./kube-rest-client.js";
+import { createKubernetesAuditLog } from "./kubernetes-audit-log.js";
 import { createKubernetesStore } from "./kubernetes-store.js";
+import { storageCrd, storageKinds } from "./storage-crds.js";
 
 const registry = createKindRegistry(allFiles);
+const controlPlaneNamespace = "openchoreo-system";
 
 /** A double with what an install gives a cluster: the CRDs of deploy/crds, and the default namespace. */
 async function startCluster(options: Parameters<typeof startKubeApiDouble>[0] = {}): Promise<KubeApiDouble> {
   const double = await startKubeApiDouble(options);
   const client = createKubeRestClient(double.kubeConfig());
-  for (const kind of registry.kinds) {
-    await client.request({ method: "POST", path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", body: crdFromKind(kind) });
+  for (const crd of [...registry.kinds.map(crdFromKind), ...storageKinds.map(storageCrd)]) {
+    await client.request({ method: "POST", path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", body: crd });
   }
   // A cluster has its default namespace from the start (and so a resourceVersion above "0", which
-  // a watch would read as "from any point").
-  await client.request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name: "default" } } });
+  // a watch would read as "from any point"); the control plane's holds the audit log.
+  for (const name of ["default", controlPlaneNamespace]) await client.request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name } } });
   return double;
 }
 
@@ -53,9 +57,11 @@ function bookmarkEvery(double: KubeApiDouble, clock: FakeClock, intervalMs: numb
 runStoreContract("kubernetes (API double)", async (options) => {
   const double = await startCluster({ now: () => new Date(options.clock.now()) });
   if (options.bookmarkIntervalMs) bookmarkEvery(double, options.clock, options.bookmarkIntervalMs);
+  const client = createKubeRestClient(double.kubeConfig());
   const store = createKubernetesStore({
-    client: createKubeRestClient(double.kubeConfig()),
+    client,
     registry,
+    auditLog: createKubernetesAuditLog({ client, namespace: controlPlaneNamespace, retention: storeDefaults.auditRetention, now: () => options.clock.now() }),
     ...(options.maxObjectBytes ? { maxObjectBytes: options.maxObjectBytes } : {}),
   });
   return {

@@ -22,7 +22,8 @@ import {
   checkSize,
   describeKey,
 } from "../object-rules.js";
-import type { DeleteOptions, ListOptions, ObjectKey, ResourceObject, ResourceStore, WatchEvent, WatchOptions } from "../resource-store.js";
+import type { AuditLog } from "../audit-log.js";
+import type { DeleteOptions, ListOptions, ObjectKey, ResourceObject, ResourceStore, StoreWriteOptions, WatchEvent, WatchOptions } from "../resource-store.js";
 import { isKubeApiError, kubeApiErrorOf, type KubeApiError, type KubeRestClient } from "./kube-rest-client.js";
 
 export interface KubernetesStoreOptions {
@@ -31,6 +32,8 @@ export interface KubernetesStoreOptions {
   readonly codec?: Codec;
   /** The largest object, as JSON, in bytes; checked before it is sent. Default 1.5 MiB, etcd's limit. */
   readonly maxObjectBytes?: number;
+  /** The shared audit log: the records a write carries are appended to it before the write returns. */
+  readonly auditLog?: AuditLog;
   /** Labels put on the Namespaces the store creates for organizations. */
   readonly namespaceLabels?: Readonly<Record<string, string>>;
 }
@@ -242,6 +245,85 @@ export function createKubernetesStore(options: KubernetesStoreOptions): Resource
     };
   };
 
+  async function createObject<D extends DescMessage>(schema: D, object: MessageShape<D>): Promise<MessageShape<D>> {
+    ensureOpen();
+    const kind = kindOf(schema);
+    const next = copyMessage(schema, object) as unknown as ResourceObject;
+    const meta = (next.metadata ??= create(ObjectMetaSchema));
+    checkNamespace(kind.info, meta.namespace, "metadata.namespace");
+    if (!meta.name && !meta.generateName) {
+      throw new InvalidSpecError([{ path: "metadata.name", message: "required (or metadata.generateName)" }]);
+    }
+    checkPathSegment(meta.namespace, "metadata.namespace");
+    checkPathSegment(meta.name || meta.generateName, meta.name ? "metadata.name" : "metadata.generateName");
+    checkOwnerReferences(meta);
+    // The API server sets these; status is written through the status subresource only.
+    Object.assign(meta, { uid: "", resourceVersion: "", generation: 0, creationTimestamp: undefined, deletionTimestamp: undefined });
+    if (!meta.name) meta.generateName = meta.generateName.slice(0, 58);
+    next.status = undefined;
+    const body = encode(next);
+    checkSize(kind.info.kind, meta, JSON.stringify(body), maxObjectBytes);
+    const request = { method: "POST" as const, path: kind.collectionPath(meta.namespace || undefined), body };
+    try {
+      return decode(kind, await client.request(request).catch(async (err: unknown) => {
+        if (!isMissingNamespace(err)) throw err;
+        await ensureNamespace(meta.namespace);
+        return client.request(request);
+      }));
+    } catch (err) {
+      throw translate(err, kind, meta, "create");
+    }
+  }
+
+  async function updateObject<D extends DescMessage>(schema: D, object: MessageShape<D>): Promise<MessageShape<D>> {
+    const input = object as unknown as ResourceObject;
+    const given = input.metadata ?? create(ObjectMetaSchema);
+    checkOwnerReferences(given);
+    return rewrite(schema, input, "", (next, current, kind) => {
+      const meta = next.metadata!;
+      if (current.metadata!.deletionTimestamp) checkNoFinalizerAdded(meta, given);
+      meta.labels = { ...given.labels };
+      meta.annotations = { ...given.annotations };
+      meta.finalizers = [...given.finalizers];
+      meta.ownerReferences = given.ownerReferences.map((r) => copyMessage(OwnerReferenceSchema, r));
+      next.spec = input.spec ? copyMessage(kind.spec, input.spec) : undefined;
+      // Absent and empty spec are the same spec: no write for that alone.
+      if (equals(kind.spec, current.spec ?? kind.emptySpec, next.spec ?? kind.emptySpec)) next.spec = current.spec;
+    });
+  }
+
+  async function deleteObject<D extends DescMessage>(schema: D, key: ObjectKey, deleteOptions: DeleteOptions): Promise<MessageShape<D>> {
+    ensureOpen();
+    const kind = kindOf(schema);
+    const before = await load(kind, key, "");
+    if (deleteOptions.resourceVersion && deleteOptions.resourceVersion !== before.metadata!.resourceVersion) {
+      throw new ConflictError(
+        `${kind.info.kind} ${describeKey(key)} is at resourceVersion ${before.metadata!.resourceVersion}, ` +
+          `not ${deleteOptions.resourceVersion}: read it again before deleting`,
+      );
+    }
+    const body = {
+      apiVersion: "v1",
+      kind: "DeleteOptions",
+      propagationPolicy: deleteOptions.propagationPolicy ?? "Background",
+      ...(deleteOptions.resourceVersion ? { preconditions: { resourceVersion: deleteOptions.resourceVersion } } : {}),
+    };
+    const answer = await call(kind, key, "delete", { method: "DELETE", path: kind.objectPath(key.namespace, key.name), body });
+    // The API server answers with the object (deleting, or gone at the deletion's resourceVersion),
+    // or, for some resources, with a Status: then its last state is what was read before.
+    return (answer.kind === kind.info.kind ? decode(kind, answer) : before) as MessageShape<D>;
+  }
+
+  /**
+   * A write, then its audit records (who asked for it) in the shared audit log before it is answered:
+   * the API server has no transaction spanning both (see kubernetes-audit-log.ts).
+   */
+  const audited = async <T>(writeOptions: StoreWriteOptions | undefined, write: () => Promise<T>): Promise<T> => {
+    const written = await write();
+    if (options.auditLog && writeOptions?.audit?.length) await options.auditLog.append(writeOptions.audit);
+    return written;
+  };
+
   return {
     async get<D extends DescMessage>(schema: D, key: ObjectKey) {
       ensureOpen();
@@ -265,52 +347,9 @@ export function createKubernetesStore(options: KubernetesStoreOptions): Resource
       return page as unknown as { items: MessageShape<D>[]; resourceVersion: string; continue: string };
     },
 
-    async create<D extends DescMessage>(schema: D, object: MessageShape<D>) {
-      ensureOpen();
-      const kind = kindOf(schema);
-      const next = copyMessage(schema, object) as unknown as ResourceObject;
-      const meta = (next.metadata ??= create(ObjectMetaSchema));
-      checkNamespace(kind.info, meta.namespace, "metadata.namespace");
-      if (!meta.name && !meta.generateName) {
-        throw new InvalidSpecError([{ path: "metadata.name", message: "required (or metadata.generateName)" }]);
-      }
-      checkPathSegment(meta.namespace, "metadata.namespace");
-      checkPathSegment(meta.name || meta.generateName, meta.name ? "metadata.name" : "metadata.generateName");
-      checkOwnerReferences(meta);
-      // The API server sets these; status is written through the status subresource only.
-      Object.assign(meta, { uid: "", resourceVersion: "", generation: 0, creationTimestamp: undefined, deletionTimestamp: undefined });
-      if (!meta.name) meta.generateName = meta.generateName.slice(0, 58);
-      next.status = undefined;
-      const body = encode(next);
-      checkSize(kind.info.kind, meta, JSON.stringify(body), maxObjectBytes);
-      const request = { method: "POST" as const, path: kind.collectionPath(meta.namespace || undefined), body };
-      try {
-        return decode(kind, await client.request(request).catch(async (err: unknown) => {
-          if (!isMissingNamespace(err)) throw err;
-          await ensureNamespace(meta.namespace);
-          return client.request(request);
-        }));
-      } catch (err) {
-        throw translate(err, kind, meta, "create");
-      }
-    },
+    create: <D extends DescMessage>(schema: D, object: MessageShape<D>, writeOptions?: StoreWriteOptions) => audited(writeOptions, () => createObject(schema, object)),
 
-    async update<D extends DescMessage>(schema: D, object: MessageShape<D>) {
-      const input = object as unknown as ResourceObject;
-      const given = input.metadata ?? create(ObjectMetaSchema);
-      checkOwnerReferences(given);
-      return rewrite(schema, input, "", (next, current, kind) => {
-        const meta = next.metadata!;
-        if (current.metadata!.deletionTimestamp) checkNoFinalizerAdded(meta, given);
-        meta.labels = { ...given.labels };
-        meta.annotations = { ...given.annotations };
-        meta.finalizers = [...given.finalizers];
-        meta.ownerReferences = given.ownerReferences.map((r) => copyMessage(OwnerReferenceSchema, r));
-        next.spec = input.spec ? copyMessage(kind.spec, input.spec) : undefined;
-        // Absent and empty spec are the same spec: no write for that alone.
-        if (equals(kind.spec, current.spec ?? kind.emptySpec, next.spec ?? kind.emptySpec)) next.spec = current.spec;
-      });
-    },
+    update: <D extends DescMessage>(schema: D, object: MessageShape<D>, writeOptions?: StoreWriteOptions) => audited(writeOptions, () => updateObject(schema, object)),
 
     async updateStatus<D extends DescMessage>(schema: D, object: MessageShape<D>) {
       const input = object as unknown as ResourceObject;
@@ -319,27 +358,7 @@ export function createKubernetesStore(options: KubernetesStoreOptions): Resource
       });
     },
 
-    async delete<D extends DescMessage>(schema: D, key: ObjectKey, deleteOptions: DeleteOptions = {}) {
-      ensureOpen();
-      const kind = kindOf(schema);
-      const before = await load(kind, key, "");
-      if (deleteOptions.resourceVersion && deleteOptions.resourceVersion !== before.metadata!.resourceVersion) {
-        throw new ConflictError(
-          `${kind.info.kind} ${describeKey(key)} is at resourceVersion ${before.metadata!.resourceVersion}, ` +
-            `not ${deleteOptions.resourceVersion}: read it again before deleting`,
-        );
-      }
-      const body = {
-        apiVersion: "v1",
-        kind: "DeleteOptions",
-        propagationPolicy: deleteOptions.propagationPolicy ?? "Background",
-        ...(deleteOptions.resourceVersion ? { preconditions: { resourceVersion: deleteOptions.resourceVersion } } : {}),
-      };
-      const answer = await call(kind, key, "delete", { method: "DELETE", path: kind.objectPath(key.namespace, key.name), body });
-      // The API server answers with the object (deleting, or gone at the deletion's resourceVersion),
-      // or, for some resources, with a Status: then its last state is what was read before.
-      return (answer.kind === kind.info.kind ? decode(kind, answer) : before) as MessageShape<D>;
-    },
+    delete: <D extends DescMessage>(schema: D, key: ObjectKey, deleteOptions: DeleteOptions = {}) => audited(deleteOptions, () => deleteObject(schema, key, deleteOptions)),
 
     watch<D extends DescMessage>(schema: D, watchOptions: WatchOptions = {}) {
       const kind = kindOf(schema);
@@ -361,6 +380,8 @@ export function createKubernetesStore(options: KubernetesStoreOptions): Resource
         },
       };
     },
+
+    ...(options.auditLog ? { auditLog: options.auditLog } : {}),
 
     async close() {
       closed = true;
