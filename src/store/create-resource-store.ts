@@ -94,7 +94,7 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
     return backend.changes(kind, after, limit);
   };
 
-  // With group commit, what readers and watchers see ends at the last commit: the open group's
+  // With group commit, what readers and watchers see ends at the last durable revision: later
   // writes are in the backend, and are undone for them through its change log.
   let group: ReturnType<typeof createGroupCommit> | undefined;
   const committedRevision = () => group?.committedRevision() ?? backend.revision();
@@ -350,8 +350,8 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
 
     async close() {
       if (closed) return;
-      group?.flush();
       closed = true;
+      await group?.close();
       hub.close();
       backend.close();
     },

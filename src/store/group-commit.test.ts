@@ -77,6 +77,7 @@ describe("createGroupCommit", () => {
     object: project(name),
     previous: undefined,
   });
+  const keyOf = (name: string) => ({ kind: "projects.openchoreo.dev", namespace: "default", name });
 
   it("fails every write of a group whose commit fails, undoes the group and tells no watcher", async () => {
     let revision = 7;
@@ -92,6 +93,7 @@ describe("createGroupCommit", () => {
         calls.push("rollback");
         revision = 7;
       },
+      sync: async () => void calls.push("sync"),
     };
     const group = createGroupCommit({ transaction, revision: () => revision, publish: (c) => published.push(...c), maxChanges: 100 });
     group.join();
@@ -100,31 +102,54 @@ describe("createGroupCommit", () => {
     group.join();
     revision = 9;
     const second = group.acknowledge([change(9, "b")]);
-    expect(group.firstPendingChange({ kind: "projects.openchoreo.dev", namespace: "default", name: "b" })?.revision).toBe(9);
+    expect(group.firstPendingChange(keyOf("b"))?.revision).toBe(9);
 
     await expect(first).rejects.toThrow("disk I/O error");
     await expect(second).rejects.toThrow("disk I/O error");
     expect(calls).toEqual(["begin", "commit", "rollback"]);
     expect(published).toEqual([]);
     expect(group.committedRevision()).toBe(7);
-    expect(group.firstPendingChange({ kind: "projects.openchoreo.dev", namespace: "default", name: "b" })).toBeUndefined();
+    expect(group.firstPendingChange(keyOf("b"))).toBeUndefined();
   });
 
-  it("commits at once when a group reaches its size limit, and publishes its changes in order before answering", async () => {
+  it("answers and shows a committed group only once a sync that started after its commit resolves", async () => {
     let revision = 0;
     const calls: string[] = [];
-    const transaction: GroupTransaction = { begin: () => calls.push("begin"), commit: () => calls.push("commit"), rollback: () => calls.push("rollback") };
+    const syncs: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+    const transaction: GroupTransaction = {
+      begin: () => calls.push("begin"),
+      commit: () => calls.push("commit"),
+      rollback: () => calls.push("rollback"),
+      sync: () => new Promise<void>((resolve, reject) => (calls.push("sync"), syncs.push({ resolve, reject }))),
+    };
     const group = createGroupCommit({ transaction, revision: () => revision, publish: (c) => calls.push(`publish ${c.map((x) => x.name).join(",")}`), maxChanges: 2 });
-    const acknowledged: Promise<void>[] = [];
-    for (const name of ["a", "b", "c"]) {
+    const write = (name: string) => {
       group.join();
       revision++;
-      acknowledged.push(group.acknowledge([change(revision, name)]).then(() => void calls.push(`ack ${name}`)));
-    }
-    // a and b filled the first group, which committed during b's write; c waits for the end of the turn.
-    expect(calls).toEqual(["begin", "commit", "publish a,b", "begin"]);
-    await Promise.all(acknowledged);
-    expect(calls).toEqual(["begin", "commit", "publish a,b", "begin", "ack a", "ack b", "commit", "publish c", "ack c"]);
+      return group.acknowledge([change(revision, name)]).then(
+        () => void calls.push(`ack ${name}`),
+        (e: Error) => void calls.push(`failed ${name}: ${e.message}`),
+      );
+    };
+    // a and b fill a group, which commits during b's write and starts a sync; c opens the next group.
+    const written = [write("a"), write("b"), write("c")];
+    expect(calls).toEqual(["begin", "commit", "sync", "begin"]);
+    await new Promise((resolve) => setImmediate(resolve));
+    // c's group committed at the end of the turn; its sync waits for the one in flight.
+    expect(calls).toEqual(["begin", "commit", "sync", "begin", "commit"]);
+    expect(group.committedRevision()).toBe(0);
+    expect(group.firstPendingChange(keyOf("a"))?.revision).toBe(1);
+
+    syncs[0]!.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.slice(5)).toEqual(["publish a,b", "ack a", "ack b", "sync"]);
+    expect(group.committedRevision()).toBe(2);
+    expect(group.firstPendingChange(keyOf("a"))).toBeUndefined();
+    expect(group.firstPendingChange(keyOf("c"))?.revision).toBe(3);
+
+    syncs[1]!.reject(new Error("fsync: EIO"));
+    await Promise.all(written);
+    expect(calls.slice(9)).toEqual(["publish c", "failed c: fsync: EIO"]);
     expect(group.committedRevision()).toBe(3);
   });
 });

@@ -4,47 +4,57 @@ import type { StoredChange, StoredKey } from "./store-backend.js";
 export interface GroupTransaction {
   /** Opens the outer transaction: the writes that follow are nested in it until commit. */
   begin(): void;
-  /** Commits (and, where the backend syncs, syncs) every write since begin. */
+  /** Commits every write since begin (durable only once a sync that starts afterwards resolves). */
   commit(): void;
   /** Undoes every write since begin, the backend's revision included. */
   rollback(): void;
+  /**
+   * Makes every commit so far durable, off the event loop (SQLite: an fsync of its log on libuv's
+   * thread pool); resolves at once where there is nothing to wait for.
+   */
+  sync(): Promise<void>;
 }
 
 export interface GroupCommitOptions {
   readonly transaction: GroupTransaction;
   /** The backend's revision, committed or not. */
   readonly revision: () => number;
-  /** Tells watchers about committed changes, in revision order. */
+  /** Tells watchers about durable changes, in revision order. */
   readonly publish: (changes: readonly StoredChange[]) => void;
   /** Commit at once when a group holds this many changes, so a burst cannot grow one without bound. */
   readonly maxChanges: number;
 }
 
 /**
- * Group commit: the writes of one event-loop turn share one transaction, so one commit (and one
- * sync of the log to disk) serves them all instead of one each. Each write still runs on its own,
- * nested in the group (a failed write undoes only itself), and its caller is answered only after
- * the group has committed: an acknowledged write is as durable as before. Until then nobody else
- * sees it: readers are shown the state as of the last commit (committedRevision, stateBefore) and
- * watchers hear of the changes when they commit. When the commit fails, every write of the group
- * fails with its error and the store is as it was before the group.
+ * Group commit: the writes of one event-loop turn share one transaction, committed at the end of
+ * the turn, and one sync to disk makes every group committed before it started durable. The sync
+ * runs off the event loop, so requests, heartbeats and acks are served while the disk works.
+ *
+ * - Each write runs on its own, nested in its group: a failed write undoes only itself.
+ * - Its caller is answered only once the write is durable: an acknowledged write survives a crash
+ *   (a power cut too, where the backend's sync is an fsync).
+ * - Until then nobody else sees it: readers are shown the state as of the last durable revision
+ *   (committedRevision, firstPendingChange), and watchers hear of changes once they are durable.
+ * - When a commit fails, every write of its group fails with the error and the store is as it was
+ *   before the group. When a sync fails, the writes it covered fail with its error (they may or may
+ *   not be on disk, as with any storage whose sync fails) and are shown from then on.
  */
 export interface GroupCommit {
-  /** Every change up to here is committed. */
+  /** Every change up to here is durable, and shown to readers and watchers. */
   committedRevision(): number;
   /** Opens a group if none is open; the group commits once the current turn's callbacks have run. */
   join(): void;
-  /** Resolves once the group holding these changes (written since join) has committed. */
+  /** Resolves once the group holding these changes (written since join) is durable. */
   acknowledge(changes: readonly StoredChange[]): Promise<void>;
   /**
-   * The first change of the open group to this key, whose `previous` is the committed state (none
-   * for ADDED); undefined when the group has not touched it.
+   * The first change to this key that is not durable yet, whose `previous` is the state readers are
+   * shown (none for ADDED); undefined when every change to it is durable.
    */
   firstPendingChange(key: StoredKey): StoredChange | undefined;
-  /** Resolves once the open group, if any, has committed or failed. */
+  /** Resolves once every write made so far is durable or failed. */
   settled(): Promise<void>;
-  /** Commits the open group now (before closing the store). */
-  flush(): void;
+  /** Commits the open group and waits for every sync (before closing the store). */
+  close(): Promise<void>;
 }
 
 interface Waiter {
@@ -52,31 +62,69 @@ interface Waiter {
   readonly reject: (error: unknown) => void;
 }
 
+/** A group's writes and who waits for them; `revision` is the backend's once it committed. */
+interface Group {
+  readonly changes: StoredChange[];
+  readonly waiters: Waiter[];
+  revision: number;
+}
+
 export function createGroupCommit(options: GroupCommitOptions): GroupCommit {
   const { transaction, publish } = options;
   let committed = options.revision();
-  let open = false;
-  let changes: StoredChange[] = [];
-  let waiters: Waiter[] = [];
+  let open: Group | undefined;
+  /** Committed groups whose sync has not resolved yet, in order. */
+  const unsynced: Group[] = [];
+  let syncing: Promise<void> | undefined;
   const firstChanges = new Map<string, StoredChange>();
 
-  const flush = (): void => {
-    if (!open) return;
-    open = false;
-    const settled = { changes, waiters };
-    changes = [];
-    waiters = [];
+  const indexPending = () => {
     firstChanges.clear();
+    for (const group of open ? [...unsynced, open] : unsynced) {
+      for (const change of group.changes) {
+        const key = keyString(change);
+        if (!firstChanges.has(key)) firstChanges.set(key, change);
+      }
+    }
+  };
+
+  /** The groups a sync covered are durable (or failed): show them, then answer their writers. */
+  const settle = (groups: readonly Group[], error: unknown) => {
+    if (groups.length === 0) return;
+    committed = groups[groups.length - 1]!.revision;
+    indexPending();
+    for (const group of groups) publish(group.changes);
+    for (const group of groups) for (const waiter of group.waiters) (error === undefined ? waiter.resolve() : waiter.reject(error));
+  };
+
+  /** One sync at a time; each covers every group committed before it started. */
+  const syncCommitted = (): void => {
+    if (syncing || unsynced.length === 0) return;
+    const covered = unsynced.length;
+    syncing = transaction.sync().then(
+      () => settle(unsynced.splice(0, covered), undefined),
+      (error: unknown) => settle(unsynced.splice(0, covered), error),
+    ).finally(() => {
+      syncing = undefined;
+      syncCommitted();
+    });
+  };
+
+  const flush = (): void => {
+    const group = open;
+    if (!group) return;
+    open = undefined;
     try {
       transaction.commit();
     } catch (error) {
       transaction.rollback();
-      for (const waiter of settled.waiters) waiter.reject(error);
+      indexPending();
+      for (const waiter of group.waiters) waiter.reject(error);
       return;
     }
-    committed = options.revision();
-    publish(settled.changes);
-    for (const waiter of settled.waiters) waiter.resolve();
+    group.revision = options.revision();
+    unsynced.push(group);
+    syncCommitted();
   };
 
   return {
@@ -85,25 +133,34 @@ export function createGroupCommit(options: GroupCommitOptions): GroupCommit {
     join() {
       if (open) return;
       transaction.begin();
-      open = true;
+      open = { changes: [], waiters: [], revision: 0 };
       // setImmediate runs after the I/O callbacks of this turn: the writes they start join the group.
       setImmediate(flush);
     },
 
     acknowledge(written) {
+      const group = open!;
       for (const change of written) {
-        changes.push(change);
+        group.changes.push(change);
         const key = keyString(change);
         if (!firstChanges.has(key)) firstChanges.set(key, change);
       }
-      const acknowledged = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
-      if (changes.length >= options.maxChanges) flush();
+      const acknowledged = new Promise<void>((resolve, reject) => group.waiters.push({ resolve, reject }));
+      if (group.changes.length >= options.maxChanges) flush();
       return acknowledged;
     },
 
-    settled: () => (open ? new Promise<void>((resolve) => waiters.push({ resolve, reject: () => resolve() })) : Promise.resolve()),
-    firstPendingChange: (key) => (open ? firstChanges.get(keyString(key)) : undefined),
-    flush,
+    firstPendingChange: (key) => firstChanges.get(keyString(key)),
+
+    settled() {
+      const last = open ?? unsynced[unsynced.length - 1];
+      return last ? new Promise<void>((resolve) => last.waiters.push({ resolve, reject: () => resolve() })) : Promise.resolve();
+    },
+
+    async close() {
+      flush();
+      while (syncing) await syncing;
+    },
   };
 }
 

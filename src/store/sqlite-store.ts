@@ -1,7 +1,9 @@
+import { closeSync, fsync, openSync } from "node:fs";
 import { createCodec, type Codec, type KindRegistry } from "../model/index.js";
 import { createResourceStore, type StoreOptions } from "./create-resource-store.js";
 import { openDatabase, type OpenedDatabase } from "./open-database.js";
 import { createSqliteAuditBackend } from "./sqlite-audit-backend.js";
+import { createRecentObjects } from "./recent-objects.js";
 import type { ResourceObject, ResourceStore } from "./resource-store.js";
 import {
   kindStorageKey,
@@ -16,9 +18,11 @@ export interface SqliteStoreOptions extends StoreOptions {
   /** Holds store.db (with its WAL) and store.lock; created when missing. */
   readonly dataDir: string;
   /**
-   * FULL (default) syncs the WAL at every commit: an acknowledged write survives a power cut.
-   * NORMAL syncs at checkpoints only: an acknowledged write still survives the process being
-   * killed (it is in the operating system's cache), not the machine stopping.
+   * FULL (default): a write is acknowledged once the WAL is synced to disk, so it survives a power
+   * cut. The sync (an fsync) runs off the event loop after each group commit and covers every
+   * group committed before it (see createGroupCommit). NORMAL syncs at checkpoints only: an
+   * acknowledged write still survives the process being killed (it is in the operating system's
+   * cache), not the machine stopping.
    */
   readonly synchronous?: "FULL" | "NORMAL";
 }
@@ -28,10 +32,12 @@ export interface SqliteStoreOptions extends StoreOptions {
  * exclusively (see lockDirectory) for as long as the store is open.
  */
 export function createSqliteStore(options: SqliteStoreOptions): ResourceStore {
-  const opened = openDatabase(options.dataDir, "store", options.synchronous ?? "FULL");
+  // SQLite itself syncs at checkpoints only; the store syncs the WAL after commits, off the event loop.
+  const opened = openDatabase(options.dataDir, "store", "NORMAL");
   try {
     const codec = options.codec ?? createCodec(options.registry);
-    return createResourceStore(createSqliteBackend(opened, codec), { ...options, codec });
+    const sync = (options.synchronous ?? "FULL") === "FULL" ? createLogSync(`${opened.db.name}-wal`) : undefined;
+    return createResourceStore(createSqliteBackend(opened, codec, sync), { ...options, codec });
   } catch (error) {
     opened.close();
     throw error;
@@ -59,6 +65,9 @@ interface ChangeRow {
 
 const schemaVersion = 1;
 
+// Decoded objects kept for the next read (see createRecentObjects): what a burst of reconciles touches.
+const recentObjects = 4_096;
+
 // Objects are kept as the codec's Kubernetes JSON text: readable with the sqlite3 shell, and about
 // eight times cheaper to produce than protobuf binary with protobuf-es. Each change row carries the
 // object before the change too, which list snapshots and selector watches need.
@@ -82,7 +91,7 @@ const tables = `
   CREATE INDEX IF NOT EXISTS changes_by_kind ON changes (kind, revision);
 `;
 
-function createSqliteBackend({ db, transaction, begin, commit, rollback, close }: OpenedDatabase, codec: Codec): StoreBackend {
+function createSqliteBackend({ db, transaction, begin, commit, rollback, close }: OpenedDatabase, codec: Codec, logSync: LogSync | undefined): StoreBackend {
   const version = db.pragma("user_version", { simple: true }) as number;
   if (version > schemaVersion) {
     throw new Error(`${db.name} was written by a newer version (schema ${version}; this one knows ${schemaVersion})`);
@@ -91,14 +100,16 @@ function createSqliteBackend({ db, transaction, begin, commit, rollback, close }
   db.pragma(`user_version = ${schemaVersion}`);
 
   const decoder = createDecoder(codec.registry, codec);
-  const toStored = (row: ObjectRow): StoredObject => ({
-    kind: row.kind,
-    namespace: row.namespace,
-    name: row.name,
-    uid: row.uid,
-    revision: row.revision,
-    object: decoder(row.kind, row.json),
-  });
+  const recent = createRecentObjects(recentObjects);
+  const toStored = (row: ObjectRow): StoredObject => {
+    const held = recent.at(row, row.revision);
+    if (held) return held;
+    const stored = { kind: row.kind, namespace: row.namespace, name: row.name, uid: row.uid, revision: row.revision, object: decoder(row.kind, row.json) };
+    recent.remember(stored);
+    return stored;
+  };
+  // What the open transaction (and its savepoints) wrote: undone in `recent` when it fails.
+  let written: StoredChange[] | undefined;
   // Watchers of one namespace or selector skip most changes: decode each object only when read.
   const toChange = (row: ChangeRow): StoredChange => {
     let object: ResourceObject | undefined;
@@ -169,11 +180,18 @@ function createSqliteBackend({ db, transaction, begin, commit, rollback, close }
 
     transaction(fn) {
       const saved = { revision, compacted };
+      const outer = written;
+      written = [];
       try {
-        return transaction(fn);
+        const result = transaction(fn);
+        outer?.push(...written);
+        return result;
       } catch (error) {
         ({ revision, compacted } = saved);
+        for (const change of written) recent.forget(change);
         throw error;
+      } finally {
+        written = outer;
       }
     },
 
@@ -187,10 +205,14 @@ function createSqliteBackend({ db, transaction, begin, commit, rollback, close }
       rollback() {
         rollback();
         ({ revision, compacted } = beforeGroup);
+        recent.clear();
       },
+      sync: () => logSync?.sync() ?? Promise.resolve(),
     },
 
     get(key) {
+      const held = recent.get(key);
+      if (held) return held;
       const row = statements.get.get(key.kind, key.namespace, key.name);
       return row && toStored(row);
     },
@@ -213,6 +235,9 @@ function createSqliteBackend({ db, transaction, begin, commit, rollback, close }
       statements.log.run(change.revision, change.time, change.type, kind, namespace, name, change.json, kind, namespace, name);
       if (change.type === "DELETED") statements.remove.run(kind, namespace, name);
       else statements.upsert.run(kind, namespace, name, uid, change.revision, change.json);
+      if (change.type === "DELETED") recent.forget(change);
+      else recent.remember({ kind, namespace, name, uid, revision: change.revision, object: change.object });
+      written?.push(change);
       if (change.ownerUids) {
         statements.unlink.run(uid);
         for (const owner of change.ownerUids) statements.link.run(owner, uid);
@@ -229,7 +254,35 @@ function createSqliteBackend({ db, transaction, begin, commit, rollback, close }
     },
 
     audit: createSqliteAuditBackend(db),
-    close,
+    close() {
+      logSync?.close();
+      close();
+    },
+  };
+}
+
+interface LogSync {
+  sync(): Promise<void>;
+  close(): void;
+}
+
+/**
+ * fsync of the WAL file on libuv's thread pool: it makes durable every transaction committed before
+ * it started (SQLite wrote their frames to the file at commit), without stopping the event loop.
+ * The WAL file stays the same file while the database is open (a checkpoint rewinds it in place).
+ */
+function createLogSync(path: string): LogSync {
+  let fd: number | undefined;
+  return {
+    sync() {
+      fd ??= openSync(path, "r");
+      const handle = fd;
+      return new Promise((resolve, reject) => fsync(handle, (error) => (error ? reject(error) : resolve())));
+    },
+    close() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
   };
 }
 
