@@ -167,6 +167,41 @@ describe("Kubernetes driver: component logs through the pod log API", () => {
     expect(leaving.lines.length).toBe(before);
   });
 
+  it("reads a container again after a failed request, and ends a follow the API server refuses for want of rights", async () => {
+    const { double, driver, pods } = await setup();
+    const [a] = pods as [string];
+    const isLog = (r: { path: string }) => r.path.endsWith(`/pods/${a}/log`);
+    double.failRequests(isLog, 1, 500);
+    const retried = collector();
+    const subscription = driver.streamLogs!(query({ follow: true, pod: a, container: "main", tailLines: 1 }), retried.sink);
+    await retried.until("the line after the retry", () => retried.lines.length > 0);
+    expect(shown(retried.lines)).toEqual([`${a}/main: new 0b`]);
+    subscription.close();
+
+    double.failRequests(isLog, 1, 403);
+    const refused = collector();
+    driver.streamLogs!(query({ follow: true, pod: a, container: "main" }), refused.sink);
+    await refused.until("the follow to end", () => refused.ended !== undefined);
+    expect(refused.ended?.error?.message).toContain(`reading the log of pod ${a}`);
+    await refused.until("no read left behind", () => double.controllers.logFollowers() === 0);
+  });
+
+  it("resumes a follow whose connection broke after the last line it delivered: nothing lost, nothing repeated", async () => {
+    const { double, driver, pods } = await setup();
+    const [a] = pods as [string];
+    const c = collector();
+    driver.streamLogs!(query({ follow: true, pod: a, container: "main", tailLines: 1 }), c.sink);
+    await c.until("the follow to be open", () => c.lines.length === 1 && double.controllers.logFollowers() === 1);
+    double.controllers.writeContainerLog(ns, a, "main", "before the break\n");
+    await c.until("the line before the break", () => c.lines.length === 2);
+    double.controllers.breakLogStreams();
+    double.controllers.writeContainerLog(ns, a, "main", "while broken\n");
+    await c.until("the follow to be open again", () => double.controllers.logFollowers() === 1);
+    double.controllers.writeContainerLog(ns, a, "main", "after the break\n");
+    await c.until("the line after the break", () => c.lines.at(-1)?.text === "after the break");
+    expect(c.lines.map((l) => l.text)).toEqual(["new 0b", "before the break", "while broken", "after the break"]);
+  });
+
   it("reads a scheduled task's last runs, oldest first, crashed container's previous run included", async () => {
     const { double, driver } = await setup();
     await driver.apply(cronJob);

@@ -101,6 +101,7 @@ function readLines(response: IncomingMessage, deliver: (lines: { timestamp: stri
 /** A container waiting to start (or crash-looping) has no log to give yet: kube answers 400 "is waiting to start". */
 const isWaiting = (err: unknown) => isPodLogRequestError(err) && err.code === 400 && /waiting to start/.test(err.message);
 const isGone = (err: unknown) => isPodLogRequestError(err) && err.code === 404;
+const isRefused = (err: unknown): err is Error => isPodLogRequestError(err) && (err.code === 401 || err.code === 403);
 
 /**
  * Reads the logs of a component's pods as `kubectl logs -l` does, each line labelled with its pod and
@@ -158,8 +159,8 @@ export function streamPodLogs(options: PodLogStreamOptions, query: ContainerLogQ
   function follow(): void {
     const retryMs = options.retryMs ?? 2000;
     const latest = new Map<string, JsonObject>();
-    /** Per `pod/container`: the instance being streamed or last read to its end, and the last timestamp delivered. */
-    const streams = new Map<string, { instance: number; open: boolean; finished: boolean; lastTimestamp: string; abort: AbortController }>();
+    /** Per `pod/container`: the instance read, the window it was first read with, and the last timestamp delivered. */
+    const streams = new Map<string, { instance: number; window: Record<string, string>; open: boolean; finished: boolean; lastTimestamp: string; abort: AbortController }>();
     let initial = true;
 
     const watch = options.watchPods(query.namespace, selector, (type, pod) => {
@@ -190,20 +191,21 @@ export function streamPodLogs(options: PodLogStreamOptions, query: ContainerLogQ
         const stream = streams.get(key);
         if (stream?.open || state === "waiting") continue;
         if (stream && stream.instance === instance && stream.finished) continue;
-        const resume = stream && stream.instance === instance ? stream.lastTimestamp : "";
-        const window = !stream && initial ? windowParameters(query) : resume ? { sinceTime: sinceTimeParameter(Date.parse(resume)) } : {};
-        void open(name, container, instance, window, resume);
+        // Read again (after a failure): after the last line delivered, or with the window it first had.
+        const again = stream && stream.instance === instance ? stream : undefined;
+        const window = again ? (again.lastTimestamp ? { sinceTime: sinceTimeParameter(Date.parse(again.lastTimestamp)) } : again.window) : !stream && initial ? windowParameters(query) : {};
+        void open(name, container, instance, window, again ? { window: again.window, lastTimestamp: again.lastTimestamp } : { window, lastTimestamp: "" });
       }
     }
 
-    async function open(pod: string, container: string, instance: number, window: Record<string, string>, resumeAfter: string): Promise<void> {
+    async function open(pod: string, container: string, instance: number, parameters: Record<string, string>, first: { window: Record<string, string>; lastTimestamp: string }): Promise<void> {
       const key = `${pod}/${container}`;
       const abort = new AbortController();
-      const stream = { instance, open: true, finished: false, lastTimestamp: resumeAfter, abort };
+      const stream = { instance, window: first.window, open: true, finished: false, lastTimestamp: first.lastTimestamp, abort };
       streams.set(key, stream);
       const both = AbortSignal.any([signal, abort.signal]);
       try {
-        const response = await openPodLog(options.kubeConfig, query.namespace, pod, { container, follow: "true", timestamps: "true", ...window }, both);
+        const response = await openPodLog(options.kubeConfig, query.namespace, pod, { container, follow: "true", timestamps: "true", ...parameters }, both);
         await readLines(response, (lines) => {
           // A resumed stream starts at a whole second: what was delivered before is skipped.
           const fresh = lines.filter((l) => !stream.lastTimestamp || !l.timestamp || l.timestamp > stream.lastTimestamp);
@@ -214,6 +216,12 @@ export function streamPodLogs(options: PodLogStreamOptions, query: ContainerLogQ
         stream.finished = true;
       } catch (err) {
         if (both.aborted) return;
+        if (isRefused(err)) {
+          // No retry mends missing rights: the follower learns why it gets nothing.
+          controller.abort();
+          sink.end(new Error(`reading the log of pod ${pod}: ${err.message}`));
+          return;
+        }
         if (!isWaiting(err) && !isGone(err)) {
           options.logger.debug({ err, pod, container }, "a component log stream failed; reading it again");
           setTimeout(() => consider(pod), retryMs).unref();

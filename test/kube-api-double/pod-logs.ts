@@ -10,7 +10,7 @@ interface Entry {
   readonly text: string;
 }
 
-type Follower = { write(entry: Entry): void; end(): void };
+type Follower = { write(entry: Entry): void; end(): void; break(): void };
 
 /** One run of a container: a restart starts a new one, and the one before becomes `previous=true`. */
 interface Run {
@@ -38,6 +38,8 @@ export interface PodLogs {
   forget(namespace: string, pod: string): void;
   /** How many `follow=true` streams are open: a client that went away must not leave one. */
   followers(): number;
+  /** Cuts every open `follow=true` stream mid-way, as a dropped connection does (the response never completes). */
+  breakFollowers(): void;
   /** The current run's text, without timestamps. */
   read(namespace: string, pod: string, container: string): string;
   /** Serves a `GET pods/<name>/log` of `pod` (as the store holds it), with kube-apiserver's query parameters and errors. */
@@ -168,6 +170,7 @@ export function createPodLogs(now: () => Date = () => new Date()): PodLogs {
         }
       },
       end: () => res.end(),
+      break: () => res.destroy(),
     };
     run.followers.add(follower);
     const leave = () => run.followers.delete(follower);
@@ -202,6 +205,12 @@ export function createPodLogs(now: () => Date = () => new Date()): PodLogs {
       }
     },
     followers: () => [...logs.values()].reduce((n, log) => n + log.current.followers.size, 0),
+    breakFollowers() {
+      for (const log of logs.values()) {
+        for (const follower of log.current.followers) follower.break();
+        log.current.followers.clear();
+      }
+    },
     read: (namespace, pod, container) => logOf(namespace, pod, container).current.entries.map((e) => e.text).join(""),
     serve,
   };

@@ -33,6 +33,8 @@ export interface WorkloadControllers {
   writeContainerLog(namespace: string, pod: string, container: string, text: string, at?: Date): void;
   /** How many clients follow a container's log right now (`follow=true` streams not yet closed). */
   logFollowers(): number;
+  /** Cuts every open log follow mid-way, as a dropped connection would. */
+  breakLogStreams(): void;
   /** The container exited and the kubelet started it again: restartCount + 1, lastState.terminated, a BackOff event. */
   restartContainer(namespace: string, pod: string, container: string, exit: ContainerExit): void;
   /** The container exited and waits (CrashLoopBackOff): the pod is not ready. */
@@ -308,6 +310,8 @@ export function createWorkloadControllers(catalog: ResourceCatalog, store: Objec
     writeContainerLog: (namespace, pod, container, text, at) => logs.append(namespace, pod, container, text, at),
 
     logFollowers: () => logs.followers(),
+
+    breakLogStreams: () => logs.breakFollowers(),
 
     restartContainer: (namespace, pod, container, exit) => containerExited(namespace, pod, container, exit, true),
 
