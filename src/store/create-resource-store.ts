@@ -204,13 +204,13 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
   const out = <T>(facts: KindFacts, object: ResourceObject): T => copyMessage(facts.info.schema, object) as T;
 
   /**
-   * An update of a stored object: preconditions from input's metadata, then `change` edits a copy
-   * of the stored object; nothing is written when that copy ends up equal to it.
+   * An update of a stored object: preconditions from input's metadata, then `change` gives its next
+   * state, or undefined when it would be equal to the stored one (nothing is written then).
    */
   const rewrite = <D extends DescMessage>(
     schema: D,
     input: ResourceObject,
-    change: (next: ResourceObject, current: StoredObject, facts: KindFacts) => void,
+    change: (current: StoredObject, facts: KindFacts) => ResourceObject | undefined,
     audit?: readonly AuditRecord[],
   ): Promise<MessageShape<D>> => {
     const facts = kindOf(schema);
@@ -218,9 +218,8 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
     return write((tx) => {
       const current = load(facts, given, "metadata.");
       checkPreconditions(facts.info.kind, current.object.metadata!, given);
-      const next = tx.editable(current);
-      change(next, current, facts);
-      if (equals(facts.info.schema, current.object, next)) return out<MessageShape<D>>(facts, current.object);
+      const next = change(current, facts);
+      if (!next) return out<MessageShape<D>>(facts, current.object);
       tx.save(current, next);
       // The update may have removed the last finalizer of a deleting object: then it is gone.
       return out<MessageShape<D>>(facts, tx.finalState(current.uid)!);
@@ -300,7 +299,8 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
       const input = object as unknown as ResourceObject;
       const given = input.metadata ?? create(ObjectMetaSchema);
       checkOwnerReferences(given);
-      return rewrite(schema, input, (next, current, facts) => {
+      return rewrite(schema, input, (current, facts) => {
+        const next = withOwnMetadata(current.object);
         const meta = next.metadata!;
         if (isDeleting(current.object)) checkNoFinalizerAdded(meta, given);
         meta.labels = { ...given.labels };
@@ -308,17 +308,22 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
         meta.finalizers = [...given.finalizers];
         meta.ownerReferences = given.ownerReferences.map((r) => copyMessage(OwnerReferenceSchema, r));
         const spec = input.spec ? copyMessage(facts.spec, input.spec) : undefined;
-        if (!equals(facts.spec, current.object.spec ?? facts.emptySpec, spec ?? facts.emptySpec)) {
+        const specChanged = !equals(facts.spec, current.object.spec ?? facts.emptySpec, spec ?? facts.emptySpec);
+        if (specChanged) {
           next.spec = spec;
           meta.generation += 1;
         }
+        return specChanged || !equals(ObjectMetaSchema, current.object.metadata!, meta) ? next : undefined;
       }, writeOptions.audit);
     },
 
     async updateStatus<D extends DescMessage>(schema: D, object: MessageShape<D>) {
       const input = object as unknown as ResourceObject;
-      return rewrite(schema, input, (next, _current, facts) => {
-        next.status = input.status && facts.status ? copyMessage(facts.status, input.status) : undefined;
+      return rewrite(schema, input, (current, facts) => {
+        const status = input.status && facts.status ? copyMessage(facts.status, input.status) : undefined;
+        const before = current.object.status;
+        const same = status && before ? equals(facts.status!, before, status) : status === before;
+        return same ? undefined : { ...withOwnMetadata(current.object), status };
       });
     },
 
@@ -389,6 +394,15 @@ interface KindFacts {
 }
 
 const everything = parseLabelSelector(undefined);
+
+/**
+ * The next state of a stored object, sharing its spec and status (stored messages are never
+ * mutated, so only what a write changes needs a copy: a status write to a Release need not copy
+ * fifty manifests); metadata is its own, as every write sets its resourceVersion.
+ */
+function withOwnMetadata(object: ResourceObject): ResourceObject {
+  return { ...object, metadata: copyMessage(ObjectMetaSchema, object.metadata!) };
+}
 
 /** A listed object as the backend hands it out: its revision is its resourceVersion. */
 function storedFrom(kind: string, object: ResourceObject): StoredObject {
