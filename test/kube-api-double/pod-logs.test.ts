@@ -1,6 +1,6 @@
 import { Agent, request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kubectlMissing, startClientRig, jsonOf, type ClientRig } from "./real-clients.js";
+import { kubectlMissing, pythonKubernetesMissing, startClientRig, jsonOf, type ClientRig } from "./real-clients.js";
 import { rawClient, waitUntil } from "./test-client.js";
 
 const deployment = {
@@ -69,6 +69,24 @@ describe.skipIf(kubectlMissing)("kube API double: workloads' pods, ReplicaSets, 
     expect(stamped).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z new three\n$/);
     expect(Date.parse(stamped.split(" ")[0]!)).toBeLessThan(Date.now() - 30_000);
     expect((await rig.kubectl(["logs", pods[0]!, "-n", "shop", "-c", "sidecar"])).stdout).toBe("");
+  });
+
+  it.skipIf(pythonKubernetesMissing)("serves python3-kubernetes' read_namespaced_pod_log, a tail with timestamps and a followed stream", async () => {
+    const result = await rig.python(`
+tail = core.read_namespaced_pod_log("${pods[0]}", "shop", container="main", tail_lines=2, timestamps=True)
+w = watch.Watch()
+followed = []
+for line in w.stream(core.read_namespaced_pod_log, name="${pods[0]}", namespace="shop", container="main", follow=True):
+    followed.append(line)
+    if len(followed) == 3:
+        w.stop()
+show({"tail": tail.splitlines(), "followed": followed})
+`);
+    expect(result.code, result.stderr).toBe(0);
+    const { tail, followed } = JSON.parse(result.stdout) as { tail: string[]; followed: string[] };
+    expect(tail.map((l) => l.replace(/^\S+ /, ""))).toEqual(["new two", "new three"]);
+    for (const l of tail) expect(l).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /);
+    expect(followed).toEqual(["old one", "old two", "new one"]);
   });
 
   it("answers as kube-apiserver does for a missing pod, an unnamed or unknown container, and invalid options", async () => {
