@@ -135,7 +135,7 @@ export function streamPodLogs(options: PodLogStreamOptions, query: ContainerLogQ
     try {
       const pods = (await options.listPods(query.namespace, selector)).filter(wanted).sort((a, b) => createdAt(a).localeCompare(createdAt(b)) || podName(a).localeCompare(podName(b)));
       if (query.pod && pods.length === 0) throw new Error(`no pod ${query.pod} of this component in ${query.namespace}`);
-      if (query.container && !pods.some((p) => containerNames(p, query.container).length > 0)) throw new Error(`no pod of this component has a container ${query.container}`);
+      if (query.container && pods.length > 0 && !pods.some((p) => containerNames(p, query.container).length > 0)) throw new Error(`no pod of this component has a container ${query.container}`);
       for (const pod of pods) {
         for (const container of containerNames(pod, query.container)) {
           const { state, instance } = containerState(pod, container);
