@@ -2,3 +2,4 @@ export { startKubeApiDouble, type KubeApiDouble, type KubeApiDoubleOptions } fro
 export { type OtherControllers, type ObjectKey, type WorkflowNode } from "./other-controllers.js";
 export { type RequestRecord } from "./router.js";
 export { defaultResourceTypes, type ResourceType } from "./resource-catalog.js";
+export { type HistoryWindow } from "./watch-hub.js";

@@ -15,7 +15,7 @@ import { createPodLogs } from "./pod-logs.js";
 import { createResourceCatalog, crdResourceType, defaultResourceTypes, storageKeyOf, type ResourceType } from "./resource-catalog.js";
 import { createRouter, type RequestRecord } from "./router.js";
 import { selfSignedCertificate } from "./self-signed-certificate.js";
-import { createWatchHub } from "./watch-hub.js";
+import { createWatchHub, type HistoryWindow } from "./watch-hub.js";
 
 export interface KubeApiDoubleOptions {
   /** The bearer token every request must carry; "double-token" when not given. */
@@ -27,6 +27,13 @@ export interface KubeApiDoubleOptions {
    * over TLS); plain HTTP on loopback when not set.
    */
   readonly tls?: boolean;
+  /** The largest object stored, in JSON bytes (etcd's 1.5 MiB request limit unless given); a larger write, or a delete whose marking outgrows it, is 413. */
+  readonly maxObjectBytes?: number;
+  /**
+   * How much watch history and how many list snapshots the server keeps: resuming a watch or a list
+   * from before it is 410 Gone. Unbounded unless given (`compact()` forgets everything at once).
+   */
+  readonly historyWindow?: HistoryWindow;
 }
 
 /**
@@ -68,7 +75,7 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
   const now = options.now ?? (() => new Date());
   const types = options.resourceTypes ?? defaultResourceTypes;
   const catalog = createResourceCatalog(types.some((t) => storageKeyOf(t) === storageKeyOf(crdResourceType)) ? types : [...types, crdResourceType]);
-  const hub = createWatchHub();
+  const hub = createWatchHub(now);
   const rejections = new Set<{ match: (object: JsonObject) => boolean; message: string }>();
   const failures: { match: (request: RequestRecord) => boolean; left: number; code: number }[] = [];
   const requests: RequestRecord[] = [];
@@ -79,7 +86,15 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
     admit: (_resource, object) => [...rejections].find((r) => r.match(object))?.message,
     prepare: prepareObject,
     check: kindCauses,
+    ...(options.maxObjectBytes ? { maxObjectBytes: options.maxObjectBytes } : {}),
   });
+  const window = options.historyWindow;
+  const stopRetaining = window
+    ? hub.listen(() => {
+        const through = hub.retain(window, now().getTime());
+        if (through !== undefined) store.compact(through);
+      })
+    : () => undefined;
   const crds = createCrdController(catalog, store, hub, crdResourceType, now);
   const collector = createGarbageCollector(store, hub);
   const logs = createPodLogs(now);
@@ -167,6 +182,7 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
     async close() {
       crds.stop();
       collector.stop();
+      stopRetaining();
       hub.closeAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();

@@ -4,7 +4,7 @@ import { kubectlMissing, pythonKubernetesMissing, startClientRig, type ClientRig
 import { doubleWithNamespace, waitUntil, type rawClient } from "./test-client.js";
 
 const cms = "/api/v1/namespaces/a/configmaps";
-const configMap = (name: string, owners: { name: string; uid: string }[] = [], extra: Record<string, unknown> = {}) => ({
+const configMap = (name: string, owners: { name: string; uid: string; blockOwnerDeletion?: boolean }[] = [], extra: Record<string, unknown> = {}) => ({
   apiVersion: "v1",
   kind: "ConfigMap",
   metadata: { name, namespace: "a", ...(owners.length ? { ownerReferences: owners.map((o) => ({ apiVersion: "v1", kind: "ConfigMap", ...o })) } : {}), ...extra },
@@ -14,11 +14,11 @@ describe("kube API double: garbage collection, namespace termination, snapshot p
   let double: KubeApiDouble;
   let raw: ReturnType<typeof rawClient>;
   const exists = (name: string, namespace = "a") => double.find({ apiVersion: "v1", kind: "ConfigMap", namespace, name }) !== undefined;
-  /** An owner, a dependent of it, and a dependent of the dependent. */
+  /** An owner, a dependent of it, and a dependent of the dependent, each blocking its owner's foreground deletion. */
   async function chain() {
     const owner = (await raw("POST", cms, configMap("owner"))).body as { metadata: { uid: string } };
-    const child = (await raw("POST", cms, configMap("child", [{ name: "owner", uid: owner.metadata.uid }]))).body as { metadata: { uid: string } };
-    await raw("POST", cms, configMap("grandchild", [{ name: "child", uid: child.metadata.uid }]));
+    const child = (await raw("POST", cms, configMap("child", [{ name: "owner", uid: owner.metadata.uid, blockOwnerDeletion: true }]))).body as { metadata: { uid: string } };
+    await raw("POST", cms, configMap("grandchild", [{ name: "child", uid: child.metadata.uid, blockOwnerDeletion: true }]));
   }
   beforeEach(async () => {
     ({ double, raw } = await doubleWithNamespace());

@@ -43,6 +43,12 @@ export interface WriteOptions {
   readonly dryRun?: boolean;
 }
 
+export interface DeleteResult {
+  readonly object: JsonObject;
+  /** Whether the object is gone, or stays until its finalizers are done. */
+  readonly gone: boolean;
+}
+
 export interface ListResult {
   readonly items: JsonObject[];
   readonly resourceVersion: string;
@@ -71,8 +77,9 @@ export interface ObjectStore {
     options: { manager: string; force: boolean; subresource: Subresource } & WriteOptions,
   ): { object: JsonObject; created: boolean };
   /**
-   * The object as it stays (finalizers pending), or undefined when it is gone. Foreground and Orphan
-   * put the garbage collector's finalizer on it first; Background (the default) leaves dependents to it.
+   * The object as it stays (finalizers pending), or as it was deleted, at the deletion's resourceVersion
+   * (`gone`). Foreground and Orphan put the garbage collector's finalizer on it first; Background (the
+   * default) leaves dependents to it.
    */
   delete(
     resource: ResourceType,
@@ -81,7 +88,7 @@ export interface ObjectStore {
     preconditions?: { resourceVersion?: string; uid?: string },
     propagationPolicy?: PropagationPolicy,
     dryRun?: boolean,
-  ): JsonObject | undefined;
+  ): DeleteResult;
   /** Forgets list snapshots up to `revision`: continuing a list begun before it is 410 Expired. */
   compact(revision: number): void;
 }
@@ -95,10 +102,12 @@ export interface ObjectStoreOptions {
   /** The kind's own validation, beyond names and the schema. */
   readonly check?: (resource: ResourceType, object: JsonObject, before: JsonObject | undefined) => StatusCause[];
   readonly now?: () => Date;
+  /** The largest object stored, in JSON bytes: etcd's default request limit (1.5 MiB) unless given. */
+  readonly maxObjectBytes?: number;
 }
 
 /** etcd's default request limit, which bounds a stored object. */
-const maxStoredObjectBytes = 1.5 * 1024 * 1024;
+const etcdRequestLimit = 1.5 * 1024 * 1024;
 
 /** kube-apiserver's generated names: the prefix (cut to leave room) and five characters without vowels. */
 function generatedName(prefix: string): string {
@@ -111,7 +120,7 @@ const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const meta = (object: JsonObject) => object.metadata as JsonObject;
 const str = (value: unknown) => (typeof value === "string" ? value : undefined);
 
-export function createObjectStore({ catalog, hub, admit, prepare, check, now = () => new Date() }: ObjectStoreOptions): ObjectStore {
+export function createObjectStore({ catalog, hub, admit, prepare, check, now = () => new Date(), maxObjectBytes = etcdRequestLimit }: ObjectStoreOptions): ObjectStore {
   const tables = new Map<string, Map<string, JsonObject>>();
   const namespaceType = catalog.byKind("v1", "Namespace")!;
   let revision = 0;
@@ -240,7 +249,8 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
     hub.publish({ resource, type, object: structuredClone(object), ...(previous ? { previous } : {}), revision });
   }
 
-  function remove(resource: ResourceType, object: JsonObject): void {
+  /** Deletes an object; returns it at the deletion's resourceVersion, as etcd answers a delete. */
+  function remove(resource: ResourceType, object: JsonObject): JsonObject {
     const metadata = meta(object);
     table(resource).delete(key(str(metadata.namespace) ?? "", str(metadata.name)!));
     revision++;
@@ -250,6 +260,7 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
     const namespace = str(metadata.namespace);
     if (namespace) finishNamespace(namespace);
     if (resource === namespaceType) finishNamespace(str(metadata.name)!);
+    return structuredClone(gone);
   }
 
   /** A terminating namespace goes once nothing lives in it and its finalizers are done. */
@@ -262,12 +273,16 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
     remove(namespaceType, ns);
   }
 
+  /** etcd's request limit: kube-apiserver refuses an object it cannot store, a delete's marking included. */
+  function checkSize(object: JsonObject): void {
+    if (Buffer.byteLength(JSON.stringify(object)) > maxObjectBytes) throw new KubeStatusError(413, "RequestEntityTooLarge", "etcdserver: request is too large");
+  }
+
   /** Stores a write; a write that changes nothing keeps the resourceVersion and notifies no one. */
   function commit(resource: ResourceType, before: JsonObject | undefined, after: JsonObject, options: WriteOptions = {}): JsonObject {
     prepare?.(resource, after, before);
     validate(resource, after, before);
-    // etcd's request limit: kube-apiserver refuses an object it cannot store.
-    if (Buffer.byteLength(JSON.stringify(after)) > maxStoredObjectBytes) throw new KubeStatusError(413, "RequestEntityTooLarge", "etcdserver: request is too large");
+    checkSize(after);
     const metadata = meta(after);
     const name = str(metadata.name)!;
     const namespace = str(metadata.namespace) ?? "";
@@ -425,15 +440,13 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
       if (dryRun) {
         // What the delete would answer, with nothing changed.
         const held = ((meta(before).finalizers as string[] | undefined) ?? []).length > 0 || resource === namespaceType || propagationPolicy !== "Background";
-        if (!held) return undefined;
         const marked = structuredClone(before);
-        meta(marked).deletionTimestamp ??= timestamp();
-        return marked;
+        if (held) meta(marked).deletionTimestamp ??= timestamp();
+        return { object: marked, gone: !held };
       }
       let finalizers = (meta(before).finalizers as string[] | undefined) ?? [];
       if (propagationPolicy !== "Background" && meta(before).deletionTimestamp === undefined && resource !== namespaceType) {
         finalizers = [...finalizers.filter((f) => f !== gcFinalizers.Foreground && f !== gcFinalizers.Orphan), gcFinalizers[propagationPolicy]];
-        meta(before).finalizers = finalizers;
       }
       if (resource === namespaceType) {
         if (meta(before).deletionTimestamp === undefined) {
@@ -450,21 +463,21 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
           }
         }
         finishNamespace(name);
-        return find(resource, "", name) && structuredClone(find(resource, "", name)!);
+        const left = find(resource, "", name);
+        return left ? { object: structuredClone(left), gone: false } : { object: structuredClone(before), gone: true };
       }
-      if (finalizers.length === 0) {
-        remove(resource, before);
-        return undefined;
-      }
-      if (meta(before).deletionTimestamp !== undefined) return structuredClone(before);
+      if (finalizers.length === 0) return { object: remove(resource, before), gone: true };
+      if (meta(before).deletionTimestamp !== undefined) return { object: structuredClone(before), gone: false };
       const marked = structuredClone(before);
+      meta(marked).finalizers = finalizers;
       meta(marked).deletionTimestamp = timestamp();
       meta(marked).deletionGracePeriodSeconds = 0;
+      checkSize(marked);
       revision++;
       meta(marked).resourceVersion = String(revision);
       table(resource).set(key(namespace, name), marked);
       publish(resource, "MODIFIED", marked, before);
-      return structuredClone(marked);
+      return { object: structuredClone(marked), gone: false };
     },
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { JsonObject } from "../../src/model/json.js";
 import { definitionOf, objectMetaSchema } from "./builtin-schemas.js";
-import type { ResourceCatalog, ResourceType } from "./resource-catalog.js";
+import { isKubernetesGroup, type ResourceCatalog, type ResourceType } from "./resource-catalog.js";
 import type { Schema } from "./structural-schema.js";
 
 /**
@@ -12,12 +12,11 @@ import type { Schema } from "./structural-schema.js";
  */
 
 const objectMetaName = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
-const kubernetesGroups = /^(|apps|batch|coordination\.k8s\.io|networking\.k8s\.io|rbac\.authorization\.k8s\.io|policy|autoscaling)$/;
 
 /** The name kube-apiserver gives a kind's schema: Go package path for built-ins, reversed group for CRDs. */
 export function schemaNameOf(type: ResourceType): string {
   if (type.group === "apiextensions.k8s.io") return `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.${type.version}.${type.kind}`;
-  if (kubernetesGroups.test(type.group)) return `io.k8s.api.${type.group === "" ? "core" : type.group.split(".")[0]}.${type.version}.${type.kind}`;
+  if (isKubernetesGroup(type)) return `io.k8s.api.${type.group === "" ? "core" : type.group.split(".")[0]}.${type.version}.${type.kind}`;
   return `${type.group.split(".").reverse().join(".")}.${type.version}.${type.kind}`;
 }
 

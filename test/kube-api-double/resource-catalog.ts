@@ -134,6 +134,18 @@ const builtinNames: Record<string, { shortNames?: string[]; categories?: string[
 
 export const defaultResourceTypes: readonly ResourceType[] = builtinTypes.map((t) => ({ ...builtinNames[t.kind], ...t }));
 
+/** The groups kube-apiserver serves itself; every other group here is served through a CRD on a real cluster. */
+const kubernetesGroups = /^(|apps|batch|coordination\.k8s\.io|networking\.k8s\.io|rbac\.authorization\.k8s\.io|policy|autoscaling|apiextensions\.k8s\.io)$/;
+
+export const isKubernetesGroup = (type: ResourceType): boolean => kubernetesGroups.test(type.group);
+
+/**
+ * Whether a DELETE that removes the object answers with it (at the deletion's resourceVersion) rather
+ * than a Status: the registries that set ReturnDeletedObject, custom resources' among them.
+ */
+export const returnsDeletedObject = (type: ResourceType): boolean =>
+  type.definedBy !== undefined || !isKubernetesGroup(type) || (type.group === "" && (type.kind === "Pod" || type.kind === "ServiceAccount"));
+
 export function apiVersionOf(type: ResourceType): string {
   return type.group ? `${type.group}/${type.version}` : type.version;
 }

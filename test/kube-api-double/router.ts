@@ -7,7 +7,7 @@ import { badRequest, isKubeStatusError, KubeStatusError, unsupportedMediaType } 
 import { parseFieldSelector } from "./field-selector.js";
 import type { ObjectStore, PatchType, PropagationPolicy, Subresource } from "./object-store.js";
 import type { PodLogs } from "./pod-logs.js";
-import { apiVersionOf, type ResourceCatalog, type ResourceType } from "./resource-catalog.js";
+import { apiVersionOf, returnsDeletedObject, type ResourceCatalog, type ResourceType } from "./resource-catalog.js";
 import { openApiResponse } from "./openapi.js";
 import { decodeProtobufBody } from "./protobuf-body.js";
 import { booleanParameter } from "./query-parameters.js";
@@ -281,14 +281,15 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
         const preconditions = isJsonObject(body) && isJsonObject(body.preconditions) ? (body.preconditions as { resourceVersion?: string; uid?: string }) : undefined;
         // kubectl delete --dry-run=server sends dryRun in the DeleteOptions body.
         const dryRunBody = isJsonObject(body) && Array.isArray(body.dryRun) && body.dryRun.includes("All");
-        const left = store.delete(t.resource, namespace, t.name, preconditions, propagationPolicyOf(query, body), writeOptions.dryRun || dryRunBody);
-        if (left) return send(res, 200, left);
+        const { object, gone } = store.delete(t.resource, namespace, t.name, preconditions, propagationPolicyOf(query, body), writeOptions.dryRun || dryRunBody);
+        // An object that stays (finalizers) comes back as it is; one that went, as a Status, unless its registry returns deleted objects.
+        if (!gone || returnsDeletedObject(t.resource)) return send(res, 200, object);
         return send(res, 200, {
           kind: "Status",
           apiVersion: "v1",
           metadata: {},
           status: "Success",
-          details: { name: t.name, group: t.resource.group, kind: t.resource.plural },
+          details: { name: t.name, group: t.resource.group, kind: t.resource.plural, uid: (object.metadata as JsonObject).uid! },
         });
       }
       default:

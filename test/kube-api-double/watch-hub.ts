@@ -45,6 +45,8 @@ export interface WatchHub {
   watch(request: WatchRequest): Watch;
   /** Drops the history up to `revision`. */
   compact(revision: number): void;
+  /** Drops the history outside `window`; returns the revision it compacted through, if it dropped any. */
+  retain(window: HistoryWindow, nowMs: number): number | undefined;
   /** Sends a BOOKMARK at `revision` to every watch that allows them. */
   bookmark(revision: number): void;
   /** The server's own controllers: called with every change after the watches got it; not an open watch. */
@@ -57,9 +59,23 @@ export interface WatchHub {
 const labelsOf = (object: JsonObject | undefined) =>
   (object?.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {};
 const namespaceOf = (object: JsonObject) => (object.metadata as { namespace?: string }).namespace ?? "";
+const atRevisionOf = (object: JsonObject, at: JsonObject): JsonObject => ({
+  ...object,
+  metadata: { ...(object.metadata as JsonObject), resourceVersion: (at.metadata as JsonObject).resourceVersion! },
+});
 
-export function createWatchHub(): WatchHub {
+/** How much watch history the server keeps (kube-apiserver's is etcd's, compacted every five minutes). */
+export interface HistoryWindow {
+  /** The most recent changes kept. */
+  readonly maxEvents?: number;
+  /** How long a change is kept, by the server's clock. */
+  readonly maxAgeMs?: number;
+}
+
+export function createWatchHub(now: () => Date = () => new Date()): WatchHub {
   const history: StoredEvent[] = [];
+  /** When each event of `history` happened, by the server's clock. */
+  const times: number[] = [];
   const watches = new Set<WatchRequest>();
   const listeners = new Set<(event: StoredEvent) => void>();
   let compactedThrough = 0;
@@ -73,15 +89,25 @@ export function createWatchHub(): WatchHub {
     const before = event.previous !== undefined && selects(event.previous);
     if (event.type === "MODIFIED") {
       if (now && !before) return { type: "ADDED", object: event.object };
-      if (!now && before) return { type: "DELETED", object: event.object };
+      // kube-apiserver's watch cache: the object as it last matched, at the resourceVersion that moved it out.
+      if (!now && before) return { type: "DELETED", object: atRevisionOf(event.previous!, event.object) };
       return now ? { type: "MODIFIED", object: event.object } : undefined;
     }
     return now ? { type: event.type, object: event.object } : undefined;
   }
 
+  function compact(revision: number): void {
+    compactedThrough = Math.max(compactedThrough, revision);
+    const firstKept = history.findIndex((e) => e.revision > revision);
+    const dropped = firstKept < 0 ? history.length : firstKept;
+    history.splice(0, dropped);
+    times.splice(0, dropped);
+  }
+
   return {
     publish(event) {
       history.push(event);
+      times.push(now().getTime());
       for (const request of watches) {
         const out = eventFor(request, event);
         if (out) request.write(out);
@@ -109,10 +135,15 @@ export function createWatchHub(): WatchHub {
       return { cancel: () => void watches.delete(request) };
     },
 
-    compact(revision) {
-      compactedThrough = revision;
-      const firstKept = history.findIndex((e) => e.revision > revision);
-      history.splice(0, firstKept < 0 ? history.length : firstKept);
+    compact,
+
+    retain(window, nowMs) {
+      let dropped = window.maxEvents === undefined ? 0 : Math.max(0, history.length - window.maxEvents);
+      if (window.maxAgeMs !== undefined) while (dropped < history.length && times[dropped]! < nowMs - window.maxAgeMs) dropped++;
+      if (dropped === 0) return undefined;
+      const through = history[dropped - 1]!.revision;
+      compact(through);
+      return through;
     },
 
     bookmark(revision) {
