@@ -34,6 +34,8 @@ export interface LocalDriverOptions {
   /** A simulated container writes a line this often (2 s), and a simulated scheduled task runs this often (60 s). */
   readonly logIntervalMs?: number;
   readonly runIntervalMs?: number;
+  /** A simulated container configured to fail (OPENCHOREO_SIMULATE_FAILURE) restarts this often (5 s). */
+  readonly restartIntervalMs?: number;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -145,7 +147,7 @@ export function createLocalDriver(options: LocalDriverOptions): PlaneDriver {
     return records.sort((a, b) => a.releaseId.localeCompare(b.releaseId));
   }
 
-  const timing: SimulationTiming = { readyDelayMs, logIntervalMs: options.logIntervalMs ?? 2000, runIntervalMs: options.runIntervalMs ?? 60_000 };
+  const timing: SimulationTiming = { readyDelayMs, logIntervalMs: options.logIntervalMs ?? 2000, runIntervalMs: options.runIntervalMs ?? 60_000, restartIntervalMs: options.restartIntervalMs ?? 5000 };
   // How often simulated pods, runs and log lines are looked at again: they follow from the clock.
   const tickMs = Math.min(1000, Math.max(20, Math.floor(Math.min(readyDelayMs, timing.logIntervalMs) / 2)));
   const matches = (labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>>) =>

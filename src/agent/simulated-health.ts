@@ -2,6 +2,7 @@ import { getPath, type JsonObject } from "../model/json.js";
 import type { ObjectHealth, PlaneObjectRef } from "./driver.js";
 import { objectHealth as health } from "./object-health.js";
 import { groupKind } from "./plane-allow-list.js";
+import { failingContainers, simulateFailureEnv } from "./simulated-runtime.js";
 import { workflowHealth } from "./workflow-health.js";
 
 /** Health right after apply, and optionally the health it reaches `afterMs` later. */
@@ -50,6 +51,22 @@ function simulateDeployment(manifest: JsonObject, { readyDelayMs, now }: HealthP
     return { initial: health("Suspended", "Simulated", "Simulated: scaled to 0 replicas", { replicas: 0, readyReplicas: 0, availableReplicas: 0 }, now) };
   }
   const condition = (status: "True" | "False", reason: string, message: string) => [{ type: "Available", status, reason, message }];
+  const failing = failingContainers(getPath(manifest, "spec.template"));
+  const later: ObjectHealth = failing.length
+    ? health(
+        "Degraded",
+        "Simulated",
+        `Simulated: 0/${replicas} replica(s) available: container ${failing.join(", ")} keeps failing (${simulateFailureEnv})`,
+        { replicas, readyReplicas: 0, availableReplicas: 0, conditions: condition("False", "Simulated", "Simulated: containers crash looping") },
+        now + readyDelayMs,
+      )
+    : health(
+        "Healthy",
+        "Simulated",
+        `Simulated: ${replicas}/${replicas} replica(s) available`,
+        { replicas, readyReplicas: replicas, availableReplicas: replicas, conditions: condition("True", "Simulated", "Simulated: minimum replicas available") },
+        now + readyDelayMs,
+      );
   return {
     initial: health(
       "Progressing",
@@ -58,16 +75,7 @@ function simulateDeployment(manifest: JsonObject, { readyDelayMs, now }: HealthP
       { replicas, readyReplicas: 0, availableReplicas: 0, conditions: condition("False", "Simulated", "Simulated: replicas starting") },
       now,
     ),
-    later: {
-      afterMs: readyDelayMs,
-      health: health(
-        "Healthy",
-        "Simulated",
-        `Simulated: ${replicas}/${replicas} replica(s) available`,
-        { replicas, readyReplicas: replicas, availableReplicas: replicas, conditions: condition("True", "Simulated", "Simulated: minimum replicas available") },
-        now + readyDelayMs,
-      ),
-    },
+    later: { afterMs: readyDelayMs, health: later },
   };
 }
 

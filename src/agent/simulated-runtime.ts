@@ -27,6 +27,8 @@ export interface SimulationTiming {
   readonly logIntervalMs: number;
   /** A scheduled task runs this often (its cron schedule is not evaluated). */
   readonly runIntervalMs: number;
+  /** A failing container runs this long, then exits and is restarted. */
+  readonly restartIntervalMs: number;
 }
 
 export interface SimulatedPod {
@@ -46,8 +48,6 @@ export interface SimulatedContainer {
 
 /** The environment variable that makes a simulated container fail. */
 export const simulateFailureEnv = "OPENCHOREO_SIMULATE_FAILURE";
-// A failing container runs this long, then exits and is restarted.
-const crashPeriodMs = 5000;
 // A CronJob keeps this many finished Jobs (Kubernetes' successfulJobsHistoryLimit default).
 const keptRuns = 3;
 
@@ -69,6 +69,13 @@ function labelsOf(template: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (isJsonObject(labels)) for (const [k, v] of Object.entries(labels)) if (typeof v === "string") out[k] = v;
   return out;
+}
+
+/** The containers of a pod template that OPENCHOREO_SIMULATE_FAILURE makes fail. */
+export function failingContainers(template: unknown): string[] {
+  return containersOf(template)
+    .filter((c) => c.failure)
+    .map((c) => c.name);
 }
 
 function containersOf(template: unknown): SimulatedContainer[] {
@@ -119,7 +126,7 @@ function simulatePod(
   const startedMs = createdMs + timing.readyDelayMs <= now ? createdMs + timing.readyDelayMs : undefined;
   const completedMs = runEndsMs !== undefined && runEndsMs <= now ? runEndsMs : undefined;
   const failing = containers.filter((c) => c.failure);
-  const restarts = startedMs === undefined ? 0 : Math.floor((now - startedMs) / crashPeriodMs) * failing.length;
+  const restarts = startedMs === undefined ? 0 : Math.floor((now - startedMs) / timing.restartIntervalMs) * failing.length;
   const lastFailure = failing[0]?.failure;
   const lastTerminationReason = restarts > 0 ? (lastFailure === "oom" ? "OOMKilled" : "Error") : completedMs !== undefined ? "Completed" : "";
   const total = containers.length;
@@ -132,7 +139,7 @@ function simulatePod(
   }
   if (restarts > 0) {
     const names = failing.map((c) => c.name).join(", ");
-    events.push(event("Warning", "BackOff", `back-off restarting failed container ${names} (${simulateFailureEnv})`, now - ((now - startedMs!) % crashPeriodMs), restarts));
+    events.push(event("Warning", "BackOff", `back-off restarting failed container ${names} (${simulateFailureEnv})`, now - ((now - startedMs!) % timing.restartIntervalMs), restarts));
   }
   if (completedMs !== undefined) events.push(event("Normal", "Completed", "run completed", completedMs));
   const health: HealthState = restarts > 0 ? "Degraded" : phase === "Pending" ? "Progressing" : "Healthy";
@@ -217,8 +224,8 @@ export function simulatedLogLines(pod: SimulatedPod, container: SimulatedContain
   const add = (timeMs: number, text: string) => {
     if (timeMs > fromMs && timeMs <= end) lines.push({ timeMs, text: `[simulated] ${text}` });
   };
-  // A failing container restarts every crashPeriodMs: each life starts its log again.
-  const period = container.failure ? crashPeriodMs : Number.POSITIVE_INFINITY;
+  // A failing container restarts every restartIntervalMs: each life starts its log again.
+  const period = container.failure ? timing.restartIntervalMs : Number.POSITIVE_INFINITY;
   for (let life = pod.startedMs; life <= end; life += period) {
     if (life + period <= fromMs) continue;
     add(life, `container ${container.name} of pod ${name} started (no process runs: this plane is simulated)`);
