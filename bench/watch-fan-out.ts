@@ -17,6 +17,9 @@ export interface WatchFanOutResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** CPU the server and this benchmark's client spent per update (machine load does not inflate it much). */
+  readonly serverCpuMsPerUpdate: number;
+  readonly clientCpuMsPerUpdate: number;
 }
 
 const streamsPerConnection = 100;
@@ -67,17 +70,22 @@ export async function benchWatchFanOut(options: { readonly streams: number; read
     await client.apply({ manifests: componentWithLabel(0), defaultNamespace: "default" });
     await allSaw(0);
     const latencies: number[] = [];
+    const serverCpuBefore = server.cpuSeconds();
+    const clientCpuBefore = process.cpuUsage();
     for (let round = 1; round <= options.rounds; round++) {
       const sent = performance.now();
       await client.apply({ manifests: componentWithLabel(round), defaultNamespace: "default" });
       await allSaw(round);
       for (const rounds of seen) latencies.push(rounds.get(round)! - sent);
     }
+    const serverCpuMsPerUpdate = ((server.cpuSeconds() - serverCpuBefore) * 1000) / options.rounds;
+    const clientCpu = process.cpuUsage(clientCpuBefore);
+    const clientCpuMsPerUpdate = (clientCpu.user + clientCpu.system) / 1000 / options.rounds;
     abort.abort();
     await Promise.all(streams);
     latencies.sort((a, b) => a - b);
     const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
-    return { streams: options.streams, rounds: options.rounds, p50Ms: at(50), p99Ms: at(99), maxMs: latencies[latencies.length - 1]! };
+    return { streams: options.streams, rounds: options.rounds, p50Ms: at(50), p99Ms: at(99), maxMs: latencies[latencies.length - 1]!, serverCpuMsPerUpdate, clientCpuMsPerUpdate };
   } finally {
     abort.abort();
     await server.stop();
@@ -85,7 +93,7 @@ export async function benchWatchFanOut(options: { readonly streams: number; read
 }
 
 export function describeWatchFanOut(r: WatchFanOutResult): string {
-  return `${r.streams} Watch streams × ${r.rounds} updates: Apply sent → stream has it p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms, max ${r.maxMs.toFixed(0)} ms`;
+  return `${r.streams} Watch streams × ${r.rounds} updates: Apply sent → stream has it p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms, max ${r.maxMs.toFixed(0)} ms; CPU per update: server ${r.serverCpuMsPerUpdate.toFixed(0)} ms, benchmark client ${r.clientCpuMsPerUpdate.toFixed(0)} ms`;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

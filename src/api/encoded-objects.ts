@@ -5,6 +5,7 @@ import { deepFreeze } from "../core/index.js";
 import { redactSecrets, type Codec, type JsonObject, type KindInfo } from "../model/index.js";
 import type { ObjectKey, ResourceObject, ResourceStore, WatchEventType } from "../store/index.js";
 import type { AccessWatchOptions } from "./resource-access.js";
+import { storeWatchOptions } from "./store-query-options.js";
 import { kindStorageKey } from "../store/store-backend.js";
 
 /**
@@ -127,12 +128,7 @@ export interface EncodedWatchEvent {
  * kind share the redacted JSON and every encoding of each change instead of building their own.
  */
 export async function* watchEncoded(store: ResourceStore, encoded: EncodedObjects, kind: KindInfo, options: AccessWatchOptions): AsyncGenerator<EncodedWatchEvent> {
-  const events = store.watch(kind.schema, {
-    ...(kind.namespaced && !options.allNamespaces ? { namespace: options.namespace || "default" } : {}),
-    ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
-    ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const events = store.watch(kind.schema, storeWatchOptions(kind, options));
   for await (const event of events) {
     const object = event.object && encoded.of(kind, event.object as ResourceObject, event.type === "DELETED");
     yield { type: event.type, object, resourceVersion: event.resourceVersion };

@@ -5,19 +5,13 @@ import { allFiles } from "../../gen/index.js";
 import { principalKey, readableBy } from "../auth/index.js";
 import { describeResourceService, type KindInfo } from "../model/index.js";
 import type { FastCallContext, FastUnaryMethod } from "../server/index.js";
-import type { ListOptions, ResourceObject } from "../store/index.js";
+import type { ResourceObject } from "../store/index.js";
 import { preEncoded, type EncodedObject, type EncodedObjects } from "./encoded-objects.js";
+import type { AccessListOptions } from "./resource-access.js";
 import type { ResourceRouteDeps } from "./resource-routes.js";
 import { kindNamedIn } from "./resource-service.js";
+import { storeListOptions } from "./store-query-options.js";
 import { defaultPageSize, maxPageSize } from "./typed-resource-service.js";
-
-interface PageQuery {
-  readonly namespace: string;
-  readonly allNamespaces?: boolean;
-  readonly labelSelector: string;
-  readonly limit: number;
-  readonly continue: string;
-}
 
 /**
  * The reads served by the native gRPC fast path: Get and List of ResourceService and of every typed
@@ -31,14 +25,8 @@ export function fastReadMethods(deps: ResourceRouteDeps & { readonly encoded: En
   const text = (request: Message, name: string): string => String(field(request, name) ?? "");
 
   /** One page as ResourceAccess.list reads it, each item encoded once per version; only what the caller may read. */
-  const page = async (kind: KindInfo, query: PageQuery, context: FastCallContext) => {
-    const options: ListOptions = {
-      ...(kind.namespaced && !query.allNamespaces ? { namespace: query.namespace || "default" } : {}),
-      ...(query.labelSelector ? { labelSelector: query.labelSelector } : {}),
-      ...(query.limit ? { limit: query.limit } : {}),
-      ...(query.continue ? { continue: query.continue } : {}),
-    };
-    const result = await store.list(kind.schema, options);
+  const page = async (kind: KindInfo, query: AccessListOptions, context: FastCallContext) => {
+    const result = await store.list(kind.schema, storeListOptions(kind, query));
     const readable = readableBy(authorizer, context.values.get(principalKey), kind);
     const items: EncodedObject[] = [];
     for (const object of result.items) {

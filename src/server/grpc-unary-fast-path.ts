@@ -86,9 +86,7 @@ export function createGrpcUnaryFastPath(options: GrpcUnaryFastPathOptions): Grpc
       settle();
       const error = err instanceof ConnectError ? err : new ConnectError("internal error", Code.Internal, undefined, undefined, err);
       if (!open(res)) return;
-      res.writeHead(200, { "content-type": contentType });
-      res.addTrailers(plain(setTrailerStatus(new Headers(), error)));
-      res.end();
+      send(res, {}, plain(setTrailerStatus(new Headers(), error)));
     };
     const answer = (response: UnaryResponse) => {
       if (answered) return;
@@ -103,9 +101,7 @@ export function createGrpcUnaryFastPath(options: GrpcUnaryFastPathOptions): Grpc
       frame[0] = 0;
       frame.writeUInt32BE(bytes.length, 1);
       frame.set(bytes, envelopeHeaderBytes);
-      res.writeHead(200, { ...plain(response.header), "content-type": contentType });
-      res.addTrailers({ ...plain(response.trailer), "grpc-status": "0" });
-      res.end(frame);
+      send(res, plain(response.header), { ...plain(response.trailer), "grpc-status": "0" }, frame);
     };
 
     inFlight.add(abort);
@@ -188,7 +184,17 @@ function readEnvelope(method: DescMethodUnary, body: Buffer): Message {
   }
 }
 
-const open = (res: http2.Http2ServerResponse) => !res.writableEnded && !res.stream.destroyed;
+const open = (res: http2.Http2ServerResponse) => !res.writableEnded && !res.headersSent && !res.stream.destroyed;
+
+/**
+ * Headers (with those set on the response before, x-request-id), the message if any, then the
+ * trailers, which the compatibility layer sends when the stream asks for them.
+ */
+function send(res: http2.Http2ServerResponse, headers: Record<string, string>, trailers: Record<string, string>, frame?: Buffer): void {
+  res.addTrailers(trailers);
+  res.stream.respond({ ...res.getHeaders(), ...headers, ":status": 200, "content-type": contentType }, { waitForTrailers: true });
+  res.stream.end(frame);
+}
 
 function header(req: http2.Http2ServerRequest, name: string): string | null {
   const value = req.headers[name];
