@@ -87,7 +87,8 @@ function reopen() {
 
 async function run(watched: Entry[], signal: AbortSignal) {
   try {
-    for await (const r of watchAll(watched.map((e) => e.selector), signal)) {
+    const watches = watched.map(({ selector: s }) => ({ kind: s.kind, namespace: s.namespace ?? "", allNamespaces: s.allNamespaces ?? false, labelSelector: s.labelSelector ?? "" }));
+    for await (const r of api.resources.watchMany({ watches }, { signal })) {
       const e = watched[r.watch];
       if (e) apply(e, r.type, r.object);
       retryMs = 500;
@@ -105,39 +106,6 @@ async function run(watched: Entry[], signal: AbortSignal) {
     if (!signal.aborted) reopen();
   }, retryMs);
   retryMs = Math.min(retryMs * 2, 10_000);
-}
-
-interface Change {
-  readonly watch: number;
-  readonly type: WatchEventType;
-  readonly object?: JsonObject | undefined;
-}
-
-/** Interim: one ResourceService.Watch per selector, merged (until WatchMany exists). */
-async function* watchAll(selectors: readonly Selector[], signal: AbortSignal): AsyncGenerator<Change> {
-  const queue: Change[] = [];
-  let wake: (() => void) | undefined;
-  let failure: unknown;
-  let open = selectors.length;
-  selectors.forEach(async (s, watch) => {
-    try {
-      const request = { kind: s.kind, namespace: s.namespace ?? "", allNamespaces: s.allNamespaces ?? false, labelSelector: s.labelSelector ?? "" };
-      for await (const r of api.resources.watch(request, { signal })) {
-        queue.push({ watch, type: r.type, object: r.object });
-        wake?.();
-      }
-    } catch (err) {
-      failure ??= err;
-    }
-    open--;
-    wake?.();
-  });
-  while (true) {
-    while (queue.length > 0) yield queue.shift()!;
-    if (failure) throw failure;
-    if (open === 0) return;
-    await new Promise<void>((resolve) => (wake = resolve));
-  }
 }
 
 /** Watches a selector while a view needs it; null watches nothing. */
