@@ -25,6 +25,11 @@ npx choreoctl apply -f samples/hello-service --wait --timeout 2m
 npx choreoctl get components
 npx choreoctl describe component hello-service
 
+# What it runs, through the data plane's agent (simulated here, and marked so): its pods' recent log
+# lines (add -f to follow them), and its objects with what the cluster made of them.
+npx choreoctl logs hello-service --env development --tail 3
+npx choreoctl tree hello-service --env development
+
 # A web application, a nightly scheduled task, and a service whose four APIs use the four policy
 # classes (JWT, CORS, rate limit, circuit breaker).
 npx choreoctl apply -f samples/welcome-page --wait --timeout 2m
