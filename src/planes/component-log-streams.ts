@@ -1,5 +1,6 @@
 import type { ContainerLogLine } from "../../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
 import { createBoundedLineQueue, type BoundedLineQueue } from "../model/bounded-line-queue.js";
+import { drainFollower, type Waker } from "./drain-follower.js";
 import { AgentFeatureMissingError } from "./plane-errors.js";
 import type { PlaneSession } from "./plane-session.js";
 
@@ -48,9 +49,8 @@ export interface ComponentLogStreams {
   stream(session: PlaneSession, query: ComponentLogQuery, signal: AbortSignal): AsyncIterable<ComponentLogBatch>;
 }
 
-interface Follower {
+interface Follower extends Waker {
   readonly queue: BoundedLineQueue<ContainerLogLine>;
-  wake: (() => void) | undefined;
 }
 
 interface Upstream {
@@ -130,24 +130,9 @@ export function createComponentLogStreams(limits: ComponentLogLimits = defaultCo
       wake: undefined,
     };
     const { upstream, key } = join(session, query, follower);
-    const onAbort = () => follower.wake?.();
-    signal.addEventListener("abort", onAbort, { once: true });
     try {
-      while (!signal.aborted) {
-        const batch = follower.queue.take(limits.batchBytes);
-        if (batch) {
-          yield batch;
-          continue;
-        }
-        if (upstream.end) {
-          if (upstream.end.error) throw upstream.end.error;
-          return;
-        }
-        await new Promise<void>((resolve) => (follower.wake = resolve));
-        follower.wake = undefined;
-      }
+      yield* drainFollower(follower, () => follower.queue.take(limits.batchBytes), () => upstream.end, signal);
     } finally {
-      signal.removeEventListener("abort", onAbort);
       upstream.followers.delete(follower);
       // The last follower gone stops the agent's read (and the Kubernetes requests behind it).
       if (upstream.followers.size === 0) {

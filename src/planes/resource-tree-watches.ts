@@ -1,4 +1,5 @@
 import type { ResourceTreeNode } from "../../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
+import { drainFollower, type Waker } from "./drain-follower.js";
 import { AgentFeatureMissingError } from "./plane-errors.js";
 import type { PlaneSession } from "./plane-session.js";
 
@@ -18,8 +19,7 @@ export interface ResourceTreeWatches {
   watch(session: PlaneSession, query: ResourceTreeQuery, signal: AbortSignal): AsyncIterable<readonly ResourceTreeNode[]>;
 }
 
-interface Watcher {
-  wake: (() => void) | undefined;
+interface Watcher extends Waker {
   /** The tree this watcher has not seen yet. */
   pending: readonly ResourceTreeNode[] | undefined;
 }
@@ -79,25 +79,14 @@ export function createResourceTreeWatches(): ResourceTreeWatches {
     }
     const watcher: Watcher = { wake: undefined, pending: undefined };
     const { upstream, key } = join(session, query, watcher);
-    const onAbort = () => watcher.wake?.();
-    signal.addEventListener("abort", onAbort, { once: true });
+    const take = () => {
+      const tree = watcher.pending;
+      watcher.pending = undefined;
+      return tree;
+    };
     try {
-      while (!signal.aborted) {
-        const tree = watcher.pending;
-        if (tree) {
-          watcher.pending = undefined;
-          yield tree;
-          continue;
-        }
-        if (upstream.end) {
-          if (upstream.end.error) throw upstream.end.error;
-          return;
-        }
-        await new Promise<void>((resolve) => (watcher.wake = resolve));
-        watcher.wake = undefined;
-      }
+      yield* drainFollower(watcher, take, () => upstream.end, signal);
     } finally {
-      signal.removeEventListener("abort", onAbort);
       upstream.watchers.delete(watcher);
       if (upstream.watchers.size === 0) {
         if (shared.get(key) === upstream) shared.delete(key);
