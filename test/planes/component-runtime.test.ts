@@ -56,6 +56,8 @@ beforeAll(async () => {
   }
   await deployed("shop-api", "sandbox", "able");
   await deployed("legacy-api", "legacy", "unable");
+  await h.createDataPlane("offline");
+  await deployed("offline-api", "remote", "offline");
   // The harness's platform admin, a viewer of the organization, and a token with no grant at all.
   const issue = async (name: string, role?: string) =>
     (await issueApiToken(h.plane.access, h.plane.codec.registry, { name, organization: role ? "default" : undefined, role, expiresAtMs: undefined, createdBy: "test" })).token;
@@ -163,6 +165,9 @@ describe("component logs through the agent", () => {
     expect(tree).toBeInstanceOf(ConnectError);
     expect((tree as ConnectError).code).toBe(Code.Unimplemented);
     expect(a.all("logSubscription")).toEqual([]);
+
+    const offline = ConnectError.from(await collect(clients.carol!.streamComponentLogs({ namespace: "default", name: "offline-api", environment: "remote" })).done);
+    expect([offline.code, offline.rawMessage]).toEqual([Code.Unavailable, "no agent of DataPlane offline is connected to this server"]);
   });
 
   it("refuses a caller who may not read the organization's components, and checks its input", async () => {
@@ -208,5 +213,26 @@ describe("the live object tree through the agent", () => {
     expect(tree.nodes[2]!.pod).toMatchObject({ restarts: 4, lastTerminationReason: "OOMKilled" });
     expect(tree.nodes[2]!.events.map((e) => e.reason)).toEqual(["BackOff"]);
     expect((await a.waitFor("subscriptionCancellation", { from })).subscriptionId).toBe(subscription.subscriptionId);
+  });
+
+  it("pushes every whole tree to a watcher, a tree in parts only once all have come", async () => {
+    const a = agents[0]!;
+    const from = a.received.length;
+    const stop = new AbortController();
+    const watch = collect(clients.carol!.watchResourceTree(request, { signal: stop.signal }));
+    const { subscriptionId } = await a.waitFor("treeSubscription", { from });
+    const node = (name: string, health: string) => ({ ref: { apiVersion: "v1", kind: "Pod", namespace: podNamespace, name }, uid: name, health });
+    a.send({ case: "resourceTree", value: { subscriptionId, revision: 1, part: 0, partCount: 1, nodes: [node("a", "Progressing")] } });
+    await until(() => watch.items.length === 1, "the first tree");
+    a.send({ case: "resourceTree", value: { subscriptionId, revision: 2, part: 1, partCount: 2, nodes: [node("b", "Healthy")] } });
+    // Half a tree is never shown: a moment later the watcher still has only the first.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(watch.items).toHaveLength(1);
+    a.send({ case: "resourceTree", value: { subscriptionId, revision: 2, part: 0, partCount: 2, nodes: [node("a", "Healthy")] } });
+    await until(() => watch.items.length === 2, "the second tree");
+    expect(watch.items.map((t) => t.nodes.map((n) => `${n.name} ${n.health}`))).toEqual([["a Progressing"], ["a Healthy", "b Healthy"]]);
+    stop.abort();
+    await watch.done;
+    expect((await a.waitFor("subscriptionCancellation", { from })).subscriptionId).toBe(subscriptionId);
   });
 });
