@@ -163,6 +163,21 @@ describe.skipIf(!chromiumPresent)("the web console in chromium", () => {
     await carol.close();
   }, 150_000);
 
+  it("draws a project's cell per environment: components, their endpoints by visibility, the gateways reaching them", async () => {
+    await alice.goto(`${url}/#/o/default/p/default`);
+    const cell = alice.getByTestId("cell-development");
+    await expect.poll(() => cell.locator("desc").textContent(), { timeout: 20_000 }).toMatch(/greeter: [a-z-]+ \(Public\)/);
+    expect(await cell.locator("desc").textContent()).toMatch(/quotes-service: [a-z-]+ \(Public\)/);
+    // A public endpoint is drawn reached from the public gateway.
+    expect(await cell.locator("path.edge-public").count()).toBeGreaterThanOrEqual(2);
+    await alice.getByRole("tab", { name: "production" }).click();
+    const production = alice.getByTestId("cell-production");
+    await expect.poll(() => production.locator("desc").textContent(), { timeout: 10_000 }).toMatch(/greeter: [a-z-]+ \(Public\)/);
+    // quotes-service never went to production: drawn, but not deployed there.
+    expect(await production.getByText("not deployed here", { exact: false }).count()).toBe(1);
+    await browser.screenshot(alice, "project-cell");
+  }, 60_000);
+
   it("shows a plane's agent connected, then disconnected once its agent stops", async () => {
     const admin = createClient(DataPlaneService, createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${tokens.admin}`), next(req))] }));
     await apply(`apiVersion: openchoreo.dev/v1alpha1

@@ -59,7 +59,7 @@ export function Component({ org, name }: { org: string; name: string }) {
         )}
       </Section>
       <Builds org={org} project={project} component={component} builds={builds} />
-      <History org={org} project={project} component={name} changed={bindings.items.map((b) => text(b, "metadata.resourceVersion")).join()} />
+      <History org={org} project={project} component={name} changed={[...bindings.items, ...promotions.items].map((o) => text(o, "metadata.resourceVersion")).join()} />
     </>
   );
 }
@@ -177,7 +177,7 @@ function Builds({ org, project, component, builds }: { org: string; project: str
   );
 }
 
-/** The promotion history is a unary read; it is read again whenever a binding changes (seen live), never on a timer. */
+/** The promotion history is a unary read; it is read again whenever a binding or promotion changes (seen live), never on a timer. */
 function History({ org, project, component, changed }: { org: string; project: string; component: string; changed: string }) {
   const [entries, setEntries] = useState<HistoryEntry[]>([]);
   const [error, setError] = useState<string>();
