@@ -112,6 +112,11 @@ describe.skipIf(!chromiumPresent)("the web console in chromium", () => {
     expect(card).toContain("ghcr.io/acme/greeter:1.0.0");
     expect(await alice.getByTestId("env-production").innerText()).toMatch(/Not deployed/);
     await browser.screenshot(alice, "component");
+    // On a phone the page reflows: nothing wider than the screen but the tables, which scroll inside.
+    await alice.setViewportSize({ width: 390, height: 844 });
+    expect(await alice.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    await browser.screenshot(alice, "component-phone");
+    await alice.setViewportSize({ width: 1280, height: 900 });
   }, 150_000);
 
   it("follows a build's log as the build runs", async () => {

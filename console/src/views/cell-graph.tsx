@@ -75,8 +75,8 @@ export function CellGraph({ org, project, environment, components }: { org: stri
   });
   const width = gatewayWidth + columnGap + columns.filter(Boolean).length * (nodeWidth + columnGap);
   const gateways = [
-    { id: "Public", label: "Internet (public gateway)", y: 20 },
-    { id: "Organization", label: "Organization (internal gateway)", y: 90 },
+    { id: "Public", label: "Internet", sub: "public gateway", y: 20 },
+    { id: "Organization", label: "Organization", sub: "internal gateway", y: 90 },
   ];
   const ingress = components.flatMap((c) => {
     const p = position.get(c.name)!;
@@ -91,7 +91,7 @@ export function CellGraph({ org, project, environment, components }: { org: stri
     .join("; ");
 
   return (
-    <svg class="cell" viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`cell-title-${environment}`} aria-describedby={`cell-desc-${environment}`} data-testid={`cell-${environment}`}>
+    <svg class="cell" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`cell-title-${environment}`} aria-describedby={`cell-desc-${environment}`} data-testid={`cell-${environment}`}>
       <title id={`cell-title-${environment}`}>
         Cell of project {project} in {environment}
       </title>
@@ -104,8 +104,11 @@ export function CellGraph({ org, project, environment, components }: { org: stri
       {gateways.map((g) => (
         <g key={g.id} class={`gateway gateway-${g.id.toLowerCase()}`}>
           <rect x={0} y={g.y} width={gatewayWidth} height={44} rx={6} />
-          <text x={gatewayWidth / 2} y={g.y + 27} text-anchor="middle">
+          <text x={gatewayWidth / 2} y={g.y + 19} text-anchor="middle">
             {g.label}
+          </text>
+          <text x={gatewayWidth / 2} y={g.y + 34} text-anchor="middle" class="node-sub">
+            {g.sub}
           </text>
         </g>
       ))}
