@@ -120,6 +120,9 @@ describe("kube API double: a configurable object size limit", () => {
     expect(await raw("DELETE", `${cms}/owner?propagationPolicy=Orphan`)).toMatchObject({ status: 413 });
     expect(double.find({ apiVersion: "v1", kind: "ConfigMap", namespace: "a", name: "owner" })).toEqual(before);
     expect((double.find({ apiVersion: "v1", kind: "ConfigMap", namespace: "a", name: "dependent" })!.metadata as { ownerReferences: unknown[] }).ownerReferences).toHaveLength(1);
+    // The limit can be lifted (or set) while the server runs.
+    double.limitObjectBytes(undefined);
+    expect(await raw("POST", cms, { metadata: { name: "big" }, data: { k: "x".repeat(2_000) } })).toMatchObject({ status: 201 });
   });
 });
 

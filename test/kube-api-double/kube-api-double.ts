@@ -27,7 +27,11 @@ export interface KubeApiDoubleOptions {
    * over TLS); plain HTTP on loopback when not set.
    */
   readonly tls?: boolean;
-  /** The largest object stored, in JSON bytes (etcd's 1.5 MiB request limit unless given); a larger write, or a delete whose marking outgrows it, is 413. */
+  /**
+   * The largest object stored, in JSON bytes (etcd's 1.5 MiB request limit unless given); a larger
+   * write, or a delete whose marking outgrows it, is 413. `limitObjectBytes` changes it later (after
+   * installing CRDs, say, which are larger than a small limit).
+   */
   readonly maxObjectBytes?: number;
   /**
    * How much watch history and how many list snapshots the server keeps: resuming a watch or a list
@@ -58,6 +62,8 @@ export interface KubeApiDouble {
   reject(match: (object: JsonObject) => boolean, message: string): () => void;
   /** Answers the next `count` requests `match` picks with `code` (500 unless given). */
   failRequests(match: (request: RequestRecord) => boolean, count: number, code?: number): void;
+  /** Sets the largest object stored from now on, in JSON bytes; undefined restores etcd's 1.5 MiB. */
+  limitObjectBytes(bytes: number | undefined): void;
   /** Forgets the watch history and list snapshots: resuming a watch or continuing a list from before is 410 Gone. */
   compact(): void;
   /** Sends a BOOKMARK to every watch that allows them. */
@@ -79,6 +85,7 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
   const rejections = new Set<{ match: (object: JsonObject) => boolean; message: string }>();
   const failures: { match: (request: RequestRecord) => boolean; left: number; code: number }[] = [];
   const requests: RequestRecord[] = [];
+  let maxObjectBytes = options.maxObjectBytes;
   const store = createObjectStore({
     catalog,
     hub,
@@ -86,7 +93,7 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
     admit: (_resource, object) => [...rejections].find((r) => r.match(object))?.message,
     prepare: prepareObject,
     check: kindCauses,
-    ...(options.maxObjectBytes ? { maxObjectBytes: options.maxObjectBytes } : {}),
+    maxObjectBytes: () => maxObjectBytes,
   });
   const window = options.historyWindow;
   const stopRetaining = window
@@ -165,6 +172,9 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
       const rejection = { match, message };
       rejections.add(rejection);
       return () => void rejections.delete(rejection);
+    },
+    limitObjectBytes(bytes) {
+      maxObjectBytes = bytes;
     },
     failRequests(match, count, code = 500) {
       failures.push({ match, left: count, code });

@@ -102,8 +102,8 @@ export interface ObjectStoreOptions {
   /** The kind's own validation, beyond names and the schema. */
   readonly check?: (resource: ResourceType, object: JsonObject, before: JsonObject | undefined) => StatusCause[];
   readonly now?: () => Date;
-  /** The largest object stored, in JSON bytes: etcd's default request limit (1.5 MiB) unless given. */
-  readonly maxObjectBytes?: number;
+  /** The largest object stored, in JSON bytes, read at each write: etcd's default request limit (1.5 MiB) unless given. */
+  readonly maxObjectBytes?: () => number | undefined;
 }
 
 /** etcd's default request limit, which bounds a stored object. */
@@ -120,7 +120,7 @@ const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const meta = (object: JsonObject) => object.metadata as JsonObject;
 const str = (value: unknown) => (typeof value === "string" ? value : undefined);
 
-export function createObjectStore({ catalog, hub, admit, prepare, check, now = () => new Date(), maxObjectBytes = etcdRequestLimit }: ObjectStoreOptions): ObjectStore {
+export function createObjectStore({ catalog, hub, admit, prepare, check, now = () => new Date(), maxObjectBytes }: ObjectStoreOptions): ObjectStore {
   const tables = new Map<string, Map<string, JsonObject>>();
   const namespaceType = catalog.byKind("v1", "Namespace")!;
   let revision = 0;
@@ -275,7 +275,7 @@ export function createObjectStore({ catalog, hub, admit, prepare, check, now = (
 
   /** etcd's request limit: kube-apiserver refuses an object it cannot store, a delete's marking included. */
   function checkSize(object: JsonObject): void {
-    if (Buffer.byteLength(JSON.stringify(object)) > maxObjectBytes) throw new KubeStatusError(413, "RequestEntityTooLarge", "etcdserver: request is too large");
+    if (Buffer.byteLength(JSON.stringify(object)) > (maxObjectBytes?.() ?? etcdRequestLimit)) throw new KubeStatusError(413, "RequestEntityTooLarge", "etcdserver: request is too large");
   }
 
   /** Stores a write; a write that changes nothing keeps the resourceVersion and notifies no one. */
