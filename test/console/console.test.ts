@@ -151,6 +151,13 @@ describe.skipIf(!chromiumPresent)("the web console in chromium", () => {
     await alice.getByTestId("env-staging").getByRole("button", { name: "Promote to production" }).click();
     await confirm(alice, "Promote to production");
     await expect.poll(() => alice.getByText("AwaitingApproval").count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    // alice may not approve her own promotion: the dialog says why and stays open.
+    await alice.getByRole("button", { name: "Approve" }).click();
+    const dialog = alice.getByRole("dialog", { name: "Approve" });
+    await dialog.getByRole("button", { name: "Approve" }).click();
+    await expect.poll(() => dialog.getByRole("alert").innerText().catch(() => ""), { timeout: 10_000 }).toMatch(/token:alice lacks permission promotions:approve/);
+    await browser.screenshot(alice, "approve-refused");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
     // Marks this document: a reload would lose the mark.
     await alice.evaluate("document.body.setAttribute('data-loaded-once', 'yes')");
 
