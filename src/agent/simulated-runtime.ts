@@ -188,7 +188,8 @@ function simulateCronJobChildren({ ref, manifest, appliedMs }: SimulatedWorkload
   const pods: SimulatedPod[] = [];
   for (let run = Math.max(0, runs - keptRuns); run < runs; run++) {
     const startMs = appliedMs + run * timing.runIntervalMs;
-    const jobRef = { apiVersion: "batch/v1", kind: "Job", namespace: ref.namespace, name: `${ref.name}-${Math.floor(startMs / 60_000)}${run}` };
+    // Kubernetes names a run after its scheduled time (in minutes); seconds keep fast test schedules apart.
+    const jobRef = { apiVersion: "batch/v1", kind: "Job", namespace: ref.namespace, name: `${ref.name}-${Math.floor(startMs / 1000)}` };
     const jobUid = simulatedUid(jobRef);
     const pod = simulatePod(
       { apiVersion: "v1", kind: "Pod", namespace: ref.namespace, name: `${jobRef.name}-${hex(jobRef.name, 5)}` },
