@@ -2,6 +2,7 @@ import { createClient, type Client, type Interceptor } from "@connectrpc/connect
 import { createConnectTransport } from "@connectrpc/connect-web";
 import type { DescService } from "@bufbuild/protobuf";
 import { BuildService } from "../../gen/openchoreo/api/v1alpha1/build_service_pb.js";
+import { ComponentService } from "../../gen/openchoreo/api/v1alpha1/component_service_pb.js";
 import { IdentityService } from "../../gen/openchoreo/api/v1alpha1/identity_service_pb.js";
 import { LoginService } from "../../gen/openchoreo/api/v1alpha1/login_service_pb.js";
 import { PromotionService } from "../../gen/openchoreo/api/v1alpha1/promotion_service_pb.js";
@@ -21,6 +22,7 @@ const client = <S extends DescService>(service: S): Client<S> => createClient(se
 export const api = {
   resources: client(ResourceService),
   builds: client(BuildService),
+  components: client(ComponentService),
   promotions: client(PromotionService),
   login: client(LoginService),
   identity: client(IdentityService),

@@ -119,6 +119,18 @@ describe.skipIf(!chromiumPresent)("the web console in chromium", () => {
     await alice.setViewportSize({ width: 1280, height: 900 });
   }, 150_000);
 
+  it("shows what runs in an environment: the object tree live, and the pods' logs when asked", async () => {
+    const runtime = alice.getByRole("region", { name: "Runtime" });
+    // Deployment → ReplicaSet → Pod, as the data plane's agent reports it (simulated here, and marked so).
+    await expect.poll(() => runtime.getByTestId("tree-Pod").count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(await runtime.getByTestId("tree-Deployment").innerText()).toMatch(/greeter/);
+    expect(await runtime.getByTestId("tree-Pod").first().innerText()).toMatch(/Simulated/);
+    await runtime.getByRole("button", { name: "Follow logs" }).click();
+    await expect.poll(() => runtime.getByTestId("component-logs").innerText(), { timeout: 20_000 }).toMatch(/\[simulated\]/);
+    await browser.screenshot(alice, "runtime");
+    await runtime.getByRole("button", { name: "Stop following logs" }).click();
+  }, 60_000);
+
   it("follows a build's log as the build runs", async () => {
     await apply(readFileSync(join(repoRoot, "samples/quotes-from-source/quotes-service.yaml"), "utf8"));
     await alice.goto(`${url}/#/o/default/c/quotes-service`);

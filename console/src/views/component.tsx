@@ -9,6 +9,7 @@ import { environmentOrder, nextSteps } from "../pipeline.js";
 import { ConfirmButton, Empty, ErrorNote, Phase, Readiness, Section, Simulated, Table } from "../ui.js";
 import { BuildLog } from "./build-log.js";
 import { PromotionRow } from "./approvals.js";
+import { Runtime } from "./runtime.js";
 
 export function Component({ org, name }: { org: string; name: string }) {
   const component = useWatch({ kind: "Component", namespace: org }).items.find((c) => nameOf(c) === name);
@@ -58,6 +59,7 @@ export function Component({ org, name }: { org: string; name: string }) {
           </ul>
         )}
       </Section>
+      <Runtime org={org} component={name} environments={order.filter((env) => bindingIn(env))} />
       <Builds org={org} project={project} component={component} builds={builds} />
       <History org={org} project={project} component={name} changed={[...bindings.items, ...promotions.items].map((o) => text(o, "metadata.resourceVersion")).join()} />
     </>
