@@ -1,7 +1,7 @@
-import { useEffect, useState } from "preact/hooks";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { useState } from "preact/hooks";
 import type { ComponentLogLine, ResourceTreeNode } from "../../../gen/openchoreo/api/v1alpha1/component_service_pb.js";
 import { api } from "../api.js";
+import { useServerStream } from "../stream.js";
 import { ErrorNote, Section, Table } from "../ui.js";
 
 /**
@@ -39,22 +39,14 @@ export function Runtime({ org, component, environments }: { org: string; compone
 
 function ResourceTree({ org, component, env }: { org: string; component: string; env: string }) {
   const [nodes, setNodes] = useState<ResourceTreeNode[]>([]);
-  const [error, setError] = useState<string>();
-  useEffect(() => {
-    const controller = new AbortController();
-    setNodes([]);
-    (async () => {
-      try {
-        for await (const r of api.components.watchResourceTree({ namespace: org, name: component, environment: env }, { signal: controller.signal })) {
-          setNodes(r.nodes);
-          setError(undefined);
-        }
-      } catch (err) {
-        if (!controller.signal.aborted) setError(ConnectError.from(err).rawMessage);
-      }
-    })();
-    return () => controller.abort();
-  }, [org, component, env]);
+  const error = useServerStream(
+    (signal) => {
+      setNodes([]);
+      return api.components.watchResourceTree({ namespace: org, name: component, environment: env }, { signal });
+    },
+    (r) => setNodes(r.nodes),
+    [org, component, env],
+  );
 
   // Children under their parents, depth first, as kubectl tree tools show it.
   const byUid = new Map(nodes.map((n) => [n.uid, n]));
@@ -92,23 +84,15 @@ function ResourceTree({ org, component, env }: { org: string; component: string;
 
 function ComponentLogs({ org, component, env }: { org: string; component: string; env: string }) {
   const [lines, setLines] = useState<ComponentLogLine[]>([]);
-  const [error, setError] = useState<string>();
-  useEffect(() => {
-    const controller = new AbortController();
-    setLines([]);
-    (async () => {
-      try {
-        for await (const r of api.components.streamComponentLogs({ namespace: org, name: component, environment: env, follow: true, tailLines: 200 }, { signal: controller.signal })) {
-          // Bounded: the page keeps the last 1000 lines.
-          setLines((prev) => [...prev, ...r.lines].slice(-1000));
-        }
-      } catch (err) {
-        const e = ConnectError.from(err);
-        if (!controller.signal.aborted && e.code !== Code.Canceled) setError(e.rawMessage);
-      }
-    })();
-    return () => controller.abort();
-  }, [org, component, env]);
+  const error = useServerStream(
+    (signal) => {
+      setLines([]);
+      return api.components.streamComponentLogs({ namespace: org, name: component, environment: env, follow: true, tailLines: 200 }, { signal });
+    },
+    // Bounded: the page keeps the last 1000 lines.
+    (r) => setLines((prev) => [...prev, ...r.lines].slice(-1000)),
+    [org, component, env],
+  );
   return (
     <>
       <ErrorNote error={error} />
