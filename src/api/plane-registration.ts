@@ -1,9 +1,11 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type DescMethodUnary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext } from "@connectrpc/connect";
 import { LiveObjectSchema } from "../../gen/openchoreo/api/v1alpha1/resource_types_pb.js";
 import { InvalidSpecError } from "../errors/index.js";
-import { agentCommand, type PlaneAgentHub, type PlaneKind, type PlaneRef } from "../planes/index.js";
+import { BuildPlaneService } from "../../gen/openchoreo/api/v1alpha1/build_plane_service_pb.js";
+import { DataPlaneService } from "../../gen/openchoreo/api/v1alpha1/data_plane_service_pb.js";
+import { agentCommand, type PlaneAgentHub, type PlaneKind, type PlaneRef, type SessionForwarding } from "../planes/index.js";
 
 interface PlaneRequest {
   readonly namespace: string;
@@ -19,7 +21,23 @@ function planeOf(kind: PlaneKind, request: PlaneRequest): PlaneRef {
  * Register, Rotate, Revoke and ListObjects of DataPlaneService or BuildPlaneService, named as that
  * service names them; the credentials and the live objects are the hub's business.
  */
-export function planeRegistrationMethods(kind: PlaneKind, hub: PlaneAgentHub): Record<string, unknown> {
+export function planeRegistrationMethods(kind: PlaneKind, hub: PlaneAgentHub, forwarding?: SessionForwarding): Record<string, unknown> {
+  const listObjects = async (request: PlaneRequest & { kind: string; objectNamespace: string }) => {
+    const live = await hub.liveObjects(planeOf(kind, request), { kind: request.kind, namespace: request.objectNamespace });
+    return {
+      agentConnected: live.agentConnected,
+      objects: live.objects.map((o) =>
+        create(LiveObjectSchema, {
+          object: o.object,
+          release: o.releaseId,
+          health: o.health,
+          observedTime: o.observedMs === undefined ? undefined : timestampFromMs(o.observedMs),
+        }),
+      ),
+    };
+  };
+  // The agent answers only on the replica holding its session: the call goes there.
+  const listMethod = kind === "DataPlane" ? DataPlaneService.method.listDataPlaneObjects : BuildPlaneService.method.listBuildPlaneObjects;
   return {
     [`register${kind}`]: async (request: PlaneRequest & { replace: boolean; gracePeriodSeconds: number }, context: HandlerContext) => {
       const plane = planeOf(kind, request);
@@ -34,19 +52,6 @@ export function planeRegistrationMethods(kind: PlaneKind, hub: PlaneAgentHub): R
       await hub.credentials.revoke(planeOf(kind, request));
       return {};
     },
-    [`list${kind}Objects`]: async (request: PlaneRequest & { kind: string; objectNamespace: string }) => {
-      const live = await hub.liveObjects(planeOf(kind, request), { kind: request.kind, namespace: request.objectNamespace });
-      return {
-        agentConnected: live.agentConnected,
-        objects: live.objects.map((o) =>
-          create(LiveObjectSchema, {
-            object: o.object,
-            release: o.releaseId,
-            health: o.health,
-            observedTime: o.observedMs === undefined ? undefined : timestampFromMs(o.observedMs),
-          }),
-        ),
-      };
-    },
+    [`list${kind}Objects`]: forwarding ? forwarding.unary(listMethod as DescMethodUnary, (request) => planeOf(kind, request as never), listObjects as never) : listObjects,
   };
 }

@@ -10,7 +10,7 @@ import { renderComponentEnvironment } from "../controllers/release/render-enviro
 import { createSystemClock, type Clock } from "../core/index.js";
 import { InvalidSpecError } from "../errors/index.js";
 import { describeResourceService, type Codec } from "../model/index.js";
-import type { PlaneAgentHub } from "../planes/index.js";
+import type { PlaneAgentHub, SessionForwarding } from "../planes/index.js";
 import type { LogStore, ResourceStore } from "../store/index.js";
 import { IdentityService } from "../../gen/openchoreo/api/v1alpha1/identity_service_pb.js";
 import { TokenService } from "../../gen/openchoreo/api/v1alpha1/token_service_pb.js";
@@ -31,6 +31,8 @@ export interface ResourceRouteDeps {
   readonly store: ResourceStore;
   /** Plane agents: registration and live objects of DataPlaneService and BuildPlaneService; Unimplemented without. */
   readonly planes?: PlaneAgentHub;
+  /** Sends calls that need one plane's agent to the replica holding its session; answered here without. */
+  readonly forwarding?: SessionForwarding;
   /** Build logs, for BuildService.StreamBuildLogs. */
   readonly logStore?: LogStore;
   /** Who may approve promotions (from the grants); nobody when absent. */
@@ -61,8 +63,8 @@ export function resourceRoutes(router: ConnectRouter, routeDeps: ResourceRouteDe
       const runtime = { store: deps.store, planes: deps.planes };
       Object.assign(methods, { streamComponentLogs: streamComponentLogs(runtime), getResourceTree: getResourceTree(runtime), watchResourceTree: watchResourceTree(runtime) });
     }
-    if (deps.planes && service.typeName === DataPlaneService.typeName) Object.assign(methods, planeRegistrationMethods("DataPlane", deps.planes));
-    if (deps.planes && service.typeName === BuildPlaneService.typeName) Object.assign(methods, planeRegistrationMethods("BuildPlane", deps.planes));
+    if (deps.planes && service.typeName === DataPlaneService.typeName) Object.assign(methods, planeRegistrationMethods("DataPlane", deps.planes, deps.forwarding));
+    if (deps.planes && service.typeName === BuildPlaneService.typeName) Object.assign(methods, planeRegistrationMethods("BuildPlane", deps.planes, deps.forwarding));
     router.service(service, methods as never);
   }
   router.service(ResourceService, createResourceService(deps));

@@ -31,7 +31,7 @@ describe("parseConfig", () => {
       agentSimulation: true,
       store: "sqlite",
       // The namespace is the pod's when the tests run in one, openchoreo-system elsewhere.
-      kubernetes: { kubeconfig: undefined, namespace: expect.any(String), leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
+      kubernetes: { kubeconfig: undefined, namespace: expect.any(String), advertiseUrl: undefined, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
       promotionTtlMs: 24 * 3_600_000,
       buildTimeoutMs: 3_600_000,
       maxMessageBytes: 16 * 1024 * 1024,
@@ -69,6 +69,7 @@ describe("parseConfig", () => {
         CHOREO_STORE: "kubernetes",
         KUBECONFIG: "/etc/kube/config",
         CHOREO_KUBERNETES_NAMESPACE: "platform",
+        CHOREO_ADVERTISE_URL: "https://10.0.3.7:8443",
         CHOREO_LEASE_DURATION_SECONDS: "30",
         CHOREO_LEASE_RENEW_DEADLINE_SECONDS: "20",
         CHOREO_LEASE_RETRY_PERIOD_SECONDS: "4",
@@ -114,7 +115,7 @@ describe("parseConfig", () => {
       embeddedAgents: false,
       agentSimulation: false,
       store: "kubernetes",
-      kubernetes: { kubeconfig: ["/etc/kube/config"], namespace: "platform", leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 4_000 },
+      kubernetes: { kubeconfig: ["/etc/kube/config"], namespace: "platform", advertiseUrl: "https://10.0.3.7:8443", leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 4_000 },
       promotionTtlMs: 90 * 60_000,
       buildTimeoutMs: 20 * 60_000,
       maxMessageBytes: 1048576,
@@ -204,10 +205,12 @@ describe("the Kubernetes store", () => {
     expect(config.kubernetes).toEqual({
       kubeconfig: [path.join(cwd, "kube/config")],
       namespace: "platform",
+      advertiseUrl: undefined,
       leaseDurationMs: 15_000,
       renewDeadlineMs: 10_000,
       retryPeriodMs: 2_000,
     });
+    expect(() => parseConfig({ CHOREO_ADVERTISE_URL: "10.0.3.7:8080/api" }, cwd)).toThrow(/CHOREO_ADVERTISE_URL: must be http\(s\):\/\/host:port with no path/);
     // Several files, as kubectl reads KUBECONFIG (empty entries skipped), each resolved from the working directory.
     expect(parseConfig({ KUBECONFIG: ["kube/config", "", "/etc/kube/extra"].join(path.delimiter) }, cwd).kubernetes.kubeconfig).toEqual([path.join(cwd, "kube/config"), "/etc/kube/extra"]);
     const short = parseConfig({ CHOREO_LEASE_DURATION_SECONDS: "8", CHOREO_LEASE_RENEW_DEADLINE_SECONDS: "6", CHOREO_LEASE_RETRY_PERIOD_SECONDS: "1" }, cwd);

@@ -99,6 +99,8 @@ export interface KubernetesConfig {
   readonly kubeconfig: readonly string[] | undefined;
   /** The control plane's own namespace: its Lease and its admin-token Secret live there. */
   readonly namespace: string;
+  /** Where the other replicas reach this one's API (CHOREO_ADVERTISE_URL); undefined: from the listening address. */
+  readonly advertiseUrl: string | undefined;
   /** Leader election on the Lease openchoreo-control-plane (client-go's 15 / 10 / 2 s by default). */
   readonly leaseDurationMs: number;
   readonly renewDeadlineMs: number;
@@ -265,6 +267,13 @@ const schema = z.object({
     }
     return raw;
   }),
+  CHOREO_ADVERTISE_URL: optionalString.transform((raw, ctx) => {
+    if (raw !== undefined && !/^https?:\/\/[^/\s]+$/.test(raw)) {
+      ctx.addIssue({ code: "custom", message: `must be http(s)://host:port with no path (got ${JSON.stringify(raw)})` });
+      return z.NEVER;
+    }
+    return raw;
+  }),
   CHOREO_LEASE_DURATION_SECONDS: wholeNumber(2, 3600, 15),
   CHOREO_LEASE_RENEW_DEADLINE_SECONDS: wholeNumber(1, 3600, 10),
   CHOREO_LEASE_RETRY_PERIOD_SECONDS: wholeNumber(1, 3600, 2),
@@ -379,6 +388,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     kubernetes: {
       kubeconfig: v.KUBECONFIG === undefined ? undefined : v.KUBECONFIG.split(path.delimiter).filter(Boolean).map((file) => path.resolve(cwd, file)),
       namespace: v.CHOREO_KUBERNETES_NAMESPACE ?? defaultNamespace(),
+      advertiseUrl: v.CHOREO_ADVERTISE_URL,
       leaseDurationMs: v.CHOREO_LEASE_DURATION_SECONDS * 1000,
       renewDeadlineMs: v.CHOREO_LEASE_RENEW_DEADLINE_SECONDS * 1000,
       retryPeriodMs: v.CHOREO_LEASE_RETRY_PERIOD_SECONDS * 1000,

@@ -10,7 +10,7 @@ import { createAuditedStore } from "../audit/index.js";
 import { readFile } from "node:fs/promises";
 import { ConfigError, parseConfig, type Config } from "./config.js";
 import { createCodec, createKindRegistry, type Codec } from "../model/index.js";
-import { createPlaneAgentHub, createPlaneAgentMetrics, type PlaneAgentHub } from "../planes/index.js";
+import { createPlaneAgentHub, createPlaneAgentMetrics, createSessionForwarding, type PlaneAgentHub, type SessionForwarding } from "../planes/index.js";
 import type { LogStore, ResourceStore } from "../store/index.js";
 import { openControlPlaneState } from "./open-control-plane-state.js";
 import { isAlreadyExistsError } from "../errors/index.js";
@@ -24,6 +24,10 @@ export interface ControlPlane {
   readonly manager: Manager;
   /** The plane agents' streams, their credentials and sessions. */
   readonly planes: PlaneAgentHub;
+  /** Calls that need one plane's agent, sent to the replica holding its session (Kubernetes mode). */
+  readonly forwarding: SessionForwarding;
+  /** Tells the other replicas where this one serves its API (see open-control-plane-state.ts). */
+  advertise(url: string): Promise<void>;
   /** API tokens, grants and the authorizer, for the guard and the token and identity services. */
   readonly accessControl: AccessControl;
   /** Where the first start of an empty store wrote the platform admin's token; undefined otherwise. */
@@ -48,7 +52,7 @@ export interface ControlPlaneDeps {
  * resources in Kubernetes, shared by replicas of which the one holding the Lease runs the
  * controllers), every controller of the platform model, and the embedded defaults on first start.
  */
-export async function startControlPlane(config: { readonly dataDir: string } & Partial<Pick<Config, "tokenTtlMs" | "promotionTtlMs" | "buildTimeoutMs" | "agent" | "oidc" | "audit" | "store" | "kubernetes">>, deps: ControlPlaneDeps): Promise<ControlPlane> {
+export async function startControlPlane(config: { readonly dataDir: string } & Partial<Pick<Config, "tokenTtlMs" | "promotionTtlMs" | "buildTimeoutMs" | "agent" | "oidc" | "audit" | "store" | "kubernetes" | "tls">>, deps: ControlPlaneDeps): Promise<ControlPlane> {
   const registry = createKindRegistry(allFiles);
   const codec = createCodec(registry);
   const clock = createSystemClock();
@@ -91,6 +95,14 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
       throw err;
     });
     if (adminTokenFile) await state.keepAdminToken(adminTokenFile);
+    const forwarding = createSessionForwarding({
+      store,
+      serverId: state.serverId,
+      directory: state.replicas,
+      // Replicas serve one certificate: a peer's is this one's.
+      ...(config.tls ? { trustedCa: await readFile(config.tls.certFile) } : {}),
+      logger: deps.logger,
+    });
     return {
       store: apiStore,
       logStore,
@@ -101,12 +113,15 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
       clock,
       manager,
       planes,
+      forwarding,
+      advertise: (url) => state.advertise(url),
       created,
       stateDescription: state.description,
       adminTokenSecret: state.adminTokenSecret,
       async close() {
         // Sessions first: their last status writes need the store and the caches.
         await planes.close();
+        forwarding.close();
         accessControl.close();
         await manager.stop();
         await state.close();

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { createLeaseLeaderElector, type Clock, type LeaderElector } from "../core/index.js";
 import type { Codec, KindRegistry } from "../model/index.js";
 import { createSqliteLogStore, createSqliteStore, storeDefaults, type AuditRetention, type LogStore, type ResourceStore } from "../store/index.js";
+import type { ReplicaDirectory } from "../planes/index.js";
 import type { Config, KubernetesConfig } from "./config.js";
 
 /** Where Kubernetes mode keeps the bootstrap admin token (key `token`), in the control plane's namespace. */
@@ -25,6 +26,10 @@ export interface ControlPlaneState {
   readonly description: string | undefined;
   /** "namespace/name" of the Secret holding the bootstrap admin token (Kubernetes mode). */
   readonly adminTokenSecret: string | undefined;
+  /** Where the other replicas serve their API (Kubernetes mode); undefined with one replica. */
+  readonly replicas: ReplicaDirectory | undefined;
+  /** Tells the other replicas where this one serves its API, once it listens (Kubernetes mode). */
+  advertise(url: string): Promise<void>;
   /**
    * Keeps the bootstrap admin token this replica just created (in the file it names) where an
    * operator finds it whichever replica won: the Secret openchoreo-admin-token (key `token`) of the
@@ -63,6 +68,8 @@ export async function openControlPlaneState(
       serverId: `${hostname()}/${process.pid}`,
       description: undefined,
       adminTokenSecret: undefined,
+      replicas: undefined,
+      advertise: async () => undefined,
       keepAdminToken: async () => undefined,
       async close() {
         await logStore.close();
@@ -74,9 +81,16 @@ export async function openControlPlaneState(
   if (!kube) throw new Error("CHOREO_STORE=kubernetes needs the Kubernetes settings");
   // Loaded only in this mode: the Kubernetes client is the largest package the server uses, and
   // loading it would cost an embedded (SQLite) start several hundred milliseconds.
-  const { checkCustomResourceDefinitions, createKubeRestClient, createKubernetesAuditLog, createKubernetesLeaseClient, createKubernetesLogStore, createKubernetesStore, loadKubeConfig } = await import(
-    "../store/kubernetes/index.js"
-  );
+  const {
+    checkCustomResourceDefinitions,
+    createKubeRestClient,
+    createKubernetesAuditLog,
+    createKubernetesLeaseClient,
+    createKubernetesLogStore,
+    createKubernetesReplicaDirectory,
+    createKubernetesStore,
+    loadKubeConfig,
+  } = await import("../store/kubernetes/index.js");
   const kubeConfig = loadKubeConfig(kube.kubeconfig);
   const client = createKubeRestClient(kubeConfig);
   await checkCustomResourceDefinitions(client, deps.registry);
@@ -87,6 +101,13 @@ export async function openControlPlaneState(
   const auditLog = createKubernetesAuditLog({ client, namespace: kube.namespace, retention: config.audit ?? storeDefaults.auditRetention });
   const store = createKubernetesStore({ client, registry: deps.registry, codec: deps.codec, auditLog });
   const logStore = createKubernetesLogStore({ client, namespace: kube.namespace });
+  const replicas = createKubernetesReplicaDirectory({
+    client,
+    namespace: kube.namespace,
+    identity,
+    leaseDurationMs: kube.leaseDurationMs,
+    onError: (err) => logger.warn({ err }, "renewing this replica's address Lease failed"),
+  });
   const server = kubeConfig.getCurrentCluster()?.server ?? "";
   logger.info({ apiServer: server, namespace: kube.namespace, lease: controlPlaneLeaseName }, "state in the Kubernetes API; campaigning for leadership as this identity");
   return {
@@ -117,7 +138,13 @@ export async function openControlPlaneState(
     },
     description: `Kubernetes API at ${server} (custom resources; Lease ${kube.namespace}/${controlPlaneLeaseName}, this replica ${identity}; audit log and build logs in ${kube.namespace})`,
     adminTokenSecret: `${kube.namespace}/${adminTokenSecretName}`,
+    replicas,
+    async advertise(url) {
+      await replicas.advertise(url);
+      logger.info({ address: url }, "this replica's API address announced to the others (for calls needing an agent connected here)");
+    },
     async close() {
+      await replicas.close().catch((err: unknown) => logger.warn({ err }, "removing this replica's address Lease failed"));
       await logStore.close();
       await store.close();
     },

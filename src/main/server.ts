@@ -3,6 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { createLogger } from "../agent/create-logger.js";
+import { advertisedUrl } from "./advertised-url.js";
 import { startUpBanner } from "./start-up-banner.js";
 import { bootstrapTokenFile } from "../auth/bootstrap-admin-token.js";
 import { isConfigError, parseConfig, unknownConfigVariables } from "./config.js";
@@ -44,6 +45,8 @@ async function main(): Promise<void> {
     if (isConfigError(err)) failConfig(err);
     throw err;
   });
+
+  await plane.advertise(advertisedUrl(server.url, config.kubernetes.advertiseUrl));
 
   // The embedded planes' agents dial this server like any remote agent would, once it listens.
   const agents = config.embeddedAgents

@@ -26,3 +26,4 @@ export {
 } from "./plane-errors.js";
 export type { ComponentLogQuery, ComponentLogBatch } from "./component-log-streams.js";
 export type { ResourceTreeQuery } from "./resource-tree-watches.js";
+export { createSessionForwarding, forwardedByHeader, type ReplicaDirectory, type SessionForwarding, type SessionForwardingDeps } from "./session-forwarding.js";

@@ -11,6 +11,7 @@ import { allFiles } from "../../gen/index.js";
 import { parseAgentArgs } from "../../src/agent/index.js";
 import { parseConfig } from "../../src/main/index.js";
 import { createCodec, createKindRegistry, validateObject, type JsonObject } from "../../src/model/index.js";
+import { storageCrd, storageKinds } from "../../src/store/kubernetes/storage-crds.js";
 import { schemaProblems, schemasPresent, schemasSkipReason } from "../support/shared-schemas.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -96,10 +97,11 @@ describe.skipIf(!kubectlPresent)("install manifests (deploy/install and the over
     expect(committed.slice(committed.indexOf("\n") + 1), "deploy/install.yaml is stale: run npm run generate (or scripts/write-install.sh)").toBe(kustomize("install"));
   });
 
-  it("installs the CRD of every kind in the registry, and the namespace of every namespaced object", () => {
+  it("installs the CRD of every kind in the registry and of Kubernetes mode's audit and build logs, and the namespace of every namespaced object", () => {
     const objects = render("install");
     const crds = objects.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata.name).sort();
-    expect(crds).toEqual(createKindRegistry(allFiles).kinds.map((k) => `${k.plural}.${k.group}`).sort());
+    const storage = storageKinds.map((k) => (storageCrd(k).metadata as { name: string }).name);
+    expect(crds).toEqual([...createKindRegistry(allFiles).kinds.map((k) => `${k.plural}.${k.group}`), ...storage].sort());
     const namespaces = new Set(objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name));
     for (const o of objects) if (o.metadata.namespace) expect(namespaces, `${o.kind}/${o.metadata.name}`).toContain(o.metadata.namespace);
   });
@@ -160,8 +162,8 @@ describe.skipIf(!kubectlPresent)("install manifests (deploy/install and the over
       "apiextensions.k8s.io/customresourcedefinitions: get",
     ]);
     expect(grants(rules("Role", binding.roleRef.name))).toEqual([
-      "coordination.k8s.io/leases: create",
-      "coordination.k8s.io/leases[openchoreo-control-plane]: get,update",
+      // The leader's Lease, and each replica's address Lease (random names: not limited to names).
+      "coordination.k8s.io/leases: create,get,update,delete",
       "/secrets: create",
     ]);
   });

@@ -32,12 +32,21 @@ interface ProjectClient extends grpc.Client {
   CreateProject(req: { project: unknown }, cb: Callback<{ project: ProjectMessage }>): void;
   GetProject(req: { namespace: string; name: string }, cb: Callback<{ project: ProjectMessage }>): void;
 }
+/** Live objects as grpc-js decodes them: each object a google.protobuf.Struct. */
+interface LiveObjects {
+  agentConnected: boolean;
+  objects: { object: { fields: { metadata?: { structValue: { fields: { name?: { stringValue: string } } } } } } }[];
+}
+interface BuildPlaneClient extends grpc.Client {
+  RegisterBuildPlane(req: { namespace: string; name: string }, cb: Callback<{ credential: string }>): void;
+  ListBuildPlaneObjects(req: { namespace: string; name: string; kind: string }, cb: Callback<LiveObjects>): void;
+}
 interface AuditClient extends grpc.Client {
   ListAuditRecords(req: { namespace: string; kind: string }, cb: Callback<{ records: { subject: string; method: string; name: string; code: string; detail: string }[] }>): void;
 }
 type ClientConstructor<T> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => T;
 
-const definition = protoLoader.loadSync(["openchoreo/api/v1alpha1/project_service.proto", "openchoreo/api/v1alpha1/data_plane_service.proto", "openchoreo/api/v1alpha1/resource_service.proto", "openchoreo/api/v1alpha1/audit_service.proto"], {
+const definition = protoLoader.loadSync(["openchoreo/api/v1alpha1/project_service.proto", "openchoreo/api/v1alpha1/data_plane_service.proto", "openchoreo/api/v1alpha1/resource_service.proto", "openchoreo/api/v1alpha1/audit_service.proto", "openchoreo/api/v1alpha1/build_plane_service.proto"], {
   includeDirs: [path.join(repoRoot, "proto")],
   enums: String,
   defaults: false,
@@ -51,6 +60,7 @@ const api = (grpc.loadPackageDefinition(definition) as unknown as {
         DataPlaneService: ClientConstructor<DataPlaneClient>;
         ResourceService: ClientConstructor<ResourceClient>;
         AuditService: ClientConstructor<AuditClient>;
+        BuildPlaneService: ClientConstructor<BuildPlaneClient>;
       };
     };
   };
@@ -106,6 +116,16 @@ describe.skipIf(kubectlMissing !== undefined)("two control-plane replicas on the
   let root: string;
   const replicas: Replica[] = [];
   let agent: ChildProcess | undefined;
+  let buildAgent: ChildProcess | undefined;
+
+  /** A plane agent process (the local driver) dialling a replica. */
+  const startAgent = (replica: Replica, kind: "DataPlane" | "BuildPlane", credential: string): { process: ChildProcess; dir: string } => {
+    const dir = path.join(root, `agent-${kind}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "credential"), credential);
+    const args = ["--plane", "default", "--plane-kind", kind, "--credential-file", path.join(dir, "credential"), "--server", `http://127.0.0.1:${replica.port}`, "--dir", path.join(dir, "plane")];
+    return { process: spawn(process.execPath, ["--import", "tsx", "src/agent/main.ts", ...args], { cwd: repoRoot, stdio: "ignore" }), dir };
+  };
 
   const start = async (name: string): Promise<Replica> => {
     const dataDir = path.join(root, name);
@@ -163,6 +183,7 @@ describe.skipIf(kubectlMissing !== undefined)("two control-plane replicas on the
     }
     await rig?.close();
     agent?.kill("SIGKILL");
+    buildAgent?.kill("SIGKILL");
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -191,6 +212,31 @@ describe.skipIf(kubectlMissing !== undefined)("two control-plane replicas on the
       audit.close();
     }
   });
+
+  it("answers a plane's live objects through either replica: the one without its agent's session forwards, as the caller", async () => {
+    const [a, b] = replicas as [Replica, Replica];
+    const client = (replica: Replica, token: string) => new api.BuildPlaneService(`127.0.0.1:${replica.port}`, grpc.credentials.createInsecure(), { interceptors: [grpcJsBearer(token)] });
+    const [viaA, viaB] = [client(a, a.token!), client(b, b.token!)];
+    try {
+      const { credential } = await call<{ credential: string }>((cb) => viaA.RegisterBuildPlane({ namespace: "default", name: "default" }, cb));
+      buildAgent = startAgent(a, "BuildPlane", credential).process;
+      // The build templates' Release reaches the agent (on a) through the shared store; b asks a for what is live.
+      const live = await waitFor("the build plane's templates, live, through the other replica", 60_000, async () => {
+        const answer = await call<LiveObjects>((cb) =>
+          viaB.ListBuildPlaneObjects({ namespace: "default", name: "default", kind: "ClusterWorkflowTemplate" }, cb),
+        );
+        return answer.agentConnected && answer.objects.length > 0 ? answer : undefined;
+      });
+      expect(live.objects.map((o) => o.object.fields.metadata?.structValue.fields.name?.stringValue)).toContain("docker");
+      // Forwarded as the caller: a credential b refuses is refused, and one a accepts is never needed.
+      const stranger = client(b, "choreo_not-a-token");
+      await expect(call((cb) => stranger.ListBuildPlaneObjects({ namespace: "default", name: "default", kind: "" }, cb))).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+      stranger.close();
+    } finally {
+      viaA.close();
+      viaB.close();
+    }
+  }, 90_000);
 
   it("runs the controllers in exactly one replica, the Lease's holder", async () => {
     const leader = await waitFor("a holder of the Lease", 10_000, () => replicas.find((r) => r.identity === holder()));
@@ -245,13 +291,9 @@ describe.skipIf(kubectlMissing !== undefined)("two control-plane replicas on the
     const resources = new api.ResourceService(address, grpc.credentials.createInsecure(), options);
     try {
       const { credential } = await call<{ credential: string }>((cb) => planes.RegisterDataPlane({ namespace: "default", name: "default" }, cb));
-      const dir = path.join(root, "agent");
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(path.join(dir, "credential"), credential);
-      agent = spawn(process.execPath, ["--import", "tsx", "src/agent/main.ts", "--plane", "default", "--credential-file", path.join(dir, "credential"), "--server", `http://${address}`, "--dir", path.join(dir, "plane")], {
-        cwd: repoRoot,
-        stdio: "ignore",
-      });
+      const started = startAgent(survivor, "DataPlane", credential);
+      agent = started.process;
+      const dir = started.dir;
       await call((cb) => resources.Apply({ manifests: greeter }, cb));
       // The survivor's controllers render the binding's Release; the agent connected to it writes the Deployment.
       // Read until written in full: the agent's file may be there before its content.

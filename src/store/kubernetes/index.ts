@@ -6,3 +6,4 @@ export { loadKubeConfig } from "./load-kube-config.js";
 export { createKubernetesAuditLog, type KubernetesAuditLogOptions } from "./kubernetes-audit-log.js";
 export { createKubernetesLogStore, type KubernetesLogStoreOptions } from "./kubernetes-log-store.js";
 export { storageCrd, storageKinds } from "./storage-crds.js";
+export { createKubernetesReplicaDirectory, type KubernetesReplicaDirectory, type KubernetesReplicaDirectoryOptions } from "./kubernetes-replica-directory.js";
