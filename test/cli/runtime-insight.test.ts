@@ -1,6 +1,7 @@
 // `choreoctl logs` and `choreoctl tree` in the embedded mode, as the README's quick start leaves it:
 // the real server, its embedded data-plane agent (local driver, simulation on), and the CLI as users run it.
 import { describe, expect, it } from "vitest";
+import { readMetrics } from "../planes/support/read-metrics.js";
 import { useCliHarness } from "./support/cli-harness.js";
 
 const cli = useCliHarness();
@@ -25,6 +26,10 @@ describe("runtime insight in the embedded mode", () => {
     expect(withTimes.stdout).toMatch(/^hello-service-\S+ main \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z \[simulated\] /);
     expect(withTimes.stdout.trim().split("\n")).toHaveLength(1);
 
+    // What the embedded agent sent and was told, counted by the server per message kind.
+    const plane = { plane_kind: "DataPlane", plane: "default/default" };
+    const count = async (name: string, message: string) => (await readMetrics(cli().url)).sum(name, { ...plane, message });
+    const cancellations = await count("choreo_plane_agent_sent_messages_total", "subscriptionCancellation");
     const following = cli().start(["logs", "hello-service", "--env", "development", "-f", "--tail", "1"]);
     try {
       await following.waitFor(simulatedLine, 15_000);
@@ -36,6 +41,13 @@ describe("runtime insight in the embedded mode", () => {
       // Ctrl-C, as a user stops it (130, as for every interrupted command).
       expect(await following.stop()).toBe(130);
     }
+    // The follower went away mid-stream: the server told the agent to stop reading, and no more log
+    // batches come (several of the simulation's 2 s log intervals pass).
+    for (let i = 0; i < 50 && (await count("choreo_plane_agent_sent_messages_total", "subscriptionCancellation")) === cancellations; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await count("choreo_plane_agent_sent_messages_total", "subscriptionCancellation")).toBe(cancellations + 1);
+    const batches = await count("choreo_plane_agent_received_messages_total", "logBatch");
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(await count("choreo_plane_agent_received_messages_total", "logBatch")).toBe(batches);
   }, 240_000);
 
   it("shows the live objects indented by ownership, each marked simulated, and a component's pods in describe", async () => {
