@@ -202,6 +202,16 @@ describe.skipIf(!chromiumPresent)("the web console in chromium", () => {
     await browser.screenshot(alice, "project-cell");
   }, 60_000);
 
+  it("lists organizations with their projects, and the organization's events as they happen", async () => {
+    await alice.goto(`${url}/#/`);
+    const card = alice.getByRole("listitem").filter({ has: alice.getByRole("heading", { name: "default" }) });
+    await expect.poll(() => card.getByRole("link", { name: "default" }).count(), { timeout: 10_000 }).toBe(2);
+    await alice.goto(`${url}/#/o/default/events`);
+    // The promotions above left events on their objects (Promotion greeter-production-..., say).
+    await expect.poll(() => alice.getByRole("row").filter({ hasText: "Promotion" }).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await browser.screenshot(alice, "events");
+  }, 60_000);
+
   it("shows a plane's agent connected, then disconnected once its agent stops", async () => {
     const admin = createClient(DataPlaneService, createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${tokens.admin}`), next(req))] }));
     await apply(`apiVersion: openchoreo.dev/v1alpha1
