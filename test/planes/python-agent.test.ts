@@ -5,9 +5,10 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createClient, type Client } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ComponentService } from "../../gen/openchoreo/api/v1alpha1/component_service_pb.js";
 import { ResourceService } from "../../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
 import type { JsonObject } from "../../src/model/index.js";
 import { condition, eventually } from "../controllers/harness.js";
@@ -86,4 +87,19 @@ describe.skipIf(missing !== undefined)("a minimal Python agent", () => {
     if (referencePresent) await eventually(async () => ready("ServiceBinding", "greeter-service-development"), "the greeter's Binding Ready", 60_000);
     expect(stderr).toBe("");
   }, 120_000);
+
+  it.skipIf(!referencePresent)("answers unimplemented for the greeter's logs and live objects: the Python agent announces neither capability", async () => {
+    const components = createClient(ComponentService, createGrpcTransport({ baseUrl: h.url, interceptors: [bearer(h.adminToken) as never] }));
+    const request = { namespace: "default", name: "greeter-service", environment: "development" };
+    const logs = await (async () => {
+      for await (const _ of components.streamComponentLogs(request)) return undefined;
+      return undefined;
+    })().catch((err: unknown) => ConnectError.from(err));
+    expect([logs?.code, logs?.rawMessage]).toEqual([Code.Unimplemented, expect.stringContaining('did not announce the "component-logs" capability')]);
+    const tree = await components.getResourceTree(request).catch((err: unknown) => ConnectError.from(err));
+    expect(tree).toBeInstanceOf(ConnectError);
+    expect((tree as ConnectError).rawMessage).toContain('did not announce the "resource-tree" capability');
+    // Everything else goes on as before: the agent still holds its stream.
+    expect(((await get("DataPlane", "default"))!.status as JsonObject).agent).toMatchObject({ connected: true });
+  });
 });
