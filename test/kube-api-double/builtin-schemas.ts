@@ -92,7 +92,12 @@ export const objectMetaSchema: Schema = named("io.k8s.apimachinery.pkg.apis.meta
 
 const bool: Schema = { type: "boolean" };
 const int64: Schema = { type: "integer", format: "int64" };
-const intOrString: Schema = { "x-kubernetes-int-or-string": true };
+const intOrString: Schema = named("io.k8s.apimachinery.pkg.util.intstr.IntOrString", {
+  type: "string",
+  format: "int-or-string",
+  description: "IntOrString is a type that can hold an int32 or a string.",
+  "x-kubernetes-int-or-string": true,
+});
 const stringList: Schema = { type: "array", items: string };
 /** A structure the double keeps as sent: its fields are neither pruned nor validated. */
 const open = (description: string): Schema => ({ type: "object", description, "x-kubernetes-preserve-unknown-fields": true });
@@ -263,7 +268,10 @@ const deploymentSpec = named("io.k8s.api.apps.v1.DeploymentSpec", {
         rollingUpdate: {
           type: "object",
           description: "Rolling update config params. Present only if DeploymentStrategyType = RollingUpdate.",
-          properties: { maxUnavailable: intOrString, maxSurge: intOrString },
+          properties: {
+            maxUnavailable: described(intOrString, "The maximum number of pods that can be unavailable during the update."),
+            maxSurge: described(intOrString, "The maximum number of pods that can be scheduled above the desired number of pods."),
+          },
         },
       },
     },
@@ -337,7 +345,7 @@ const servicePort = named("io.k8s.api.core.v1.ServicePort", {
     protocol: { ...string, default: "TCP", description: 'The IP protocol for this port. Supports "TCP", "UDP", and "SCTP". Default is TCP.' },
     appProtocol: { ...string, description: "The application protocol for this port." },
     port: { ...int32, description: "The port that will be exposed by this service." },
-    targetPort: { ...intOrString, description: "Number or name of the port to access on the pods targeted by the service." },
+    targetPort: described(intOrString, "Number or name of the port to access on the pods targeted by the service."),
     nodePort: { ...int32, description: "The port on each node on which this service is exposed when type is NodePort or LoadBalancer." },
   },
 });
@@ -406,7 +414,7 @@ const networkPolicyPort = named("io.k8s.api.networking.v1.NetworkPolicyPort", {
   description: "NetworkPolicyPort describes a port to allow traffic on",
   properties: {
     protocol: { ...string, description: "protocol represents the protocol (TCP, UDP, or SCTP) which traffic must match. If not specified, this field defaults to TCP." },
-    port: { ...intOrString, description: "port represents the port on the given protocol." },
+    port: described(intOrString, "port represents the port on the given protocol."),
     endPort: { ...int32, description: "endPort indicates that the range of ports from port to endPort if set, inclusive, should be allowed by the policy." },
   },
 });

@@ -43,6 +43,16 @@ describe("kube API double: OpenAPI v3", () => {
     expect(patch.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(["fieldValidation", "fieldManager", "dryRun", "force"]));
     const core = (await raw("GET", "/openapi/v3/api/v1")).body as typeof doc;
     expect(core.components.schemas["io.k8s.api.core.v1.ConfigMap"]?.["x-kubernetes-group-version-kind"]).toEqual([{ group: "", version: "v1", kind: "ConfigMap" }]);
+    // Keyed lists carry their list type and keys, as server-side apply and strategic merge read them.
+    const apps = (await raw("GET", "/openapi/v3/apis/apps/v1")).body as typeof doc;
+    expect(apps.components.schemas["io.k8s.api.core.v1.PodSpec"]?.properties?.containers).toMatchObject({
+      items: { allOf: [{ $ref: "#/components/schemas/io.k8s.api.core.v1.Container" }] },
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["name"],
+      "x-kubernetes-patch-merge-key": "name",
+      "x-kubernetes-patch-strategy": "merge",
+    });
+    expect(apps.components.schemas["io.k8s.api.core.v1.Container"]?.properties?.ports).toMatchObject({ "x-kubernetes-list-map-keys": ["containerPort", "protocol"] });
   });
 });
 
@@ -104,5 +114,12 @@ describe("kube API double: kubectl's validation, api-resources and explain", () 
     expect(holder.stdout).toContain("holderIdentity contains the identity of the holder of a current lease.");
     const metadata = await rig.kubectl(["explain", "wd.metadata.labels"]);
     expect(metadata.stdout).toMatch(/FIELD: labels <map\[string\]string>/);
+    // Built-in kinds publish their real schemas, nested types by name.
+    const containers = await rig.kubectl(["explain", "deployment.spec.template.spec.containers"]);
+    expect(containers.stdout).toMatch(/FIELD: containers <\[\]Container>/);
+    expect(containers.stdout).toMatch(/ports\s+<\[\]ContainerPort>/);
+    expect(containers.stdout).toMatch(/env\s+<\[\]EnvVar>/);
+    // An IntOrString field: kubectl prints the referenced type's own type and description under the field's.
+    expect((await rig.kubectl(["explain", "service.spec.ports.targetPort"])).stdout).toMatch(/FIELD: targetPort <string>[\s\S]*IntOrString is a type that can hold an int32 or a string/);
   });
 });
