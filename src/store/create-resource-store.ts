@@ -230,6 +230,10 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
     async get<D extends DescMessage>(schema: D, key: ObjectKey) {
       ensureOpen();
       const facts = kindOf(schema);
+      // A get waits out a write to the object that is not durable yet, so a read-modify-write
+      // retried after a Conflict reads what it conflicted with (not the same state again).
+      const storedKey = { kind: facts.storageKey, namespace: key.namespace, name: key.name };
+      while (group?.firstPendingChange(storedKey)) await group.settled();
       return out<MessageShape<D>>(facts, load(facts, key, "", committedState).object);
     },
 

@@ -29,7 +29,7 @@ describe("group commit in the SQLite store", () => {
       .finally(() => store.close());
   });
 
-  it("hides the writes of a group from readers and watchers until it commits; a failing write fails alone", async () => {
+  it("hides the writes of a group from lists and watchers until they are durable, makes a get wait for them, and fails a failing write alone", async () => {
     const store = createSqliteStore({ registry, dataDir: newDir(), clock: createFakeClock() });
     try {
       await store.create(ProjectSchema, project("existing"));
@@ -44,9 +44,10 @@ describe("group commit in the SQLite store", () => {
       })();
 
       const writes = [store.create(ProjectSchema, project("a")), store.create(ProjectSchema, project("existing")), store.create(ProjectSchema, project("b"))];
-      // In the same turn: the group is open and not committed.
+      // In the same turn: the group is open and not committed. A list shows the durable state; a
+      // get of an object with a write in flight waits for it (a retry after a Conflict must see it).
       const before = await store.list(ProjectSchema);
-      await expect(store.get(ProjectSchema, { namespace: "default", name: "a" })).rejects.toThrow(/not found/);
+      const gotA = store.get(ProjectSchema, { namespace: "default", name: "a" });
       expect(before.items.map((p) => p.metadata?.name)).toEqual(["existing"]);
       expect(before.resourceVersion).toBe(resourceVersion);
       expect(events).toEqual([]);
@@ -58,6 +59,7 @@ describe("group commit in the SQLite store", () => {
         "fulfilled",
       ]);
       expect((await store.list(ProjectSchema)).items.map((p) => p.metadata?.name)).toEqual(["a", "b", "existing"]);
+      expect((await gotA).metadata?.uid).toBe((await writes[0]!).metadata?.uid);
       await watching;
       expect(events).toEqual(["ADDED a", "ADDED b"]);
       abort.abort();
