@@ -3,7 +3,10 @@ import { durationMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { ResourceTreeNode as AgentTreeNode } from "../../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
 import {
+  GetResourceTreeResponseSchema,
   ResourceTreeNodeSchema,
+  StreamComponentLogsResponseSchema,
+  WatchResourceTreeResponseSchema,
   type GetResourceTreeRequest,
   type GetResourceTreeResponse,
   type ResourceTreeNode,
@@ -105,7 +108,10 @@ export function streamComponentLogs(deps: ComponentRuntimeDeps) {
         context.signal,
       );
       for await (const batch of batches) {
-        yield { $typeName: "openchoreo.api.v1alpha1.StreamComponentLogsResponse", lines: batch.lines.map((l) => ({ ...l, $typeName: "openchoreo.api.v1alpha1.ComponentLogLine" })), droppedLines: BigInt(batch.dropped) };
+        yield create(StreamComponentLogsResponseSchema, {
+          lines: batch.lines.map(({ pod, container, text, timestamp }) => ({ pod, container, text, timestamp })),
+          droppedLines: BigInt(batch.dropped),
+        });
       }
     } catch (err) {
       throw runtimeWireError(err);
@@ -140,7 +146,7 @@ function toApiTree(nodes: readonly AgentTreeNode[]): ResourceTreeNode[] {
       health: n.health || "Unknown",
       healthMessage: n.healthMessage,
       ...(n.creationTime ? { creationTime: n.creationTime } : {}),
-      ...(n.pod ? { pod: { ...n.pod, $typeName: "openchoreo.api.v1alpha1.PodSummary" } } : {}),
+      ...(n.pod ? { pod: { phase: n.pod.phase, readyContainers: n.pod.readyContainers, totalContainers: n.pod.totalContainers, restarts: n.pod.restarts, lastTerminationReason: n.pod.lastTerminationReason } } : {}),
       events: n.events.map((e) => ({ type: e.type, reason: e.reason, message: e.message, count: e.count, ...(e.lastTime ? { lastTime: e.lastTime } : {}) })),
       simulated: n.simulated,
       release: n.releaseId,
@@ -170,7 +176,7 @@ export function getResourceTree(deps: ComponentRuntimeDeps) {
     context.signal.addEventListener("abort", onAbort, { once: true });
     try {
       for await (const nodes of trees(deps, request, done.signal)) {
-        return { $typeName: "openchoreo.api.v1alpha1.GetResourceTreeResponse", nodes };
+        return create(GetResourceTreeResponseSchema, { nodes });
       }
       throw new ConnectError("the plane's agent ended the watch before sending a tree", Code.Unavailable);
     } finally {
@@ -182,6 +188,6 @@ export function getResourceTree(deps: ComponentRuntimeDeps) {
 
 export function watchResourceTree(deps: ComponentRuntimeDeps) {
   return async function* (request: GetResourceTreeRequest, context: HandlerContext): AsyncIterable<WatchResourceTreeResponse> {
-    for await (const nodes of trees(deps, request, context.signal)) yield { $typeName: "openchoreo.api.v1alpha1.WatchResourceTreeResponse", nodes };
+    for await (const nodes of trees(deps, request, context.signal)) yield create(WatchResourceTreeResponseSchema, { nodes });
   };
 }
