@@ -95,7 +95,12 @@ describe.skipIf(!chromiumPresent)("the web console in chromium", () => {
     await expect.poll(() => alice.getByRole("alert").innerText(), { timeout: 10_000 }).toMatch(/unauthenticated|invalid|credential/i);
     await browser.screenshot(alice, "sign-in-refused");
 
-    await signIn(alice, tokens.alice!);
+    // By keyboard alone: Tab reaches the token field, Enter signs in.
+    await alice.goto(url);
+    await alice.keyboard.press("Tab");
+    expect(await alice.evaluate("document.activeElement.id")).toBe("token");
+    await alice.keyboard.type(tokens.alice!);
+    await alice.keyboard.press("Enter");
     await expect.poll(() => text(alice, "subject"), { timeout: 10_000 }).toBe("token:alice");
     expect(await alice.evaluate("sessionStorage.getItem('choreo.credential')")).toBe(tokens.alice);
     expect(await alice.evaluate("localStorage.length")).toBe(0);
@@ -194,7 +199,11 @@ describe.skipIf(!chromiumPresent)("the web console in chromium", () => {
     expect(await cell.locator("desc").textContent()).toMatch(/quotes-service: [a-z-]+ \(Public\)/);
     // A public endpoint is drawn reached from the public gateway.
     expect(await cell.locator("path.edge-public").count()).toBeGreaterThanOrEqual(2);
-    await alice.getByRole("tab", { name: "production" }).click();
+    // The environment tabs follow the arrow keys, as a tab list does.
+    await alice.getByRole("tab", { name: "development" }).focus();
+    await alice.keyboard.press("ArrowRight");
+    await alice.keyboard.press("ArrowRight");
+    expect(await alice.getByRole("tab", { selected: true }).innerText()).toBe("production");
     const production = alice.getByTestId("cell-production");
     await expect.poll(() => production.locator("desc").textContent(), { timeout: 10_000 }).toMatch(/greeter: [a-z-]+ \(Public\)/);
     // quotes-service never went to production: drawn, but not deployed there.
