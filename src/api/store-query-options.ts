@@ -3,24 +3,22 @@ import type { ListOptions, WatchOptions } from "../store/index.js";
 import type { AccessListOptions, AccessWatchOptions } from "./resource-access.js";
 
 /**
- * A List request as the store reads it: a namespaced kind's namespace defaults to "default" unless
- * every namespace is asked for; unset options stay unset.
+ * Which objects a List or Watch request covers, as the store reads it: a namespaced kind's namespace
+ * defaults to "default" unless every namespace is asked for; unset options stay unset.
  */
-export function storeListOptions(kind: KindInfo, options: AccessListOptions): ListOptions {
+function scopeOf(kind: KindInfo, options: AccessListOptions | AccessWatchOptions): Pick<ListOptions, "namespace" | "labelSelector"> {
   return {
     ...(kind.namespaced && !options.allNamespaces ? { namespace: options.namespace || "default" } : {}),
     ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
-    ...(options.limit ? { limit: options.limit } : {}),
-    ...(options.continue ? { continue: options.continue } : {}),
   };
 }
 
-/** A Watch request as the store reads it, by the same rules as storeListOptions. */
+/** A List request as the store reads it. */
+export function storeListOptions(kind: KindInfo, options: AccessListOptions): ListOptions {
+  return { ...scopeOf(kind, options), ...(options.limit ? { limit: options.limit } : {}), ...(options.continue ? { continue: options.continue } : {}) };
+}
+
+/** A Watch request as the store reads it. */
 export function storeWatchOptions(kind: KindInfo, options: AccessWatchOptions): WatchOptions {
-  return {
-    ...(kind.namespaced && !options.allNamespaces ? { namespace: options.namespace || "default" } : {}),
-    ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
-    ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
+  return { ...scopeOf(kind, options), ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}), ...(options.signal ? { signal: options.signal } : {}) };
 }
