@@ -90,12 +90,15 @@ export function serverSideApply({ live, applied, manager, force, now, schema }: 
   const entries = readEntries(live);
   const mine = entries.find((e) => e.manager === manager && e.operation === "Apply" && !e.subresource);
   const others = entries.filter((e) => e !== mine);
-  const desired = stripped(fieldSetOf(applied, schema));
+  // The configuration's identity (apiVersion, kind, metadata.name) is nobody's to own but keeps its
+  // place: it holds `metadata` against the removal of fields the applier no longer applies.
+  const configured = fieldSetOf(applied, schema);
+  const desired = stripped(configured);
   const identity = applied.metadata as JsonObject;
   const base: JsonObject = live ?? { metadata: { name: identity.name!, ...(identity.namespace ? { namespace: identity.namespace } : {}) } };
   let result = mergeValues(base, applied, schema) as JsonObject;
   if (mine) {
-    const owned = withNamedFieldsAbove(others.reduce((all, e) => all.union(e.fields), desired), schema);
+    const owned = withNamedFieldsAbove(others.reduce((all, e) => all.union(e.fields), configured), schema);
     const dropped = withNamedFieldsAbove(mine.fields, schema).difference(owned);
     if (dropped.size > 0) result = removeFields(result, dropped, schema);
   }

@@ -109,6 +109,15 @@ describe("kube API double: server-side apply merges lists by their keys", () => 
     ]);
   });
 
+  it("removes every label an applier stops applying, and nothing of the object's identity", async () => {
+    const path = "/api/v1/namespaces/a/configmaps/c";
+    await apply(path, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "a", labels: { app: "web" } }, data: { k: "v" } }, "release");
+    const bare = await apply(path, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "a" }, data: { k: "v" } }, "release");
+    expect(bare).toMatchObject({ status: 200, body: { metadata: { name: "c", namespace: "a", uid: expect.any(String) }, data: { k: "v" } } });
+    expect((bare.body.metadata as { labels?: unknown }).labels).toBeUndefined();
+    expect(fieldsOf(bare, "release")).toEqual({ "f:data": { "f:k": {} } });
+  });
+
   it("merges Service ports by port and protocol: two appliers, one port each, the same number over UDP is another port", async () => {
     const service = (ports: { name: string; port: number; protocol?: string }[]) => ({ apiVersion: "v1", kind: "Service", metadata: { name: "svc", namespace: "a" }, spec: { ports } });
     const path = "/api/v1/namespaces/a/services/svc";
