@@ -3,7 +3,8 @@ import { ComponentSchema } from "../../../gen/openchoreo/model/v1alpha1/componen
 import type { AuditRecord } from "../audit-log.js";
 import { component, type OpenStore } from "./contract-fixtures.js";
 
-function record(name: string, fields: Partial<AuditRecord> = {}): AuditRecord {
+/** An audit record of an Apply by token:ci, with `fields` changed. */
+export function auditRecord(name: string, fields: Partial<AuditRecord> = {}): AuditRecord {
   return {
     time: 0,
     subject: "token:ci",
@@ -26,14 +27,14 @@ export function auditContract(open: OpenStore): void {
       const { store, clock } = await open();
       const auditLog = store.auditLog ?? ctx.skip("this adapter keeps no audit log of its own (auditLog is undefined)");
       const at = clock.now();
-      await store.create(ComponentSchema, component("a"), { audit: [record("a", { time: at })] });
-      await expect(store.create(ComponentSchema, component("a"), { audit: [record("a", { detail: "again" })] })).rejects.toThrow(/already exists/);
-      await store.update(ComponentSchema, component("a"), { audit: [record("a", { detail: "update" })] });
-      await store.delete(ComponentSchema, { namespace: "default", name: "a" }, { audit: [record("a", { detail: "delete" })] });
-      await expect(store.delete(ComponentSchema, { namespace: "default", name: "a" }, { audit: [record("a", { detail: "gone" })] })).rejects.toThrow(/not found/);
+      await store.create(ComponentSchema, component("a"), { audit: [auditRecord("a", { time: at })] });
+      await expect(store.create(ComponentSchema, component("a"), { audit: [auditRecord("a", { detail: "again" })] })).rejects.toThrow(/already exists/);
+      await store.update(ComponentSchema, component("a"), { audit: [auditRecord("a", { detail: "update" })] });
+      await store.delete(ComponentSchema, { namespace: "default", name: "a" }, { audit: [auditRecord("a", { detail: "delete" })] });
+      await expect(store.delete(ComponentSchema, { namespace: "default", name: "a" }, { audit: [auditRecord("a", { detail: "gone" })] })).rejects.toThrow(/not found/);
       const page = await auditLog.query({ limit: 10 });
       expect(page.records.map((r) => r.detail)).toEqual(["delete", "update", "create"]);
-      expect(page.records[2]).toMatchObject({ ...record("a", { time: at }) });
+      expect(page.records[2]).toMatchObject({ ...auditRecord("a", { time: at }) });
       expect(page.next).toBeUndefined();
     });
 
@@ -41,10 +42,10 @@ export function auditContract(open: OpenStore): void {
       const { store } = await open();
       const auditLog = store.auditLog ?? ctx.skip("this adapter keeps no audit log of its own (auditLog is undefined)");
       await auditLog.append([
-        record("one", { time: 1000 }),
-        record("two", { time: 2000, subject: "oidc:alice", code: "permission_denied" }),
-        record("three", { time: 3000, subject: "oidc:alice", code: "invalid_argument", kind: "Project" }),
-        record("four", { time: 4000, namespace: "acme" }),
+        auditRecord("one", { time: 1000 }),
+        auditRecord("two", { time: 2000, subject: "oidc:alice", code: "permission_denied" }),
+        auditRecord("three", { time: 3000, subject: "oidc:alice", code: "invalid_argument", kind: "Project" }),
+        auditRecord("four", { time: 4000, namespace: "acme" }),
       ]);
       const names = async (query: Parameters<typeof auditLog.query>[0]) => (await auditLog.query(query)).records.map((r) => r.name);
       expect(await names({ limit: 10 })).toEqual(["four", "three", "two", "one"]);

@@ -1,22 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { controlPlaneNamespace, startInstalledCluster } from "../../../test/store/support/kubernetes-cluster.js";
 import type { KubeApiDouble } from "../../../test/kube-api-double/index.js";
-import type { AuditRecord } from "../audit-log.js";
+import { auditRecord } from "../contract/audit-contract.js";
 import { createKubeRestClient } from "./kube-rest-client.js";
 import { createKubernetesAuditLog } from "./kubernetes-audit-log.js";
 
-const record = (name: string, time: number): AuditRecord => ({
-  time,
-  subject: "token:ci",
-  method: "openchoreo.api.v1alpha1.ResourceService/Apply",
-  kind: "Component",
-  namespace: "default",
-  name,
-  sourceAddress: "127.0.0.1",
-  requestId: `req-${name}`,
-  code: "ok",
-  detail: "create",
-});
+const record = (name: string, time: number) => auditRecord(name, { time });
 
 describe("kubernetes audit log", () => {
   let double: KubeApiDouble;
