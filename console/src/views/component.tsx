@@ -197,18 +197,18 @@ function History({ org, project, component, changed }: { org: string; project: s
     <Section title="History">
       <ErrorNote error={error} />
       <Table columns={["When", "Environment", "Action", "From", "Artifact", "By", "Result"]}>
-            {entries.map((e, i) => (
-              <tr key={i}>
-                <td>{e.deployedTime ? timestampDate(e.deployedTime).toLocaleString() : ""}</td>
-                <td>{e.environment}</td>
-                <td>{e.action}</td>
-                <td>{e.sourceEnvironment || "—"}</td>
-                <td class="mono">{e.artifactName}</td>
-                <td>{e.principal}</td>
-                <td>{e.result}</td>
-              </tr>
-            ))}
-          </Table>
+        {entries.map((e, i) => (
+          <tr key={i}>
+            <td>{e.deployedTime ? timestampDate(e.deployedTime).toLocaleString() : ""}</td>
+            <td>{e.environment}</td>
+            <td>{e.action}</td>
+            <td>{e.sourceEnvironment || "—"}</td>
+            <td class="mono">{e.artifactName}</td>
+            <td>{e.principal}</td>
+            <td>{e.result}</td>
+          </tr>
+        ))}
+      </Table>
     </Section>
   );
 }

@@ -13,18 +13,18 @@ export function Events({ org }: { org: string }) {
       <ErrorNote error={events.error} />
       {events.synced && sorted.length === 0 && <Empty>No events.</Empty>}
       <Table columns={["When", "Type", "Object", "Reason", "Message"]}>
-            {sorted.map((e) => (
-              <tr key={text(e, "metadata.name")}>
-                <td>{ago(when(e))}</td>
-                <td>{text(e, "spec.type")}</td>
-                <td>
-                  {text(e, "spec.involvedObject.kind")} {text(e, "spec.involvedObject.name")}
-                </td>
-                <td>{text(e, "spec.reason")}</td>
-                <td>{text(e, "spec.message")}</td>
-              </tr>
-            ))}
-          </Table>
+        {sorted.map((e) => (
+          <tr key={text(e, "metadata.name")}>
+            <td>{ago(when(e))}</td>
+            <td>{text(e, "spec.type")}</td>
+            <td>
+              {text(e, "spec.involvedObject.kind")} {text(e, "spec.involvedObject.name")}
+            </td>
+            <td>{text(e, "spec.reason")}</td>
+            <td>{text(e, "spec.message")}</td>
+          </tr>
+        ))}
+      </Table>
     </>
   );
 }

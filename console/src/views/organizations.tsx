@@ -47,19 +47,19 @@ export function Organization({ org }: { org: string }) {
       <Section title="Projects">
         {projects.synced && projects.items.length === 0 && <Empty>No projects.</Empty>}
         <Table columns={["Project", "Components", "Pipeline", "State"]}>
-            {[...projects.items].sort(byName).map((p) => (
-              <tr key={nameOf(p)}>
-                <th scope="row">
-                  <a href={href.project(org, nameOf(p))}>{nameOf(p)}</a>
-                </th>
-                <td>{components.items.filter((c) => text(c, "spec.owner.projectName") === nameOf(p) || labelOf(c, labels.project) === nameOf(p)).length}</td>
-                <td>{text(p, "spec.deploymentPipelineRef")}</td>
-                <td>
-                  <Readiness object={p} />
-                </td>
-              </tr>
-            ))}
-          </Table>
+          {[...projects.items].sort(byName).map((p) => (
+            <tr key={nameOf(p)}>
+              <th scope="row">
+                <a href={href.project(org, nameOf(p))}>{nameOf(p)}</a>
+              </th>
+              <td>{components.items.filter((c) => text(c, "spec.owner.projectName") === nameOf(p) || labelOf(c, labels.project) === nameOf(p)).length}</td>
+              <td>{text(p, "spec.deploymentPipelineRef")}</td>
+              <td>
+                <Readiness object={p} />
+              </td>
+            </tr>
+          ))}
+        </Table>
       </Section>
       <Section title="Environments">
         <ul class="inline">

@@ -72,19 +72,19 @@ export function Project({ org, project }: { org: string; project: string }) {
       </Section>
       <Section title="Components">
         <Table columns={["Component", "Type", ...order]}>
-              {components.map((c) => (
-                <tr key={nameOf(c)}>
-                  <th scope="row">
-                    <a href={href.component(org, nameOf(c))}>{nameOf(c)}</a>
-                  </th>
-                  <td>{text(c, "spec.type")}</td>
-                  {order.map((env) => {
-                    const b = bindingOf(nameOf(c), env);
-                    return <td key={env}>{b ? <Readiness object={b} /> : <span class="muted">not deployed</span>}</td>;
-                  })}
-                </tr>
-              ))}
-            </Table>
+          {components.map((c) => (
+            <tr key={nameOf(c)}>
+              <th scope="row">
+                <a href={href.component(org, nameOf(c))}>{nameOf(c)}</a>
+              </th>
+              <td>{text(c, "spec.type")}</td>
+              {order.map((env) => {
+                const b = bindingOf(nameOf(c), env);
+                return <td key={env}>{b ? <Readiness object={b} /> : <span class="muted">not deployed</span>}</td>;
+              })}
+            </tr>
+          ))}
+        </Table>
       </Section>
     </>
   );
