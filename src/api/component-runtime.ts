@@ -35,6 +35,9 @@ export interface ComponentRuntimeDeps {
   readonly planes: PlaneAgentHub | undefined;
 }
 
+// An agent answers at once with the tree it watches; one that does not is not waited for forever.
+const treeTimeoutMs = 10_000;
+
 const required = (value: string, path: string): FieldViolation[] => (value ? [] : [{ path, message: "required" }]);
 
 /**
@@ -170,16 +173,19 @@ async function* trees(deps: ComponentRuntimeDeps, request: GetResourceTreeReques
 
 export function getResourceTree(deps: ComponentRuntimeDeps) {
   return async (request: GetResourceTreeRequest, context: HandlerContext): Promise<GetResourceTreeResponse> => {
-    // The first tree the agent pushes is the current one; the watch ends as soon as it is read.
+    // The first tree the agent pushes is the current one; the watch ends as soon as it is read, or
+    // when the agent is too slow to send one.
     const done = new AbortController();
     const onAbort = () => done.abort();
     context.signal.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(() => done.abort(), treeTimeoutMs);
     try {
       for await (const nodes of trees(deps, request, done.signal)) {
         return create(GetResourceTreeResponseSchema, { nodes });
       }
-      throw new ConnectError("the plane's agent ended the watch before sending a tree", Code.Unavailable);
+      throw new ConnectError(`the plane's agent sent no tree within ${treeTimeoutMs / 1000} s`, Code.Unavailable);
     } finally {
+      clearTimeout(timer);
       context.signal.removeEventListener("abort", onAbort);
       done.abort();
     }

@@ -215,6 +215,16 @@ describe("the live object tree through the agent", () => {
     expect((await a.waitFor("subscriptionCancellation", { from })).subscriptionId).toBe(subscription.subscriptionId);
   });
 
+  it("does not wait forever for an agent that sends no tree: unavailable after 10 s, and its watch cancelled", async () => {
+    const a = agents[0]!;
+    const from = a.received.length;
+    const answer = clients.carol!.getResourceTree(request).catch((e: unknown) => ConnectError.from(e));
+    const { subscriptionId } = await a.waitFor("treeSubscription", { from });
+    const err = await answer;
+    expect([(err as ConnectError).code, (err as ConnectError).rawMessage]).toEqual([Code.Unavailable, "the plane's agent sent no tree within 10 s"]);
+    expect((await a.waitFor("subscriptionCancellation", { from })).subscriptionId).toBe(subscriptionId);
+  }, 20_000);
+
   it("pushes every whole tree to a watcher, a tree in parts only once all have come", async () => {
     const a = agents[0]!;
     const from = a.received.length;
