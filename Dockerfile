@@ -9,13 +9,20 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends g++ make python3 \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Dependencies first: this layer is reused until package.json or the lock file change.
+# Dependencies first: this layer is reused until package.json or the lock file change. Without
+# scripts, since the package's own prepare step (the console build) needs sources not copied yet;
+# better-sqlite3's install step (the native build) runs right after.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+ && npm rebuild better-sqlite3
 COPY tsconfig.json ./
-COPY scripts/build.mjs scripts/
+COPY scripts/build.mjs scripts/build-console.mjs scripts/
 COPY gen gen
 COPY src src
+# Read at build time: the bundle holds the build templates as JSON.
+COPY deploy/build-templates deploy/build-templates
+COPY console console
+# dist/ (server, agent, choreoctl) and console/dist (the web console the server serves at "/").
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
@@ -30,8 +37,8 @@ WORKDIR /app
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/dist dist
+COPY --from=build /src/console/dist console/dist
 COPY bin bin
-COPY deploy/build-templates deploy/build-templates
 RUN ln -s /app/bin/choreoctl.js /usr/local/bin/choreoctl \
  && mkdir -p /var/lib/openchoreo \
  && chown node:node /var/lib/openchoreo
