@@ -7,7 +7,11 @@
 import { useEffect, useState } from "preact/hooks";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { WatchEventType } from "../../gen/openchoreo/api/v1alpha1/resource_types_pb.js";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { api } from "./api.js";
+
+/** Dispatched on window when the server refuses the signed-in credential; detail: its message. */
+export const credentialRefusedEvent = "choreo:credential-refused";
 
 export interface Selector {
   readonly kind: string;
@@ -95,6 +99,11 @@ async function run(watched: Entry[], signal: AbortSignal) {
     }
   } catch (err) {
     if (signal.aborted) return;
+    // A credential the server no longer accepts (revoked, expired) ends every stream: back to sign-in.
+    if (ConnectError.from(err).code === Code.Unauthenticated) {
+      dispatchEvent(new CustomEvent(credentialRefusedEvent, { detail: ConnectError.from(err).rawMessage }));
+      return;
+    }
     for (const e of watched) {
       e.error = err instanceof Error ? err.message : String(err);
       publish(e);

@@ -3,7 +3,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { api } from "./api.js";
-import { stopWatching } from "./live.js";
+import { credentialRefusedEvent, stopWatching } from "./live.js";
 import { href, useRoute, type Route } from "./route.js";
 import { finishOidcSignIn, session } from "./session.js";
 import { SignIn } from "./views/sign-in.js";
@@ -25,6 +25,11 @@ function App() {
       (done) => done && setSignedIn(true),
       (err: Error) => setError(err.message),
     );
+  }, []);
+  useEffect(() => {
+    const onRefused = (e: Event) => signOut(`Signed out: ${(e as CustomEvent<string>).detail}`);
+    addEventListener(credentialRefusedEvent, onRefused);
+    return () => removeEventListener(credentialRefusedEvent, onRefused);
   }, []);
   useEffect(() => {
     if (!signedIn) return;

@@ -243,4 +243,15 @@ spec:
     await expect.poll(() => row.getByTestId("agent-state").innerText(), { timeout: 30_000 }).toBe("Disconnected");
     await browser.screenshot(alice, "plane-disconnected");
   }, 120_000);
+
+  it("signs out by itself when the signed-in token is revoked (its watch stream ends)", async () => {
+    await alice.goto(`${url}/#/o/default/planes`);
+    await expect.poll(() => openStreams("WatchMany"), { timeout: 10_000 }).toBe(1);
+    const revoked = await run(["token", "revoke", "alice"]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    await expect.poll(() => alice.getByRole("alert").innerText().catch(() => ""), { timeout: 15_000 }).toMatch(/^Signed out: /);
+    expect(await alice.getByLabel("API token").count()).toBe(1);
+    expect(await alice.evaluate("sessionStorage.getItem('choreo.credential')")).toBeNull();
+    await browser.screenshot(alice, "signed-out");
+  }, 60_000);
 });
