@@ -80,6 +80,8 @@ const text = (page: Page, testId: string) => page.getByTestId(testId).first().in
 let alice: Page;
 /** alice's page's streaming calls still open, and how many per-kind Watch calls it ever made. */
 const aliceStreams = { open: new Set<Request>(), perKindWatches: 0 };
+/** What chromium reported the Content-Security-Policy blocked on alice's page, and its script errors. */
+const blocked: string[] = [];
 const openStreams = (method: string) => [...aliceStreams.open].filter((r) => r.url().endsWith(`/${method}`)).length;
 
 describe.skipIf(!chromiumPresent)("the web console in chromium", () => {
@@ -89,6 +91,10 @@ describe.skipIf(!chromiumPresent)("the web console in chromium", () => {
       if (r.url().endsWith("/ResourceService/Watch")) aliceStreams.perKindWatches++;
       if (/\/(WatchMany|StreamBuildLogs)$/.test(r.url())) aliceStreams.open.add(r);
     });
+    alice.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+    });
+    alice.on("pageerror", (err) => blocked.push(err.message));
     alice.on("requestfinished", (r) => aliceStreams.open.delete(r));
     alice.on("requestfailed", (r) => aliceStreams.open.delete(r));
     await signIn(alice, "choreo_not-a-token");
@@ -253,5 +259,7 @@ spec:
     expect(await alice.getByLabel("API token").count()).toBe(1);
     expect(await alice.evaluate("sessionStorage.getItem('choreo.credential')")).toBeNull();
     await browser.screenshot(alice, "signed-out");
+    // Through every view above: nothing the policy had to block, no script error.
+    expect(blocked).toEqual([]);
   }, 60_000);
 });
