@@ -1,10 +1,12 @@
 // The default install applied as a user applies it, `kubectl apply -k deploy/install`, to the in-repo
-// Kubernetes API double over TLS: every object accepted, the CRDs established and serving their kinds,
-// a second apply a no-op, and deploy/install.yaml applicable server-side on top.
+// Kubernetes API double over TLS: every object accepted, the CRDs established (the model's kinds and
+// Kubernetes mode's storage) and serving their kinds, a second apply a no-op, and
+// deploy/install.yaml applicable server-side on top.
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allFiles } from "../../gen/index.js";
 import { createKindRegistry } from "../../src/model/index.js";
+import { storageCrd, storageKinds } from "../../src/store/kubernetes/storage-crds.js";
 import { defaultResourceTypes, type ResourceType } from "../kube-api-double/index.js";
 import { jsonOf, kubectlMissing, startClientRig, type ClientRig } from "../kube-api-double/real-clients.js";
 
@@ -38,7 +40,9 @@ describe.skipIf(kubectlMissing !== undefined)("kubectl apply -k deploy/install a
 
     const kinds = createKindRegistry(allFiles).kinds;
     const crds = jsonOf(await rig.kubectl(["get", "customresourcedefinitions", "-o", "json"])).items as Item[];
-    expect(crds.map((c) => c.metadata.name).sort()).toEqual(kinds.map((k) => `${k.plural}.${k.group}`).sort());
+    // The model's kinds, and what Kubernetes mode stores beside them (the audit log, build logs).
+    const storage = storageKinds.map((k) => (storageCrd(k).metadata as { name: string }).name);
+    expect(crds.map((c) => c.metadata.name).sort()).toEqual([...kinds.map((k) => `${k.plural}.${k.group}`), ...storage].sort());
     for (const crd of crds) expect(crd.status?.conditions?.find((c) => c.type === "Established")?.status, crd.metadata.name).toBe("True");
     // The kinds are served: kubectl finds them by name, as the control plane's store will.
     const organizations = await rig.kubectl(["get", "organizations.openchoreo.dev", "-o", "json"]);
