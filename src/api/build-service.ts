@@ -1,5 +1,5 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { BuildService } from "../../gen/openchoreo/api/v1alpha1/build_service_pb.js";
+import { BuildService } from "../../gen/openchoreo/api/v1alpha1/build_service_pb.js";
 import { BuildSchema, type Build } from "../../gen/openchoreo/model/v1alpha1/build_pb.js";
 import { ComponentSchema } from "../../gen/openchoreo/model/v1alpha1/component_pb.js";
 import { cancelRequestedAnnotation, organizationBuildPlane } from "../controllers/index.js";
@@ -7,7 +7,7 @@ import { storeReader } from "../controllers/store-reader.js";
 import { FailedPreconditionError, InvalidSpecError, isAlreadyExistsError, isConflictError } from "../errors/index.js";
 import { generatedName } from "../render/index.js";
 import { labels, type Codec, type JsonObject, type KindInfo } from "../model/index.js";
-import type { PlaneAgentHub } from "../planes/index.js";
+import type { PlaneAgentHub, PlaneRef, SessionForwarding } from "../planes/index.js";
 import type { LogChunk, LogStore, ResourceStore } from "../store/index.js";
 import { principalKey } from "../auth/index.js";
 import type { ResourceAccess } from "./resource-access.js";
@@ -21,6 +21,8 @@ export interface BuildServiceDeps {
   readonly logStore?: LogStore;
   /** ListBuildTemplates asks the build plane's agent what it has. */
   readonly planes?: PlaneAgentHub;
+  /** ListBuildTemplates goes to the replica holding the build plane agent's session. */
+  readonly forwarding?: SessionForwarding;
 }
 
 const finalPhases = new Set(["Succeeded", "Failed", "Cancelled"]);
@@ -202,28 +204,35 @@ export function createBuildService(deps: BuildServiceDeps): Partial<ServiceImpl<
       }
     },
 
-    async listBuildTemplates(request) {
-      if (!deps.planes) throw new FailedPreconditionError("this server reaches no build plane");
-      const namespace = request.namespace || "default";
-      const plane = await organizationBuildPlane(storeReader(store), namespace);
-      if (!plane) throw new FailedPreconditionError(`no BuildPlane in namespace "${namespace}"`);
-      const live = await deps.planes.liveObjects({ kind: "BuildPlane", namespace, name: plane }, { kind: "ClusterWorkflowTemplate", namespace: "" });
-      const templates = live.objects
-        .map((o) => o.object)
-        .map((t) => {
-          const meta = (t.metadata ?? {}) as { name?: string; annotations?: Record<string, string> };
-          const parameters = ((t.spec as { arguments?: { parameters?: { name?: string; description?: string; value?: string }[] } } | undefined)?.arguments?.parameters ?? []).map((p) => ({
-            name: p.name ?? "",
-            description: p.description ?? "",
-            defaultValue: p.value ?? "",
-            required: p.value === undefined,
-          }));
-          return { name: meta.name ?? "", description: meta.annotations?.["openchoreo.dev/description"] ?? "", parameters };
-        })
-        .sort((a, b) => a.name.localeCompare(b.name));
-      return { templates };
-    },
+    listBuildTemplates: deps.forwarding ? deps.forwarding.unary(BuildService.method.listBuildTemplates, buildPlaneOf, listBuildTemplates) : listBuildTemplates,
   };
+
+  async function buildPlaneOf(request: { namespace: string }): Promise<PlaneRef> {
+    const namespace = request.namespace || "default";
+    return { kind: "BuildPlane", namespace, name: (await organizationBuildPlane(storeReader(store), namespace)) ?? "" };
+  }
+
+  async function listBuildTemplates(request: { namespace: string }) {
+    if (!deps.planes) throw new FailedPreconditionError("this server reaches no build plane");
+    const namespace = request.namespace || "default";
+    const plane = await organizationBuildPlane(storeReader(store), namespace);
+    if (!plane) throw new FailedPreconditionError(`no BuildPlane in namespace "${namespace}"`);
+    const live = await deps.planes.liveObjects({ kind: "BuildPlane", namespace, name: plane }, { kind: "ClusterWorkflowTemplate", namespace: "" });
+    const templates = live.objects
+      .map((o) => o.object)
+      .map((t) => {
+        const meta = (t.metadata ?? {}) as { name?: string; annotations?: Record<string, string> };
+        const parameters = ((t.spec as { arguments?: { parameters?: { name?: string; description?: string; value?: string }[] } } | undefined)?.arguments?.parameters ?? []).map((p) => ({
+          name: p.name ?? "",
+          description: p.description ?? "",
+          defaultValue: p.value ?? "",
+          required: p.value === undefined,
+        }));
+        return { name: meta.name ?? "", description: meta.annotations?.["openchoreo.dev/description"] ?? "", parameters };
+      })
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return { templates };
+  }
 }
 
 /** The n of `<component>-build-<n>`; 0 for other names. */

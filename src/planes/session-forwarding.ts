@@ -73,12 +73,12 @@ export function createSessionForwarding(deps: SessionForwardingDeps): SessionFor
 
   /** The peer to forward to, or undefined to answer here. */
   const peerFor = async (plane: PlaneRef, context: HandlerContext): Promise<string | undefined> => {
-    if (!directory || context.requestHeader.has(forwardedByHeader)) return undefined;
+    // No plane (none named, or none found): the local implementation says so, in its own words.
+    if (!directory || !plane.name || context.requestHeader.has(forwardedByHeader)) return undefined;
     let object: PlaneObject;
     try {
       object = (await deps.store.get(planeSchema(plane.kind), plane)) as PlaneObject;
     } catch (err) {
-      // The local implementation says so, in its own words.
       if (isNotFoundError(err)) return undefined;
       throw err;
     }

@@ -41,12 +41,15 @@ interface BuildPlaneClient extends grpc.Client {
   RegisterBuildPlane(req: { namespace: string; name: string }, cb: Callback<{ credential: string }>): void;
   ListBuildPlaneObjects(req: { namespace: string; name: string; kind: string }, cb: Callback<LiveObjects>): void;
 }
+interface BuildClient extends grpc.Client {
+  ListBuildTemplates(req: { namespace: string }, cb: Callback<{ templates: { name: string }[] }>): void;
+}
 interface AuditClient extends grpc.Client {
   ListAuditRecords(req: { namespace: string; kind: string }, cb: Callback<{ records: { subject: string; method: string; name: string; code: string; detail: string }[] }>): void;
 }
 type ClientConstructor<T> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => T;
 
-const definition = protoLoader.loadSync(["openchoreo/api/v1alpha1/project_service.proto", "openchoreo/api/v1alpha1/data_plane_service.proto", "openchoreo/api/v1alpha1/resource_service.proto", "openchoreo/api/v1alpha1/audit_service.proto", "openchoreo/api/v1alpha1/build_plane_service.proto"], {
+const definition = protoLoader.loadSync(["openchoreo/api/v1alpha1/project_service.proto", "openchoreo/api/v1alpha1/data_plane_service.proto", "openchoreo/api/v1alpha1/resource_service.proto", "openchoreo/api/v1alpha1/audit_service.proto", "openchoreo/api/v1alpha1/build_plane_service.proto", "openchoreo/api/v1alpha1/build_service.proto"], {
   includeDirs: [path.join(repoRoot, "proto")],
   enums: String,
   defaults: false,
@@ -61,6 +64,7 @@ const api = (grpc.loadPackageDefinition(definition) as unknown as {
         ResourceService: ClientConstructor<ResourceClient>;
         AuditService: ClientConstructor<AuditClient>;
         BuildPlaneService: ClientConstructor<BuildPlaneClient>;
+        BuildService: ClientConstructor<BuildClient>;
       };
     };
   };
@@ -228,6 +232,11 @@ describe.skipIf(kubectlMissing !== undefined)("two control-plane replicas on the
         return answer.agentConnected && answer.objects.length > 0 ? answer : undefined;
       });
       expect(live.objects.map((o) => o.object.fields.metadata?.structValue.fields.name?.stringValue)).toContain("docker");
+      // BuildService.ListBuildTemplates goes the same way (its answer without the agent would look alike: the Release's).
+      const builds = new api.BuildService(`127.0.0.1:${b.port}`, grpc.credentials.createInsecure(), { interceptors: [grpcJsBearer(b.token!)] });
+      const { templates } = await call<{ templates: { name: string }[] }>((cb) => builds.ListBuildTemplates({ namespace: "default" }, cb));
+      builds.close();
+      expect(templates.map((t) => t.name)).toContain("docker");
       // Forwarded as the caller: a credential b refuses is refused, and one a accepts is never needed.
       const stranger = client(b, "choreo_not-a-token");
       await expect(call((cb) => stranger.ListBuildPlaneObjects({ namespace: "default", name: "default", kind: "" }, cb))).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
