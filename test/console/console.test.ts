@@ -164,6 +164,20 @@ describe.skipIf(!chromiumPresent)("the web console in chromium", () => {
     expect(aliceStreams.perKindWatches).toBe(0);
   }, 150_000);
 
+  it("rolls an environment back to the artifact it ran before, after confirmation", async () => {
+    const development = alice.getByTestId("env-development");
+    const artifact = async () => (await development.getByTestId("artifact").innerText().catch(() => "")).trim();
+    // The new build is deployed to development on its own (auto-deploy): two artifacts in the history.
+    await expect.poll(() => alice.getByRole("table").last().getByRole("row").filter({ hasText: "Build" }).count(), { timeout: 60_000 }).toBe(2);
+    const before = await artifact();
+    await development.getByRole("button", { name: "Roll back development" }).click();
+    await confirm(alice, "Roll back development");
+    await expect.poll(artifact, { timeout: 30_000 }).not.toBe(before);
+    expect(await artifact()).toMatch(/^quotes-service-[0-9a-f]{8}$/);
+    await expect.poll(() => alice.getByRole("table").last().getByRole("row").filter({ hasText: "Rollback" }).count(), { timeout: 30_000 }).toBe(1);
+    await browser.screenshot(alice, "rolled-back");
+  }, 120_000);
+
   it("shows production change without a reload when another principal approves the promotion", async () => {
     await alice.goto(`${url}/#/o/default/c/greeter`);
     await alice.getByTestId("env-development").getByRole("button", { name: "Promote to staging" }).click();
