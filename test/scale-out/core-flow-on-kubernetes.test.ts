@@ -3,7 +3,8 @@
 // install's CRDs (which validate and prune what the server writes, as a cluster's API server does),
 // and choreoctl applies a sample, waits for it to be Ready, and promotes it. Every Release the
 // controllers write must pass the Release CRD, including those that deliver no component (a cell's,
-// a build plane's templates). The other end-to-end suites run this way with CHOREO_TEST_STORE=kubernetes.
+// a build plane's templates); the audit log answers from the cluster. The other end-to-end suites
+// run this way with CHOREO_TEST_STORE=kubernetes.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useCliHarness } from "../cli/support/cli-harness.js";
@@ -27,6 +28,10 @@ describe("the core flow on the Kubernetes store", () => {
     const promoted = await cli().run(["promote", "hello-service", "--from", "development", "--to", "staging", "--wait", "--timeout", "120s"], { timeoutMs: 150_000 });
     expect(promoted.code, promoted.stderr).toBe(0);
     expect(promoted.stdout).toMatch(/Succeeded \(environment "staging" runs artifact "hello-service-[0-9a-f]{8}"/);
+
+    // The audit log is in the cluster too (AuditBatch objects): the apply is on record.
+    const audit = await cli().run(["audit", "--kind", "component"]);
+    expect(audit.stdout).toMatch(/ResourceService\/Apply\s+Component\/default\/hello-service\s+ok/);
 
     const status = await cli().run(["status"]);
     expect(status.stdout).toMatch(/^hello-service\s+default\s+Service\s+Ready\s/m);
