@@ -98,7 +98,12 @@ export async function openControlPlaneState(
   const identity = `${hostname()}-${randomBytes(3).toString("hex")}`;
   const logger = deps.logger.child({ identity });
   // The audit log and build logs in the control plane's namespace: every replica reads and writes them.
-  const auditLog = createKubernetesAuditLog({ client, namespace: kube.namespace, retention: config.audit ?? storeDefaults.auditRetention });
+  const auditLog = createKubernetesAuditLog({
+    client,
+    namespace: kube.namespace,
+    retention: config.audit ?? storeDefaults.auditRetention,
+    onPruneError: (err) => logger.warn({ err }, "dropping audit records past their retention failed; trying again in a minute"),
+  });
   const store = createKubernetesStore({ client, registry: deps.registry, codec: deps.codec, auditLog });
   const logStore = createKubernetesLogStore({ client, namespace: kube.namespace });
   const replicas = createKubernetesReplicaDirectory({

@@ -31,7 +31,8 @@ describe("kubernetes audit log", () => {
     let now = 1_900_000_000_000;
     const client = createKubeRestClient(double.kubeConfig());
     await client.request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name: "retention" } } });
-    const log = createKubernetesAuditLog({ client, namespace: "retention", retention: { maxAgeMs: 3_600_000, maxRecords: 3 }, now: () => now });
+    const pruneErrors: unknown[] = [];
+    const log = createKubernetesAuditLog({ client, namespace: "retention", retention: { maxAgeMs: 3_600_000, maxRecords: 3 }, now: () => now, onPruneError: (err) => pruneErrors.push(err) });
     await log.append([record("old", now - 2 * 3_600_000)]);
     for (const name of ["a", "b", "c", "d"]) {
       now += 1;
@@ -39,9 +40,15 @@ describe("kubernetes audit log", () => {
     }
     // Nothing is dropped until a minute has passed since the log opened.
     expect((await log.query({ limit: 10 })).records).toHaveLength(5);
+    // A prune that fails is reported and tried again a minute later; the append it follows stands.
     now += 60_000;
+    double.failRequests((r) => r.method === "GET" && r.path.endsWith("/namespaces/retention/auditbatches"), 1);
     await log.append([record("e", now)]);
-    expect((await log.query({ limit: 10 })).records.map((r) => r.name)).toEqual(["e", "d", "c"]);
+    expect(pruneErrors).toHaveLength(1);
+    expect((await log.query({ limit: 10 })).records).toHaveLength(6);
+    now += 60_000;
+    await log.append([record("f", now)]);
+    expect((await log.query({ limit: 10 })).records.map((r) => r.name)).toEqual(["f", "e", "d"]);
   });
 
   it("splits a large append into objects well under the API server's size limit", async () => {

@@ -11,6 +11,8 @@ export interface KubernetesAuditLogOptions {
   readonly retention: AuditRetention;
   /** Milliseconds since the epoch. */
   readonly now?: () => number;
+  /** A failed prune: reported, never the append's failure (its records are stored). */
+  readonly onPruneError?: (err: unknown) => void;
 }
 
 // Records per object: an Apply of thousands of documents stays well under etcd's 1.5 MiB per object.
@@ -82,7 +84,7 @@ export function createKubernetesAuditLog(options: KubernetesAuditLogOptions): Au
       }
       if (now() - lastPrune >= pruneEveryMs) {
         lastPrune = now();
-        await prune();
+        await prune().catch((err: unknown) => options.onPruneError?.(err));
       }
     },
 
