@@ -111,12 +111,42 @@ export function serverSideApply({ live, applied, manager, force, now, schema }: 
     const overlap = other.fields.intersection(changed);
     if (overlap.size > 0) conflicts.set(other, overlap);
   }
-  if (conflicts.size > 0 && !force) throw conflictError(applied, conflicts);
+  if (conflicts.size > 0 && !force) {
+    const allowed = unchangedSinceClientSideApply(live, schema);
+    for (const [entry, fields] of conflicts) {
+      const left = fields.difference(allowed);
+      if (left.size > 0) conflicts.set(entry, left);
+      else conflicts.delete(entry);
+    }
+    if (conflicts.size > 0) throw conflictError(applied, conflicts);
+  }
   for (const other of others) other.fields = other.fields.difference(changed).difference(comparison.removed);
   if (mine) mine.fields = desired;
   else entries.push({ manager, operation: "Apply", apiVersion: String(applied.apiVersion), subresource: "", time: now, fields: desired });
   writeEntries(result, entries, now);
   return result;
+}
+
+const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * kube-apiserver's upgrade from client-side apply: the fields of the last-applied-configuration
+ * annotation that still hold the values it applied may be taken by a server-side apply without a
+ * conflict (so `kubectl apply --server-side` after `kubectl apply` just works).
+ */
+function unchangedSinceClientSideApply(live: JsonObject | undefined, schema: Schema | undefined): FieldSet {
+  const annotations = isJsonObject(live?.metadata) && isJsonObject(live.metadata.annotations) ? live.metadata.annotations : {};
+  const text = annotations[lastAppliedAnnotation];
+  if (typeof text !== "string") return new FieldSet();
+  let lastApplied: unknown;
+  try {
+    lastApplied = JSON.parse(text);
+  } catch {
+    return new FieldSet();
+  }
+  if (!isJsonObject(lastApplied)) return new FieldSet();
+  const changed = compareValues(lastApplied, live!, schema);
+  return fieldSetOf(lastApplied, schema).difference(changed.modified.union(changed.added).union(changed.removed));
 }
 
 export interface UpdateInput {

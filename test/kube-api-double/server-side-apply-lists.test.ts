@@ -224,6 +224,19 @@ ${containers}
     expect(conflict.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl": .spec.template.spec.containers[name="app"].image');
   });
 
+  it.skipIf(kubectlMissing)(`kubectl apply --server-side after kubectl apply takes the fields client-side apply set, unless someone changed them since (${kubectlMissing ?? "kubectl found"})`, async () => {
+    const configMap = (name: string, value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: a}\ndata: {k: ${value}}\n`;
+    expect(await rig.kubectl(["apply", "-f", "-"], configMap("c", "one"))).toMatchObject({ code: 0 });
+    expect(await rig.kubectl(["apply", "--server-side", "-f", "-"], configMap("c", "two"))).toMatchObject({ code: 0, stdout: "configmap/c serverside-applied\n" });
+    expect(rig.double.find({ apiVersion: "v1", kind: "ConfigMap", namespace: "a", name: "c" })?.data).toEqual({ k: "two" });
+    // Changed behind client-side apply's back: the last-applied value no longer holds, so it is a conflict.
+    expect(await rig.kubectl(["apply", "-f", "-"], configMap("d", "one"))).toMatchObject({ code: 0 });
+    await raw("PATCH", "/api/v1/namespaces/a/configmaps/d?fieldManager=kubectl-edit", { data: { k: "edited" } }, "application/merge-patch+json");
+    const conflict = await rig.kubectl(["apply", "--server-side", "-f", "-"], configMap("d", "two"));
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toContain('conflict with "kubectl-edit" using v1: .data.k');
+  });
+
   it.skipIf(pythonKubernetesMissing)(`the Python client's server-side apply keeps another manager's env var and drops its own (${pythonKubernetesMissing ?? "python3-kubernetes found"})`, async () => {
     await apply(deploymentPath, deployment([{ name: "app", image: "app:1", env: [{ name: "THEIRS", value: "1" }] }]), "platform");
     const result = await rig.python(`
