@@ -6,7 +6,7 @@ import type { CommandContext } from "./command-spec.js";
 import { fieldViolationsOf } from "./format-error.js";
 import { objectRef } from "./object-meta.js";
 import { parseDuration } from "../model/parse-duration.js";
-import { documentLabel, readManifests, type Manifests } from "./read-manifests.js";
+import { documentLabel, readManifests, type ManifestDocument, type Manifests } from "./read-manifests.js";
 import { waitWithProgress } from "./wait-with-progress.js";
 import type { WaitTarget } from "./wait-for-ready.js";
 
@@ -42,9 +42,17 @@ export async function runApply(ctx: CommandContext): Promise<number> {
   const { namespace } = await ctx.target();
   const api = await ctx.api();
   const apply = (text: string, dry: boolean) => api.resources.apply({ manifests: text, defaultNamespace: namespace, dryRun: dry }, { signal: io.signal });
-  const checked = await apply(manifests.sources.map((s) => s.text).join("\n---\n"), true).catch((err: unknown) => {
-    throw withSourceNames(err, manifests);
-  });
+  // One server dry run per stretch of documents that names each object once (the server refuses an
+  // Apply naming an object twice; files may, and kubectl creates, then configures it).
+  const checked: ApplyResult[] = [];
+  let checkedBefore = 0;
+  for (const run of runsNamingEachObjectOnce(manifests.documents, namespace)) {
+    const { results } = await apply(run.map((doc) => JSON.stringify(doc.json)).join("\n---\n"), true).catch((err: unknown) => {
+      throw withSourceNames(err, manifests, checkedBefore);
+    });
+    checked.push(...results);
+    checkedBefore += run.length;
+  }
 
   const report = (result: ApplyResult): WaitTarget => {
     const kind = registry.lookup(result.apiVersion, result.kind);
@@ -54,7 +62,7 @@ export async function runApply(ctx: CommandContext): Promise<number> {
     return { kind, namespace: result.namespace, name: result.name, ref };
   };
   if (dryRun) {
-    checked.results.forEach(report);
+    checked.forEach(report);
     return 0;
   }
 
@@ -104,11 +112,31 @@ function describeDocument(json: JsonObject): string {
   return ` (${String(json.kind)} ${String(meta.name ?? "(unnamed)")})`;
 }
 
-/** The server numbers documents across the joined text; users want the file and its own numbering. */
-function withSourceNames(err: unknown, manifests: Manifests): unknown {
+/** The documents split, in order, where one names an object an earlier one of its stretch named. */
+function runsNamingEachObjectOnce(documents: readonly ManifestDocument[], defaultNamespace: string): ManifestDocument[][] {
+  const runs: ManifestDocument[][] = [];
+  let named = new Set<string>();
+  for (const doc of documents) {
+    const meta = (doc.json.metadata ?? {}) as JsonObject;
+    const key = `${String(doc.json.kind)}/${String(meta.namespace ?? defaultNamespace)}/${String(meta.name ?? "")}`;
+    if (runs.length === 0 || named.has(key)) {
+      runs.push([]);
+      named = new Set();
+    }
+    named.add(key);
+    runs.at(-1)!.push(doc);
+  }
+  return runs;
+}
+
+/**
+ * The server numbers the documents of one request (`before` documents were sent in earlier ones);
+ * users want the file and its own numbering.
+ */
+function withSourceNames(err: unknown, manifests: Manifests, before: number): unknown {
   if (!(err instanceof ConnectError) || err.code !== Code.InvalidArgument) return err;
   const violations = fieldViolationsOf(err);
   if (violations.length === 0) return err;
-  const relabel = (field: string) => field.replace(/^document (\d+)/, (whole, n: string) => documentLabel(manifests, Number(n)) ?? whole);
+  const relabel = (field: string) => field.replace(/^document (\d+)/, (whole, n: string) => documentLabel(manifests, before + Number(n)) ?? whole);
   return new CliError(violations.map((v) => (v.field ? `${relabel(v.field)}: ${v.description}` : v.description)).join("\n"));
 }
