@@ -3,6 +3,7 @@ import { durationMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { ResourceTreeNode as AgentTreeNode } from "../../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
 import {
+  ComponentService,
   GetResourceTreeResponseSchema,
   ResourceTreeNodeSchema,
   StreamComponentLogsResponseSchema,
@@ -12,6 +13,7 @@ import {
   type ResourceTreeNode,
   type StreamComponentLogsRequest,
   type StreamComponentLogsResponse,
+  type WatchResourceTreeRequest,
   type WatchResourceTreeResponse,
 } from "../../gen/openchoreo/api/v1alpha1/component_service_pb.js";
 import { ComponentSchema } from "../../gen/openchoreo/model/v1alpha1/component_pb.js";
@@ -19,7 +21,7 @@ import { EnvironmentSchema } from "../../gen/openchoreo/model/v1alpha1/environme
 import { ReleaseSchema, type Release } from "../../gen/openchoreo/model/v1alpha1/release_pb.js";
 import { FailedPreconditionError, InvalidSpecError, type FieldViolation } from "../errors/index.js";
 import { labels } from "../model/index.js";
-import { isAgentFeatureMissingError, isAgentUnavailableError, isPlaneKind, type PlaneAgentHub, type PlaneRef } from "../planes/index.js";
+import { isAgentFeatureMissingError, isAgentUnavailableError, isPlaneKind, type PlaneAgentHub, type PlaneRef, type SessionForwarding } from "../planes/index.js";
 import type { ResourceStore } from "../store/index.js";
 
 /** Where a component runs in one environment: the plane, its Release, and its pods. */
@@ -157,7 +159,7 @@ function toApiTree(nodes: readonly AgentTreeNode[]): ResourceTreeNode[] {
   );
 }
 
-async function* trees(deps: ComponentRuntimeDeps, request: GetResourceTreeRequest, signal: AbortSignal): AsyncIterable<ResourceTreeNode[]> {
+async function* trees(deps: ComponentRuntimeDeps, request: GetResourceTreeRequest | WatchResourceTreeRequest, signal: AbortSignal): AsyncIterable<ResourceTreeNode[]> {
   const violations = [...required(request.name, "name"), ...required(request.environment, "environment")];
   if (violations.length > 0) throw new InvalidSpecError(violations);
   const hub = hubOf(deps);
@@ -193,7 +195,36 @@ export function getResourceTree(deps: ComponentRuntimeDeps) {
 }
 
 export function watchResourceTree(deps: ComponentRuntimeDeps) {
-  return async function* (request: GetResourceTreeRequest, context: HandlerContext): AsyncIterable<WatchResourceTreeResponse> {
+  return async function* (request: WatchResourceTreeRequest, context: HandlerContext): AsyncIterable<WatchResourceTreeResponse> {
     for await (const nodes of trees(deps, request, context.signal)) yield create(WatchResourceTreeResponseSchema, { nodes });
+  };
+}
+
+const unplaced: PlaneRef = { kind: "DataPlane", namespace: "", name: "" };
+
+/**
+ * The plane whose agent answers for the component in the environment; none when the request or the
+ * store does not tell, so that the local handler answers why.
+ */
+async function planeOfComponent(store: ResourceStore, request: { namespace: string; name: string; environment: string }): Promise<PlaneRef> {
+  if (!request.name || !request.environment) return unplaced;
+  return placement(store, request).then(
+    (where) => where.plane,
+    () => unplaced,
+  );
+}
+
+/**
+ * ComponentService's logs and live tree; with several replicas, a call reaches the replica holding the
+ * session of the plane's agent (forwarded as the caller) when this one does not.
+ */
+export function componentRuntimeMethods(deps: ComponentRuntimeDeps, forwarding: SessionForwarding | undefined) {
+  const methods = { streamComponentLogs: streamComponentLogs(deps), getResourceTree: getResourceTree(deps), watchResourceTree: watchResourceTree(deps) };
+  if (!forwarding) return methods;
+  const planeOf = (request: { namespace: string; name: string; environment: string }) => planeOfComponent(deps.store, request);
+  return {
+    streamComponentLogs: forwarding.serverStreaming(ComponentService.method.streamComponentLogs, planeOf, methods.streamComponentLogs),
+    getResourceTree: forwarding.unary(ComponentService.method.getResourceTree, planeOf, methods.getResourceTree),
+    watchResourceTree: forwarding.serverStreaming(ComponentService.method.watchResourceTree, planeOf, methods.watchResourceTree),
   };
 }

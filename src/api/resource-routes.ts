@@ -15,7 +15,7 @@ import type { LogStore, ResourceStore } from "../store/index.js";
 import { IdentityService } from "../../gen/openchoreo/api/v1alpha1/identity_service_pb.js";
 import { TokenService } from "../../gen/openchoreo/api/v1alpha1/token_service_pb.js";
 import type { AccessControl } from "../auth/index.js";
-import { getResourceTree, streamComponentLogs, watchResourceTree } from "./component-runtime.js";
+import { componentRuntimeMethods } from "./component-runtime.js";
 import { createIdentityService } from "./identity-service.js";
 import { createTokenService } from "./token-service.js";
 import { planeRegistrationMethods } from "./plane-registration.js";
@@ -60,8 +60,7 @@ export function resourceRoutes(router: ConnectRouter, routeDeps: ResourceRouteDe
     const methods = createTypedResourceService(described, deps);
     if (service.typeName === ComponentService.typeName) {
       methods.getRenderedRelease = getRenderedRelease(deps.store) as never;
-      const runtime = { store: deps.store, planes: deps.planes };
-      Object.assign(methods, { streamComponentLogs: streamComponentLogs(runtime), getResourceTree: getResourceTree(runtime), watchResourceTree: watchResourceTree(runtime) });
+      Object.assign(methods, componentRuntimeMethods({ store: deps.store, planes: deps.planes }, deps.forwarding));
     }
     if (deps.planes && service.typeName === DataPlaneService.typeName) Object.assign(methods, planeRegistrationMethods("DataPlane", deps.planes, deps.forwarding));
     if (deps.planes && service.typeName === BuildPlaneService.typeName) Object.assign(methods, planeRegistrationMethods("BuildPlane", deps.planes, deps.forwarding));

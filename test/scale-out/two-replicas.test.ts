@@ -47,9 +47,13 @@ interface BuildClient extends grpc.Client {
 interface AuditClient extends grpc.Client {
   ListAuditRecords(req: { namespace: string; kind: string }, cb: Callback<{ records: { subject: string; method: string; name: string; code: string; detail: string }[] }>): void;
 }
+interface ComponentClient extends grpc.Client {
+  StreamComponentLogs(req: { namespace: string; name: string; environment: string; tailLines: number }): grpc.ClientReadableStream<{ lines: { pod: string; text: string }[] }>;
+  GetResourceTree(req: { namespace: string; name: string; environment: string }, cb: Callback<{ nodes: { kind: string; name: string; simulated: boolean }[] }>): void;
+}
 type ClientConstructor<T> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => T;
 
-const definition = protoLoader.loadSync(["openchoreo/api/v1alpha1/project_service.proto", "openchoreo/api/v1alpha1/data_plane_service.proto", "openchoreo/api/v1alpha1/resource_service.proto", "openchoreo/api/v1alpha1/audit_service.proto", "openchoreo/api/v1alpha1/build_plane_service.proto", "openchoreo/api/v1alpha1/build_service.proto"], {
+const definition = protoLoader.loadSync(["openchoreo/api/v1alpha1/project_service.proto", "openchoreo/api/v1alpha1/data_plane_service.proto", "openchoreo/api/v1alpha1/resource_service.proto", "openchoreo/api/v1alpha1/audit_service.proto", "openchoreo/api/v1alpha1/build_plane_service.proto", "openchoreo/api/v1alpha1/build_service.proto", "openchoreo/api/v1alpha1/component_service.proto"], {
   includeDirs: [path.join(repoRoot, "proto")],
   enums: String,
   defaults: false,
@@ -65,6 +69,7 @@ const api = (grpc.loadPackageDefinition(definition) as unknown as {
         AuditService: ClientConstructor<AuditClient>;
         BuildPlaneService: ClientConstructor<BuildPlaneClient>;
         BuildService: ClientConstructor<BuildClient>;
+        ComponentService: ClientConstructor<ComponentClient>;
       };
     };
   };
@@ -318,4 +323,24 @@ describe.skipIf(kubectlMissing !== undefined)("two control-plane replicas on the
       resources.close();
     }
   }, 90_000);
+
+  it("answers a component's logs and live tree through a replica its plane's agent is not connected to", async () => {
+    const survivor = replicas.find((r) => r.server.child.exitCode === null && r.server.child.signalCode === null)!;
+    // A new replica holds no agent session: without forwarding it could only answer unavailable.
+    const other = await start("c");
+    const components = new api.ComponentService(`127.0.0.1:${other.port}`, grpc.credentials.createInsecure(), { interceptors: [grpcJsBearer(survivor.token!)] });
+    const where = { namespace: "default", name: "greeter", environment: "development" };
+    try {
+      const lines = await waitFor("the greeter's simulated log lines through the replica without the agent", 60_000, async () => {
+        const read: { pod: string; text: string }[] = [];
+        for await (const batch of components.StreamComponentLogs({ ...where, tailLines: 5 }) as AsyncIterable<{ lines: { pod: string; text: string }[] }>) read.push(...batch.lines);
+        return read.length > 0 ? read : undefined;
+      });
+      expect(lines.every((line) => line.pod.startsWith("greeter") && line.text.startsWith("[simulated]"))).toBe(true);
+      const { nodes } = await call<{ nodes: { kind: string; name: string; simulated: boolean }[] }>((cb) => components.GetResourceTree(where, cb));
+      expect(nodes.map((n) => n.kind)).toEqual(expect.arrayContaining(["Deployment", "ReplicaSet", "Pod"]));
+    } finally {
+      components.close();
+    }
+  }, 120_000);
 });
