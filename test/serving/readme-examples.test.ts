@@ -48,12 +48,15 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-/** The README assumes the default port, the default data directory's token and writes to /tmp/choreo*: point them at this test's own. */
+/**
+ * The README assumes the default port and data directory (its token, and the header file made from it)
+ * and writes to /tmp/choreo*: point them at this test's own.
+ */
 const localise = (code: string) =>
   code
     .replaceAll("127.0.0.1:8080", `127.0.0.1:${port}`)
     .replaceAll("/tmp/choreo", path.join(tmp, "choreo"))
-    .replaceAll(".choreo/admin.token", path.join(tmp, "data", "admin.token"));
+    .replaceAll(".choreo/", `${path.join(tmp, "data")}/`);
 
 function run(example: Example) {
   const code = localise(example.code);
