@@ -7,8 +7,8 @@ import { createEventRecorder, platformControllers } from "../controllers/index.j
 import { createManager, createSystemClock, type Clock, type Manager } from "../core/index.js";
 import { createAccessControl, ensureBootstrapAdminToken, loadOidcAuthenticator, type AccessControl } from "../auth/index.js";
 import { createAuditedStore } from "../audit/index.js";
-import { readFile } from "node:fs/promises";
-import { ConfigError, parseConfig, type Config } from "./config.js";
+import { parseConfig, type Config } from "./config.js";
+import { readConfigFile } from "./read-config-file.js";
 import { createCodec, createKindRegistry, type Codec } from "../model/index.js";
 import { createPlaneAgentHub, createPlaneAgentMetrics, createSessionForwarding, type PlaneAgentHub, type SessionForwarding } from "../planes/index.js";
 import type { LogStore, ResourceStore } from "../store/index.js";
@@ -100,7 +100,7 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
       serverId: state.serverId,
       directory: state.replicas,
       // Replicas serve one certificate: a peer's is this one's.
-      ...(config.tls ? { trustedCa: await readFile(config.tls.certFile) } : {}),
+      ...(config.tls ? { trustedCa: await readConfigFile(config.tls.certFile, "CHOREO_TLS_CERT") } : {}),
       logger: deps.logger,
     });
     return {
@@ -135,8 +135,5 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
 }
 
 async function readOidcCa(file: string | undefined): Promise<Buffer | undefined> {
-  if (!file) return undefined;
-  return readFile(file).catch((err: NodeJS.ErrnoException) => {
-    throw new ConfigError([{ variable: "CHOREO_OIDC_CA_FILE", message: `cannot read ${file} (${err.code ?? err.message})` }]);
-  });
+  return file ? readConfigFile(file, "CHOREO_OIDC_CA_FILE") : undefined;
 }

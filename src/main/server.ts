@@ -39,7 +39,11 @@ async function main(): Promise<void> {
   const { startControlPlane } = await import("./control-plane.js");
   const { startEmbeddedAgents, loopbackUrl, agentEntryArgs } = await import("./embedded-agents.js");
   // The store first: it takes the data-directory lock, so a second server fails before it binds a port.
-  const plane = await startControlPlane(config, { logger, metrics });
+  const plane = await startControlPlane(config, { logger, metrics }).catch((err: unknown) => {
+    // Files the settings name (TLS, the OIDC CA) are read here first.
+    if (isConfigError(err)) failConfig(err);
+    throw err;
+  });
   const server = await startServer(config, { logger, metrics, resources: plane }).catch(async (err: unknown) => {
     await plane.close();
     if (isConfigError(err)) failConfig(err);

@@ -1,5 +1,4 @@
 import { setMaxListeners } from "node:events";
-import { readFile } from "node:fs/promises";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { AddressInfo, Server as NetServer } from "node:net";
@@ -25,7 +24,8 @@ import {
   createRpcMetrics,
   createRpcObserver,
 } from "../server/index.js";
-import { ConfigError, parseConfig } from "./config.js";
+import { parseConfig } from "./config.js";
+import { readConfigFile } from "./read-config-file.js";
 import type { Config } from "./config.js";
 
 export type ServerConfig = Pick<
@@ -230,9 +230,5 @@ function createServerGuard(config: ServerConfig, deps: ServerDeps): Guard {
 }
 
 async function readTls(files: NonNullable<ServerConfig["tls"]>): Promise<{ cert: Buffer; key: Buffer }> {
-  const read = (file: string, variable: string) =>
-    readFile(file).catch((err: NodeJS.ErrnoException) => {
-      throw new ConfigError([{ variable, message: `cannot read ${file} (${err.code ?? err.message})` }]);
-    });
-  return { cert: await read(files.certFile, "CHOREO_TLS_CERT"), key: await read(files.keyFile, "CHOREO_TLS_KEY") };
+  return { cert: await readConfigFile(files.certFile, "CHOREO_TLS_CERT"), key: await readConfigFile(files.keyFile, "CHOREO_TLS_KEY") };
 }
