@@ -7,11 +7,12 @@ import {
   isNotFoundError,
   type FieldViolation,
 } from "../errors/index.js";
-import { createTimeSlicer, type TimeSlicer } from "../core/index.js";
+import { createTimeSlicer } from "../core/index.js";
 import {
   isJsonObject,
   jsonEqual,
   keepRedactedSecrets,
+  parseManifestsInSlices,
   redactSecrets,
   validateObject,
   type Codec,
@@ -193,7 +194,7 @@ export function createResourceAccess({ store, codec }: ResourceAccessDeps): Reso
       // Thousands of documents are minutes of work: it is done in slices with turns of the event
       // loop between them, so requests, heartbeats and acks are not held up behind one Apply.
       const slicer = createTimeSlicer(applySliceMs);
-      const docs = await parseInSlices(codec, text, slicer);
+      const docs = await parseManifestsInSlices(codec, text, () => slicer.pause());
 
       // Every document is judged before any is written, so a bad document changes nothing.
       const plan = async (doc: JsonObject): Promise<PlannedDocument> => {
@@ -316,39 +317,6 @@ function identityOf(kind: KindInfo, object: JsonObject): AppliedIdentity {
   };
 }
 
-/**
- * The documents of a manifest text, parsed by the codec a slice of text at a time with turns of the
- * event loop between. Slices are cut at "---" lines, where YAML itself ends a document (no scalar
- * may hold such a line); a text with directives ("%YAML") is parsed whole, since a directive belongs
- * to the document after it. An error is reported as the codec reports it for the whole text.
- */
-async function parseInSlices(codec: Codec, text: string, slicer: TimeSlicer): Promise<JsonObject[]> {
-  if (text.length <= manifestSliceBytes || /^%/m.test(text)) return codec.parseManifests(text);
-  const docs: JsonObject[] = [];
-  let start = 0;
-  const marker = /^---(?=[ \t\r\n]|$)/gm;
-  const parse = async (slice: string) => {
-    try {
-      docs.push(...codec.parseManifests(slice));
-    } catch (err) {
-      if (!isInvalidSpecError(err)) throw err;
-      // Numbered within the slice: the whole text numbers it as the user counts.
-      codec.parseManifests(text);
-      throw err;
-    }
-    await slicer.pause();
-  };
-  for (let found = marker.exec(text); found; found = marker.exec(text)) {
-    if (found.index - start < manifestSliceBytes) continue;
-    await parse(text.slice(start, found.index));
-    start = found.index;
-  }
-  await parse(text.slice(start));
-  return docs;
-}
-
-/** About thirty documents of a typical size. */
-const manifestSliceBytes = 32 * 1024;
 
 function withoutStatus(json: JsonObject): JsonObject {
   const { status: _status, ...rest } = json;

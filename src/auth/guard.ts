@@ -115,7 +115,7 @@ export function createGuard(options: GuardOptions): Guard {
       const rule = table.get(call.procedure);
       try {
         if (!rule) throw new PermissionDeniedError(`${call.procedure} is not in the permission table: nobody may call it`);
-        authorizer.require(principal, rule((call.request ?? {}) as Record<string, unknown>));
+        authorizer.require(principal, await rule((call.request ?? {}) as Record<string, unknown>));
       } catch (err) {
         if (isPermissionDeniedError(err)) deny(call, err, principal.subject);
         throw err;

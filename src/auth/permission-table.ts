@@ -1,6 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { Verb } from "../../gen/openchoreo/meta/v1alpha1/registry_pb.js";
-import { describeResourceService, isJsonObject, type Codec, type JsonObject, type KindInfo } from "../model/index.js";
+import { createTimeSlicer } from "../core/index.js";
+import { describeResourceService, isJsonObject, parseManifestsInSlices, type Codec, type JsonObject, type KindInfo } from "../model/index.js";
 import { isOrganizationRole, platformPermissions, rolePermissions, type Permission, type ResourceGroup } from "./roles.js";
 
 /**
@@ -20,8 +21,17 @@ export const anyOrganization = "*";
  */
 export const publicProcedures: ReadonlySet<string> = new Set(["openchoreo.api.v1alpha1.LoginService/GetLoginConfig"]);
 
-/** What a call needs, from its request message (undefined for a bidi stream, whose messages come later). */
-export type Rule = (request: Record<string, unknown>) => Requirement[];
+/**
+ * What a call needs, from its request message (undefined for a bidi stream, whose messages come later);
+ * a rule that reads much of it (an Apply's manifests) answers later, giving the event loop turns.
+ */
+export type Rule = (request: Record<string, unknown>) => Requirement[] | Promise<Requirement[]>;
+
+/** A rule that answers at once: every rule but the Apply's. */
+type ImmediateRule = (request: Record<string, unknown>) => Requirement[];
+
+/** How long the Apply rule parses before the event loop gets a turn. */
+const manifestParseSliceMs = 20;
 
 /** Every resource kind in the group its permissions are named after. */
 export const kindGroups: Readonly<Record<string, ResourceGroup>> = {
@@ -81,11 +91,11 @@ function at(permission: Permission, organization: string | undefined): Requireme
 }
 
 const text = (request: Record<string, unknown>, field: string): string => String(request[field] ?? "");
-const inNamespace = (permission: Permission, field = "namespace"): Rule => (request) => [at(permission, text(request, field) || "default")];
-const platform = (permission: Permission): Rule => () => [{ permission, organization: undefined }];
+const inNamespace = (permission: Permission, field = "namespace"): ImmediateRule => (request) => [at(permission, text(request, field) || "default")];
+const platform = (permission: Permission): ImmediateRule => () => [{ permission, organization: undefined }];
 
 /** A read or write of one object of a kind, or a list or watch of the kind. */
-function kindRule(kind: KindInfo, access: "read" | "write", target: (request: Record<string, unknown>) => { namespace: string; name: string } | "collection"): Rule {
+function kindRule(kind: KindInfo, access: "read" | "write", target: (request: Record<string, unknown>) => { namespace: string; name: string } | "collection"): ImmediateRule {
   return (request) => {
     const permission = kindPermission(kind, access);
     const t = target(request);
@@ -214,11 +224,11 @@ function resourceServiceRules(codec: Codec): Record<string, Rule> {
   const kindOf = (request: Record<string, unknown>): KindInfo | undefined => codec.registry.resolve(text(request, "kind"), text(request, "apiVersion") || undefined);
   // An unknown kind fails in the service with InvalidArgument; asking needs no more than signing in.
   const unknownKind: Requirement[] = [at("identity:read", anyOrganization)];
-  const one = (access: "read" | "write"): Rule => (request) => {
+  const one = (access: "read" | "write"): ImmediateRule => (request) => {
     const kind = kindOf(request);
     return kind ? kindRule(kind, access, () => ({ namespace: text(request, "namespace"), name: text(request, "name") }))(request) : unknownKind;
   };
-  const collection: Rule = (request) => {
+  const collection: ImmediateRule = (request) => {
     const kind = kindOf(request);
     if (!kind) return unknownKind;
     if (kind.namespaced && request.allNamespaces === true) return [at(kindPermission(kind, "read"), anyOrganization)];
@@ -237,10 +247,12 @@ function resourceServiceRules(codec: Codec): Record<string, Rule> {
       const needs = watches.flatMap((w) => collection(w));
       return needs.length > 0 ? needs : unknownKind;
     },
-    Apply(request) {
+    async Apply(request) {
       let documents: JsonObject[];
       try {
-        documents = codec.parseManifests(text(request, "manifests"));
+        // Thousands of documents take seconds to parse: in slices, as the Apply handler parses them.
+        const slicer = createTimeSlicer(manifestParseSliceMs);
+        documents = await parseManifestsInSlices(codec, text(request, "manifests"), () => slicer.pause());
       } catch {
         return unknownKind;
       }
