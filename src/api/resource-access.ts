@@ -21,6 +21,7 @@ import {
 } from "../model/index.js";
 import type { DeleteOptions, ObjectKey, ResourceStore, WatchEventType } from "../store/index.js";
 import { recordIdentity } from "../auth/record-identity.js";
+import { storeListOptions, storeWatchOptions } from "./store-query-options.js";
 import { checkSystemOwned, keepSystemOwned, refuseSystemCreate, refuseSystemUpdate } from "./system-owned.js";
 
 export interface WriteOptions {
@@ -147,22 +148,12 @@ export function createResourceAccess({ store, codec }: ResourceAccessDeps): Reso
     },
 
     async list(kind, options) {
-      const result = await store.list(kind.schema, {
-        ...(kind.namespaced && !options.allNamespaces ? { namespace: options.namespace || "default" } : {}),
-        ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
-        ...(options.limit ? { limit: options.limit } : {}),
-        ...(options.continue ? { continue: options.continue } : {}),
-      });
+      const result = await store.list(kind.schema, storeListOptions(kind, options));
       return { items: result.items.map((m) => read(kind, m)), resourceVersion: result.resourceVersion, continue: result.continue };
     },
 
     async *watch(kind, options) {
-      const events = store.watch(kind.schema, {
-        ...(kind.namespaced && !options.allNamespaces ? { namespace: options.namespace || "default" } : {}),
-        ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
-        ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      const events = store.watch(kind.schema, storeWatchOptions(kind, options));
       for await (const event of events) {
         yield { type: event.type, object: event.object && read(kind, event.object), resourceVersion: event.resourceVersion };
       }
