@@ -17,6 +17,8 @@ export interface ServerProcessOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Write a `node --cpu-prof` profile of the server into this directory at exit. */
   readonly cpuProfileDir?: string;
+  /** More Node.js options for the server process, e.g. `--heapsnapshot-signal=SIGUSR2`. */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface ServerProcess {
@@ -65,7 +67,7 @@ export function parseMetrics(text: string): Map<string, number> {
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "bench-server-"));
   const profile = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", ...profile, "src/main/server.ts"], {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", ...profile, ...(options.nodeArgs ?? []), "src/main/server.ts"], {
     cwd: repository,
     env: {
       ...process.env,
