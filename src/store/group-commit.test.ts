@@ -114,7 +114,7 @@ describe("createGroupCommit", () => {
     expect(group.firstPendingChange(keyOf("b"))).toBeUndefined();
   });
 
-  it("answers and shows a committed group only once a sync that started after its commit resolves", async () => {
+  it("answers and shows a committed group only once a sync that started after its commit resolves, and stops the store when a sync fails", async () => {
     let revision = 0;
     const calls: string[] = [];
     const syncs: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
@@ -149,9 +149,18 @@ describe("createGroupCommit", () => {
     expect(group.firstPendingChange(keyOf("a"))).toBeUndefined();
     expect(group.firstPendingChange(keyOf("c"))?.revision).toBe(3);
 
+    // d joins an open group, still uncommitted when c's sync fails.
+    const d = write("d");
     syncs[1]!.reject(new Error("fsync: EIO"));
-    await Promise.all(written);
-    expect(calls.slice(9)).toEqual(["publish c", "failed c: fsync: EIO"]);
-    expect(group.committedRevision()).toBe(3);
+    await Promise.all([...written, d]);
+    // Nothing after the last good sync can be trusted: c and d fail, d's open group is undone, and
+    // readers and watchers keep revision 2 (c stays hidden behind its previous state).
+    expect(calls.slice(9)).toEqual(["begin", "rollback", expect.stringMatching(/^failed c: .*fsync: EIO.*restarts/), expect.stringMatching(/^failed d: /)]);
+    expect(group.committedRevision()).toBe(2);
+    expect(group.firstPendingChange(keyOf("c"))?.revision).toBe(3);
+    // Every later write is refused before it reaches the backend.
+    expect(() => group.join()).toThrow(/refuses writes until the control plane restarts/);
+    expect(calls.slice(13)).toEqual([]);
+    await group.close();
   });
 });

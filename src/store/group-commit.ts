@@ -1,3 +1,4 @@
+import { FailedPreconditionError } from "../errors/index.js";
 import type { StoredChange, StoredKey } from "./store-backend.js";
 
 /** The outer transaction a backend holds open while a group of writes collects (see GroupCommit). */
@@ -36,8 +37,12 @@ export interface GroupCommitOptions {
  * - Until then nobody else sees it: readers are shown the state as of the last durable revision
  *   (committedRevision, firstPendingChange), and watchers hear of changes once they are durable.
  * - When a commit fails, every write of its group fails with the error and the store is as it was
- *   before the group. When a sync fails, the writes it covered fail with its error (they may or may
- *   not be on disk, as with any storage whose sync fails) and are shown from then on.
+ *   before the group.
+ * - When a sync fails, nothing written since the last good sync can be trusted: the kernel may have
+ *   dropped the pages it could not write, and the log's later frames chain onto them. So the store
+ *   stops, as etcd and PostgreSQL do: every write not yet durable fails, each later write is refused,
+ *   and readers and watchers keep the state as of the last durable revision. A restart recovers
+ *   what the disk really holds.
  */
 export interface GroupCommit {
   /** Every change up to here is durable, and shown to readers and watchers. */
@@ -77,10 +82,14 @@ export function createGroupCommit(options: GroupCommitOptions): GroupCommit {
   const unsynced: Group[] = [];
   let syncing: Promise<void> | undefined;
   const firstChanges = new Map<string, StoredChange>();
+  /** Set once a sync failed: every write from then on is refused with it. */
+  let failure: FailedPreconditionError | undefined;
+  /** Groups committed to the backend whose sync failed: never shown to readers or watchers. */
+  const untrusted: Group[] = [];
 
   const indexPending = () => {
     firstChanges.clear();
-    for (const group of open ? [...unsynced, open] : unsynced) {
+    for (const group of [...untrusted, ...unsynced, ...(open ? [open] : [])]) {
       for (const change of group.changes) {
         const key = keyString(change);
         if (!firstChanges.has(key)) firstChanges.set(key, change);
@@ -88,23 +97,38 @@ export function createGroupCommit(options: GroupCommitOptions): GroupCommit {
     }
   };
 
-  /** The groups a sync covered are durable (or failed): show them, then answer their writers. */
-  const settle = (groups: readonly Group[], error: unknown) => {
+  /** The groups a sync covered are durable: show them, then answer their writers. */
+  const settle = (groups: readonly Group[]) => {
     if (groups.length === 0) return;
     committed = groups[groups.length - 1]!.revision;
     indexPending();
     for (const group of groups) publish(group.changes);
-    for (const group of groups) for (const waiter of group.waiters) (error === undefined ? waiter.resolve() : waiter.reject(error));
+    for (const group of groups) for (const waiter of group.waiters) waiter.resolve();
+  };
+
+  /** A sync failed: fail every write that is not durable, hide them, and refuse writes from now on. */
+  const stop = (error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    failure = new FailedPreconditionError(
+      `the store could not make writes durable (${reason}); it refuses writes until the control plane restarts, ` +
+        "and the writes it had not acknowledged may or may not be on disk",
+    );
+    const failed = unsynced.splice(0);
+    untrusted.push(...failed);
+    if (open) {
+      transaction.rollback();
+      failed.push(open);
+      open = undefined;
+    }
+    indexPending();
+    for (const group of failed) for (const waiter of group.waiters) waiter.reject(failure);
   };
 
   /** One sync at a time; each covers every group committed before it started. */
   const syncCommitted = (): void => {
-    if (syncing || unsynced.length === 0) return;
+    if (syncing || failure || unsynced.length === 0) return;
     const covered = unsynced.length;
-    syncing = transaction.sync().then(
-      () => settle(unsynced.splice(0, covered), undefined),
-      (error: unknown) => settle(unsynced.splice(0, covered), error),
-    ).finally(() => {
+    syncing = transaction.sync().then(() => settle(unsynced.splice(0, covered)), stop).finally(() => {
       syncing = undefined;
       syncCommitted();
     });
@@ -131,6 +155,7 @@ export function createGroupCommit(options: GroupCommitOptions): GroupCommit {
     committedRevision: () => committed,
 
     join() {
+      if (failure) throw failure;
       if (open) return;
       transaction.begin();
       open = { changes: [], waiters: [], revision: 0 };
