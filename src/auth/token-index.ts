@@ -1,10 +1,16 @@
 import { ApiTokenSchema, type ApiToken } from "../../gen/openchoreo/model/v1alpha1/api_token_pb.js";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Clock, Informer } from "../core/index.js";
+import { hashApiToken } from "./api-token.js";
 
 export interface TokenIndex {
-  /** The token with this hash, if any (revoked and expired ones included). */
-  byHash(sha256: string): ApiToken | undefined;
+  /**
+   * The token this secret is (its SHA-256 looked up), if any (revoked and expired ones included): a
+   * caller sends the same secret with every request, so a secret found once is remembered and not
+   * hashed again until any token changes. Only secrets of stored tokens are remembered, so unknown
+   * ones sent by anybody cannot grow it.
+   */
+  bySecret(secret: string): ApiToken | undefined;
   byName(name: string): ApiToken | undefined;
   list(): readonly ApiToken[];
   /** Whether a token is usable now: not revoked, not expired. */
@@ -16,10 +22,11 @@ export interface TokenIndex {
   close(): void;
 }
 
-/** The store's ApiTokens from the informer's cache, by hash, so authenticating reads no store. */
+/** The store's ApiTokens from the informer's cache, by secret, so authenticating reads no store. */
 export function createTokenIndex(informers: { informerFor(schema: typeof ApiTokenSchema): Informer }, clock: Clock): TokenIndex {
   const informer = informers.informerFor(ApiTokenSchema);
   let byHash = new Map<string, ApiToken>();
+  let bySecret = new Map<string, ApiToken>();
   let dirty = true;
   const waiters = new Set<() => void>();
   const unsubscribe = informer.addEventHandler(() => {
@@ -27,13 +34,21 @@ export function createTokenIndex(informers: { informerFor(schema: typeof ApiToke
     for (const wake of [...waiters]) wake();
   });
   const all = () => informer.cache.list() as ApiToken[];
+  // Both maps are rebuilt from the cache after any change (a revocation included), before the next lookup.
+  const current = () => {
+    if (!dirty) return;
+    byHash = new Map(all().map((t) => [t.spec?.tokenSha256 ?? "", t]));
+    bySecret = new Map();
+    dirty = false;
+  };
   return {
-    byHash(sha256) {
-      if (dirty) {
-        byHash = new Map(all().map((t) => [t.spec?.tokenSha256 ?? "", t]));
-        dirty = false;
-      }
-      return byHash.get(sha256);
+    bySecret(secret) {
+      current();
+      let token = bySecret.get(secret);
+      if (token) return token;
+      token = byHash.get(hashApiToken(secret));
+      if (token) bySecret.set(secret, token);
+      return token;
     },
     byName: (name) => informer.cache.get("", name) as ApiToken | undefined,
     list: all,

@@ -9,7 +9,7 @@ import * as http2 from "node:http2";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { create, toBinary, type DescMessage } from "@bufbuild/protobuf";
-import { ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import type { DescService } from "@bufbuild/protobuf";
 import { pino } from "pino";
@@ -167,6 +167,18 @@ describe("errors and refusals", () => {
       expect(describeError(fast)).toEqual(describeError(connect));
     });
   }
+
+  it("refuses a token's first read after it is revoked, though the token had just read many times", async () => {
+    const { token } = await clientOf(TokenService, admin, "connect").createToken({ name: "revoked-reader", organization: "acme", role: "viewer" });
+    const components = clientOf(ComponentService, token, "grpc");
+    for (let i = 0; i < 5; i++) expect((await components.getComponent({ namespace: "acme", name: "reader" })).component?.metadata?.name).toBe("reader");
+    await clientOf(TokenService, admin, "connect").revokeToken({ name: "revoked-reader" });
+    expect(describeError(await errorOf(components.getComponent({ namespace: "acme", name: "reader" })))).toEqual({
+      code: Code.Unauthenticated,
+      message: "the credential is not valid (unknown, revoked, expired or malformed)",
+      details: [],
+    });
+  });
 
   it("audits a refused read as the Connect path does", async () => {
     const requestId = (protocol: string) => `fast-path-denied-${protocol}`;
