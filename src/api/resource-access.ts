@@ -12,12 +12,13 @@ import {
   isJsonObject,
   jsonEqual,
   keepRedactedSecrets,
-  parseManifestsInSlices,
+  parseRequestManifests,
   redactSecrets,
   validateObject,
   type Codec,
   type JsonObject,
   type KindInfo,
+  type ManifestsRequest,
 } from "../model/index.js";
 import type { DeleteOptions, ObjectKey, ResourceStore, WatchEventType } from "../store/index.js";
 import { recordIdentity } from "../auth/record-identity.js";
@@ -95,9 +96,10 @@ export interface ResourceAccess {
    * Creates or updates every document of a YAML or JSON text. All are checked before any is written
    * (an object named by two documents included); an update replaces spec and merges labels and
    * annotations (keys others set stay). A document whose object someone else created or changed
-   * between the check and the write is judged again against what is stored then.
+   * between the check and the write is judged again against what is stored then. Given the request
+   * message that carries the text, it takes the documents the access guard parsed from it.
    */
-  apply(text: string, options?: WriteOptions & { readonly defaultNamespace?: string }): Promise<ApplyResult[]>;
+  apply(manifests: string | ManifestsRequest, options?: WriteOptions & { readonly defaultNamespace?: string }): Promise<ApplyResult[]>;
 }
 
 export interface ResourceAccessDeps {
@@ -181,11 +183,11 @@ export function createResourceAccess({ store, codec }: ResourceAccessDeps): Reso
       return read(kind, await store.delete(kind.schema, key(kind, k.namespace, k.name), options));
     },
 
-    async apply(text, options = {}) {
+    async apply(manifests, options = {}) {
       // Thousands of documents are minutes of work: it is done in slices with turns of the event
       // loop between them, so requests, heartbeats and acks are not held up behind one Apply.
       const slicer = createTimeSlicer(applySliceMs);
-      const docs = await parseManifestsInSlices(codec, text, () => slicer.pause());
+      const docs = await parseRequestManifests(codec, typeof manifests === "string" ? { manifests } : manifests, () => slicer.pause());
 
       // Every document is judged before any is written, so a bad document changes nothing.
       const plan = async (doc: JsonObject): Promise<PlannedDocument> => {

@@ -33,7 +33,7 @@ export function createResourceService(deps: {
   return {
     async apply(request, context) {
       const actor = context.values.get(principalKey)?.subject;
-      const results = await access.apply(request.manifests, { api: true, dryRun: request.dryRun, defaultNamespace: request.defaultNamespace || "default", ...(actor ? { actor } : {}) });
+      const results = await access.apply(request, { api: true, dryRun: request.dryRun, defaultNamespace: request.defaultNamespace || "default", ...(actor ? { actor } : {}) });
       return { results: results.map((r) => ({ action: applyActions[r.action], ...r.identity, ...(request.returnObjects ? { object: r.object } : {}) })) };
     },
     async get(request) {

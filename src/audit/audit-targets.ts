@@ -1,5 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
-import { describeResourceService, isJsonObject, type Codec } from "../model/index.js";
+import { describeResourceService, isJsonObject, parsedRequestManifests, type Codec, type JsonObject } from "../model/index.js";
 
 /** The object a call is about, as an audit record names it; "" where the call names none. */
 export interface AuditTarget {
@@ -37,9 +37,12 @@ export function auditTargets(service: DescService, method: string, request: unkn
 }
 
 function applyTargets(fields: Record<string, unknown>, codec: Codec): AuditTarget[] {
-  let documents;
+  // The documents the guard and the handler parsed from this request, if they did.
+  const parsed = parsedRequestManifests(fields);
+  if (parsed === "invalid") return [];
+  let documents: readonly JsonObject[];
   try {
-    documents = codec.parseManifests(text(fields.manifests));
+    documents = parsed ?? codec.parseManifests(text(fields.manifests));
   } catch {
     return [];
   }

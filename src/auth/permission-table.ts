@@ -1,7 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { Verb } from "../../gen/openchoreo/meta/v1alpha1/registry_pb.js";
 import { createTimeSlicer } from "../core/index.js";
-import { describeResourceService, isJsonObject, parseManifestsInSlices, type Codec, type JsonObject, type KindInfo } from "../model/index.js";
+import { describeResourceService, isJsonObject, parseRequestManifests, type Codec, type JsonObject, type KindInfo } from "../model/index.js";
 import { isOrganizationRole, platformPermissions, rolePermissions, type Permission, type ResourceGroup } from "./roles.js";
 
 /**
@@ -250,9 +250,10 @@ function resourceServiceRules(codec: Codec): Record<string, Rule> {
     async Apply(request) {
       let documents: JsonObject[];
       try {
-        // Thousands of documents take seconds to parse: in slices, as the Apply handler parses them.
+        // Thousands of documents take seconds to parse: in slices, once for the call (the Apply
+        // handler and the audit trail take the same documents).
         const slicer = createTimeSlicer(manifestParseSliceMs);
-        documents = await parseManifestsInSlices(codec, text(request, "manifests"), () => slicer.pause());
+        documents = await parseRequestManifests(codec, request, () => slicer.pause());
       } catch {
         return unknownKind;
       }

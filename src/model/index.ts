@@ -1,6 +1,6 @@
 export { createKindRegistry, type KindInfo, type KindRegistry } from "./kind-registry.js";
 export { createCodec, type Codec, type KindObject } from "./codec.js";
-export { parseManifestsInSlices } from "./parse-manifests-in-slices.js";
+export { parseManifestsInSlices, parseRequestManifests, parsedRequestManifests, type ManifestsRequest } from "./parse-manifests-in-slices.js";
 export { validateObject, type ValidateOptions } from "./validate-object.js";
 export { checkRules, type ObjectPart } from "./check-rules.js";
 export { applyDefaults } from "./apply-defaults.js";

@@ -34,5 +34,56 @@ export async function parseManifestsInSlices(codec: Codec, text: string, pause: 
   return docs;
 }
 
-/** About thirty documents of a typical size. */
-const manifestSliceBytes = 32 * 1024;
+/**
+ * A few documents of a typical size: the codec parses about a document a millisecond on a busy
+ * machine, so a slice keeps its turn of the event loop to a few milliseconds.
+ */
+const manifestSliceBytes = 4 * 1024;
+
+/** A request that carries manifests (ResourceService's Apply). */
+export interface ManifestsRequest {
+  readonly manifests?: unknown;
+}
+
+interface ParsedManifests {
+  readonly documents: Promise<JsonObject[]>;
+  /** The documents once parsed, or the error, for readers that cannot wait. */
+  outcome?: { readonly documents: JsonObject[] } | { readonly error: unknown };
+}
+
+/**
+ * Thousands of documents are seconds of parsing, and one Apply call is read by the access guard
+ * (what it needs), its handler (what to write) and the audit trail (what it names): each request
+ * message is parsed once, and all of them take the same documents. Keyed by the message object,
+ * which the interceptors and the handler of one call share, and forgotten with it.
+ */
+const parsedByRequest = new WeakMap<ManifestsRequest, ParsedManifests>();
+
+/**
+ * The documents of a request's manifests (parsed in slices the first time, then the same documents,
+ * or the same error, to every caller). The documents are shared: callers must not change them.
+ */
+export function parseRequestManifests(codec: Codec, request: ManifestsRequest, pause: () => Promise<void>): Promise<JsonObject[]> {
+  let parsed = parsedByRequest.get(request);
+  if (!parsed) {
+    const text = typeof request.manifests === "string" ? request.manifests : "";
+    const entry: ParsedManifests = { documents: parseManifestsInSlices(codec, text, pause) };
+    // Also marks the error handled: a caller that never asks again (a refused call) leaves it unread.
+    entry.documents.then(
+      (documents) => (entry.outcome = { documents }),
+      (error: unknown) => (entry.outcome = { error }),
+    );
+    parsedByRequest.set(request, (parsed = entry));
+  }
+  return parsed.documents;
+}
+
+/**
+ * What parseRequestManifests found for a request once it has finished: its documents, "invalid",
+ * or undefined when nobody parsed it (or the parse is still under way).
+ */
+export function parsedRequestManifests(request: ManifestsRequest): readonly JsonObject[] | "invalid" | undefined {
+  const outcome = parsedByRequest.get(request)?.outcome;
+  if (!outcome) return undefined;
+  return "documents" in outcome ? outcome.documents : "invalid";
+}
