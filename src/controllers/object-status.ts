@@ -6,7 +6,7 @@ import { setCondition, type ConditionInput } from "./conditions.js";
 import type { EventRecorder } from "./event-recorder.js";
 
 /** The status message of any kind: every one carries conditions and observedGeneration. */
-type GenericStatus = Message & { conditions: Condition[]; observedGeneration?: number };
+export type GenericStatus = Message & { conditions: Condition[]; observedGeneration?: number };
 
 export function statusSchemaOf(schema: DescMessage): DescMessage {
   const field = schema.fields.find((f) => f.localName === "status");
@@ -29,13 +29,19 @@ export async function writeStatus(
 ): Promise<void> {
   const statusSchema = statusSchemaOf(schema);
   const before = object.status as GenericStatus | undefined;
-  const generation = object.metadata?.generation ?? 0;
-  let merged = before?.conditions ?? [];
-  for (const condition of conditions) merged = setCondition(merged, condition, generation, nowMs);
-  const after = create(statusSchema, { ...(before ?? {}), ...fields, conditions: merged, observedGeneration: generation } as never) as GenericStatus;
+  const after = create(statusSchema, { ...(before ?? {}), ...fields } as never) as GenericStatus;
+  withConditions(after, conditions, object.metadata?.generation ?? 0, nowMs);
   if (before && equals(statusSchema, before, after)) return;
   object.status = after;
   await client.updateStatus(schema, object);
+}
+
+/** Sets conditions (lastTransitionTime moves only on a change of status) and observedGeneration in a status, in place. */
+export function withConditions(status: GenericStatus, conditions: readonly ConditionInput[], generation: number, nowMs: number): void {
+  let merged = status.conditions;
+  for (const condition of conditions) merged = setCondition(merged, condition, generation, nowMs);
+  status.conditions = merged;
+  status.observedGeneration = generation;
 }
 
 /** Ready follows the first failing condition, or is True with the given reason when none fails. */

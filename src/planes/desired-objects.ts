@@ -26,13 +26,20 @@ export function objectRef(json: JsonObject): ObjectRef {
 }
 
 const encoder = new TextEncoder();
-// Releases are immutable once in an informer's cache (an update brings a new object), so a Release's
-// encoding is computed once however many resyncs read it.
-const computed = new WeakMap<Release, DesiredObject[]>();
+// A Release's spec changes only with its generation, so its objects are encoded once per uid and
+// generation, however many resyncs, acks and status writes (each a new copy of the Release) read
+// them. Bounded: the most recent versions, beyond what a burst of releases touches at once.
+const computed = new Map<string, DesiredObject[]>();
+const maxComputed = 4_096;
+// Releases without a uid or generation (not stored yet) by identity.
+const unstored = new WeakMap<Release, DesiredObject[]>();
 
 /** The desired objects of a Release, in spec order; resources without an object are skipped. */
 export function desiredObjects(release: Release): DesiredObject[] {
-  let objects = computed.get(release);
+  const uid = release.metadata?.uid;
+  const generation = release.metadata?.generation;
+  const version = uid && generation ? `${uid}#${generation}` : undefined;
+  let objects = version ? computed.get(version) : unstored.get(release);
   if (objects) return objects;
   objects = [];
   for (const resource of release.spec?.resources ?? []) {
@@ -42,6 +49,10 @@ export function desiredObjects(release: Release): DesiredObject[] {
     const text = canonicalJson(json);
     objects.push({ id: resource.id ?? "", ref, key: refKey(ref), json, manifest: encoder.encode(text), sha256: objectChecksum(json) });
   }
-  computed.set(release, objects);
+  if (!version) unstored.set(release, objects);
+  else {
+    computed.set(version, objects);
+    if (computed.size > maxComputed) computed.delete(computed.keys().next().value!);
+  }
   return objects;
 }

@@ -13,7 +13,9 @@ import {
   type StatusReport,
 } from "../../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
 import { PlaneAgentStatusSchema } from "../../gen/openchoreo/model/v1alpha1/common_pb.js";
-import { ReleaseSchema, ReleaseStatusSchema, type Release } from "../../gen/openchoreo/model/v1alpha1/release_pb.js";
+import { ReleaseSchema, ReleaseStatusSchema, type Release, type ReleaseStatus } from "../../gen/openchoreo/model/v1alpha1/release_pb.js";
+import { withConditions } from "../controllers/object-status.js";
+import { releaseStatusConditions, type PlaneView } from "../controllers/release/release-health.js";
 import type { TimerHandle } from "../core/index.js";
 import { isFailedPreconditionError, NotFoundError, ResourceExhaustedError } from "../errors/index.js";
 import { isJsonObject, type JsonObject } from "../model/index.js";
@@ -214,19 +216,37 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
     awaitingAck: [...pending.values()].some((p) => p.id === releaseId),
   });
 
+  // The session's plane as the Release controller sees it while this session lives: its agent connected.
+  const planeView: PlaneView = {
+    kind: plane.kind,
+    name: plane.name,
+    exists: true,
+    agent: create(PlaneAgentStatusSchema, { connected: true, sessionId: id, agentVersion: hello.agentVersion, driver: hello.driver, capabilities: hello.capabilities }),
+  };
+
+  /**
+   * What the session knows of a Release, into its status: the agent's sync state and, while the
+   * session lives, the conditions the Release controller would decide from it, in the same write
+   * (the controller would otherwise follow each of these writes with one of its own; it still has
+   * the last word, as it reconciles after each).
+   */
+  const withSessionStatus = (release: Release, status: ReleaseStatus, releaseId: string) => {
+    withSyncStatus(status, desiredObjects(release), syncState(releaseId));
+    if (!ended) withConditions(status, releaseStatusConditions({ ...release, status }, planeView), release.metadata?.generation ?? 0, clock.now());
+  };
+
   const writeReleaseStatus = async (releaseId: string) => {
     const cached = desired(releaseId);
     if (!cached) return;
     // Most calls change nothing: decide that from the cache, without a read.
-    const state = syncState(releaseId);
     const candidate = cached.status ? clone(ReleaseStatusSchema, cached.status) : create(ReleaseStatusSchema);
-    withSyncStatus(candidate, desiredObjects(cached), state);
+    withSessionStatus(cached, candidate, releaseId);
     if (cached.status && equals(ReleaseStatusSchema, cached.status, candidate)) return;
     const key = parseReleaseId(releaseId)!;
     await updateStatus(store, ReleaseSchema, key, (release) => {
       if (release.metadata?.uid !== cached.metadata?.uid || !releaseIsForPlane(release, plane)) return false;
       release.status ??= create(ReleaseStatusSchema);
-      withSyncStatus(release.status, desiredObjects(release), syncState(releaseId));
+      withSessionStatus(release, release.status, releaseId);
       return true;
     });
   };
@@ -306,13 +326,27 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
     markStatus(report.releaseId);
   };
 
+  /**
+   * A report's events of one Release with the same type and reason become one Event, their messages
+   * joined: applying a Release reports each of its objects Applied, which would be an Event write
+   * per object.
+   */
   const onEvents = async (report: EventReport) => {
+    const grouped = new Map<string, { release: Release; type: "Warning" | "Normal"; reason: string; messages: string[] }>();
     for (const event of report.events) {
       const release = desired(event.releaseId);
       if (!release) continue;
       const ref = event.involved;
       const what = ref ? `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}` : "plane";
-      await deps.events.record(release as ResourceObject, event.type === "Warning" ? "Warning" : "Normal", event.reason || "PlaneEvent", `${what}: ${event.message}`);
+      const type = event.type === "Warning" ? "Warning" : "Normal";
+      const reason = event.reason || "PlaneEvent";
+      const key = `${event.releaseId}\n${type}\n${reason}`;
+      let group = grouped.get(key);
+      if (!group) grouped.set(key, (group = { release, type, reason, messages: [] }));
+      group.messages.push(`${what}: ${event.message}`);
+    }
+    for (const { release, type, reason, messages } of grouped.values()) {
+      await deps.events.record(release as ResourceObject, type, reason, messages.join("; "));
     }
   };
 

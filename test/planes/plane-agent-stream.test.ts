@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectResponseSchema, type DesiredRelease } from "../../gen/openchoreo/agent/v1alpha1/plane_agent_service_pb.js";
 import { DataPlaneSchema } from "../../gen/openchoreo/model/v1alpha1/data_plane_pb.js";
 import { EventSchema } from "../../gen/openchoreo/model/v1alpha1/event_pb.js";
-import { ReleaseSchema } from "../../gen/openchoreo/model/v1alpha1/release_pb.js";
+import { ReleaseSchema, type Release } from "../../gen/openchoreo/model/v1alpha1/release_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { labels } from "../../src/model/index.js";
 import { eventually } from "../controllers/harness.js";
@@ -17,7 +17,7 @@ import { readMetrics } from "./support/read-metrics.js";
 
 let h: PlaneHarness;
 const tokens: Record<string, string> = {};
-const planes = ["east", "west", "north", "south", "silent", "acks", "big", "window", "resync", "moves", "live", "metered"];
+const planes = ["east", "west", "north", "south", "silent", "acks", "folds", "big", "window", "resync", "moves", "live", "metered"];
 
 beforeAll(async () => {
   h = await startPlaneHarness({ maxMessageBytes: 16 * 1024, maxInFlight: 2 });
@@ -244,6 +244,49 @@ describe("acks and reports", () => {
       return list.items.length > 0 ? list.items : undefined;
     }, "the event recorded");
     expect(events[0]!.spec).toMatchObject({ type: "Warning", reason: "Drift", message: "ConfigMap shop-dev/good: corrected" });
+    await closed(agent);
+  });
+
+  it("records an ack's sync state and the Release's conditions in one change, and one report's events of a kind as one Event", async () => {
+    await h.putRelease("folds-app", "folds", [configMap("one"), configMap("two"), configMap("three")]);
+    const changes: Release[] = [];
+    const stop = new AbortController();
+    const watching = (async () => {
+      for await (const event of h.plane.store.watch(ReleaseSchema, { namespace: "default", signal: stop.signal })) {
+        if (event.object?.metadata?.name === "folds-app") changes.push(event.object);
+      }
+    })().catch(() => {});
+    const agent = open("folds");
+    const release = await agent.waitFor("release");
+    agent.ack(release);
+    await eventually(async () => (await h.getRelease("folds-app")).status?.appliedGeneration === 1, "the ack recorded");
+    // No watcher sees the applied generation while Synced still says Applying: one write carries both.
+    const applied = await eventually(async () => changes.find((r) => r.status?.appliedGeneration === 1), "the ack seen by a watcher");
+    expect(applied.status!.conditions.find((c) => c.type === "Synced")).toMatchObject({ status: "True", reason: "Applied" });
+    stop.abort();
+    await watching;
+
+    const refs = release.objects.map((o) => o.ref!);
+    agent.send({
+      case: "events",
+      value: {
+        events: [
+          ...refs.map((ref) => ({ involved: ref, releaseId: "default/folds-app", type: "Normal", reason: "Applied", message: `applied ${ref.name}` })),
+          { involved: refs[0], releaseId: "default/folds-app", type: "Warning", reason: "Failed", message: "prune: forbidden" },
+        ],
+      },
+    });
+    const events = await eventually(async () => {
+      const list = await h.plane.store.list(EventSchema, { namespace: "default", labelSelector: `${labels.involvedKind}=Release,${labels.involvedName}=folds-app` });
+      return list.items.length >= 2 ? list.items : undefined;
+    }, "the events recorded");
+    const byReason = Object.fromEntries(events.map((e) => [e.spec!.reason, e.spec]));
+    expect(events).toHaveLength(2);
+    expect(byReason.Applied).toMatchObject({
+      type: "Normal",
+      message: "ConfigMap shop-dev/one: applied one; ConfigMap shop-dev/two: applied two; ConfigMap shop-dev/three: applied three",
+    });
+    expect(byReason.Failed).toMatchObject({ type: "Warning", message: "ConfigMap shop-dev/one: prune: forbidden" });
     await closed(agent);
   });
 

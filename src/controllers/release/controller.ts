@@ -5,11 +5,10 @@ import { DataPlaneSchema } from "../../../gen/openchoreo/model/v1alpha1/data_pla
 import { ReleaseSchema } from "../../../gen/openchoreo/model/v1alpha1/release_pb.js";
 import { controllerFor, type Clock, type ControllerDefinition, type MapFn } from "../../core/index.js";
 import { labels } from "../../model/index.js";
-import { planeSimulation, simulatedCondition } from "../conditions.js";
 import { findObject } from "../find-object.js";
 import { isDeleting } from "../finalizers.js";
 import { writeStatus } from "../object-status.js";
-import { releaseConditions, type PlaneView } from "./release-health.js";
+import { releaseStatusConditions, type PlaneView } from "./release-health.js";
 
 const planeKinds: Record<string, DescMessage> = { DataPlane: DataPlaneSchema, BuildPlane: BuildPlaneSchema };
 
@@ -38,8 +37,7 @@ export function releaseController(deps: { readonly clock: Clock }): ControllerDe
       const schema = planeKinds[kind] ?? DataPlaneSchema;
       const plane = (await findObject(client, schema, { namespace: request.namespace, name })) as { status?: { agent?: PlaneAgentStatus } } | undefined;
       const view: PlaneView = { kind, name, exists: !!plane, agent: plane?.status?.agent };
-      const simulated = simulatedCondition(release, planeSimulation(kind, name, view.agent));
-      await writeStatus(client, ReleaseSchema, release, [...releaseConditions(release, view), ...(simulated ? [simulated] : [])], deps.clock.now());
+      await writeStatus(client, ReleaseSchema, release, releaseStatusConditions(release, view), deps.clock.now());
       return {};
     });
 }

@@ -1,6 +1,6 @@
 import type { PlaneAgentStatus } from "../../../gen/openchoreo/model/v1alpha1/common_pb.js";
 import type { Release, ResourceStatus } from "../../../gen/openchoreo/model/v1alpha1/release_pb.js";
-import type { ConditionInput } from "../conditions.js";
+import { planeSimulation, simulatedCondition, type ConditionInput } from "../conditions.js";
 import { readyFrom } from "../object-status.js";
 
 /** The plane a Release goes to, as the Release controller sees it. */
@@ -30,6 +30,12 @@ export function releaseConditions(release: Release, plane: PlaneView): Condition
   const healthy = healthyCondition(desired.map((d) => d.id ?? ""), reported, synced.status === "True");
   const ready = readyFrom([synced, healthy], healthy.reason, healthy.message);
   return [synced, healthy, ready];
+}
+
+/** Every condition the Release controller sets: releaseConditions and Simulated (from the plane's agent). */
+export function releaseStatusConditions(release: Release, plane: PlaneView): ConditionInput[] {
+  const simulated = simulatedCondition(release, planeSimulation(plane.kind, plane.name, plane.agent));
+  return [...releaseConditions(release, plane), ...(simulated ? [simulated] : [])];
 }
 
 function syncedCondition(release: Release, plane: PlaneView, generation: number, reported: Map<string, ResourceStatus>): ConditionInput {
