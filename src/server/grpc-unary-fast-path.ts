@@ -3,6 +3,7 @@ import type * as http2 from "node:http2";
 import { fromBinary, toBinary, type DescMethodUnary, type Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type Interceptor, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { CallAbort, callAbortKey } from "./call-abort.js";
 
 /** A unary method the fast path answers itself. */
 export interface FastUnaryMethod {
@@ -51,7 +52,7 @@ const longestTimerMs = 2 ** 31 - 1;
  */
 export function createGrpcUnaryFastPath(options: GrpcUnaryFastPathOptions): GrpcUnaryFastPath {
   const { maxMessageBytes, shutdownSignal } = options;
-  const inFlight = new Set<AbortController>();
+  const inFlight = new Set<CallAbort>();
   shutdownSignal.addEventListener("abort", () => {
     for (const call of inFlight) call.abort(shutdownSignal.reason);
   });
@@ -64,7 +65,12 @@ export function createGrpcUnaryFastPath(options: GrpcUnaryFastPathOptions): Grpc
         method,
         header: new Headers(),
         trailer: new Headers(),
-        message: await entry.run(req.message, { values: req.contextValues, signal: req.signal }),
+        message: await entry.run(req.message, {
+          values: req.contextValues,
+          get signal() {
+            return req.signal;
+          },
+        }),
       });
       // As Connect applies them: the first is outermost.
       const call = options.interceptors.reduceRight((next, interceptor) => interceptor(next as never) as never, terminal) as (req: UnaryRequest) => Promise<UnaryResponse>;
@@ -73,7 +79,9 @@ export function createGrpcUnaryFastPath(options: GrpcUnaryFastPathOptions): Grpc
   );
 
   const serve = (route: { method: DescMethodUnary; call: (req: UnaryRequest) => Promise<UnaryResponse> }, req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, values: ContextValues) => {
-    const abort = new AbortController();
+    // The call's signal is made only if something reads it (no handler of a cached read does).
+    const abort = new CallAbort();
+    values.set(callAbortKey, abort);
     let deadline: NodeJS.Timeout | undefined;
     let answered = false;
     const settle = () => {
@@ -142,7 +150,9 @@ export function createGrpcUnaryFastPath(options: GrpcUnaryFastPathOptions): Grpc
           method: route.method,
           requestMethod: "POST",
           url: `http://${header(req, ":authority") ?? "localhost"}${req.url}`,
-          signal: abort.signal,
+          get signal() {
+            return abort.signal;
+          },
           header: new NodeRequestHeaders(req.headers) as unknown as Headers,
           contextValues: values,
           message,

@@ -1,7 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { Interceptor } from "@connectrpc/connect";
+import type { Interceptor, StreamResponse, UnaryRequest, UnaryResponse } from "@connectrpc/connect";
 import type { DescMessage } from "@bufbuild/protobuf";
 import { principalKey } from "../auth/index.js";
+import { CallAbort, callAbortKey, onCallAbort } from "./call-abort.js";
 import type { CallLimits, LimitedCall } from "./call-limits.js";
 import { peerAddressKey } from "./peer-address.js";
 
@@ -41,7 +42,7 @@ export function createLimitsInterceptor(options: LimitsInterceptorOptions): Inte
         const message = req.message as unknown as { pageSize: number };
         if (message.pageSize === 0 || message.pageSize > maxPageSize) message.pageSize = maxPageSize;
       }
-      return requestTimeoutMs > 0 ? withDeadline(requestTimeoutMs, req.signal, (signal) => next({ ...req, signal })) : next(req);
+      return requestTimeoutMs > 0 ? withDeadline(requestTimeoutMs, req, next) : next(req);
     }
     const slot = limits.openStream(call);
     let res;
@@ -69,31 +70,40 @@ async function* releasing<T>(messages: AsyncIterable<T>, slot: { release(): void
 
 /**
  * Runs a unary handler with a deadline: when it passes (or the client's own deadline does), the call is
- * answered deadline_exceeded at once and the handler's signal aborts, whether or not it listens.
+ * answered deadline_exceeded at once and the handler's signal aborts, whether or not it listens. The
+ * handler's signal is made only if something reads it (an AbortController and its listeners were a
+ * visible share of a cached read), and the caller's cancellation is heard through onCallAbort.
  */
-async function withDeadline<T>(ms: number, outer: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  // One controller aborted by the deadline or by the caller's signal (AbortSignal.any costs a weak
-  // reference and its bookkeeping per call, a visible share of a cached read).
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new ConnectError(`the server's deadline of ${ms} ms passed`, Code.DeadlineExceeded)), ms);
-  const onOuterAbort = () => deadline.abort(outer.reason);
-  if (outer.aborted) onOuterAbort();
-  else outer.addEventListener("abort", onOuterAbort, { once: true });
-  const signal = deadline.signal;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason instanceof ConnectError ? signal.reason : new ConnectError("the call was cancelled", Code.Canceled));
-    signal.addEventListener("abort", onAbort, { once: true });
+function withDeadline(ms: number, req: UnaryRequest, next: (req: UnaryRequest) => Promise<UnaryResponse | StreamResponse>): Promise<UnaryResponse | StreamResponse> {
+  const call = new CallAbort();
+  const unfollow = onCallAbort(req, (reason) => call.abort(reason));
+  // What runs inside hears this call's cancellation, the deadline included.
+  req.contextValues.set(callAbortKey, call);
+  const timer = setTimeout(() => call.abort(new ConnectError(`the server's deadline of ${ms} ms passed`, Code.DeadlineExceeded)), ms);
+  return new Promise((resolve, reject) => {
+    const stop = call.onAbort((reason) => reject(reason instanceof ConnectError ? reason : new ConnectError("the call was cancelled", Code.Canceled)));
+    const done = () => {
+      clearTimeout(timer);
+      unfollow();
+      stop();
+    };
+    const inner: UnaryRequest = {
+      stream: false,
+      service: req.service,
+      method: req.method,
+      requestMethod: req.requestMethod,
+      url: req.url,
+      header: req.header,
+      contextValues: req.contextValues,
+      message: req.message,
+      get signal() {
+        return call.signal;
+      },
+    };
+    // Whichever comes first answers; a later result of the handler is dropped.
+    next(inner).then(
+      (res) => (done(), resolve(res)),
+      (err: unknown) => (done(), reject(err)),
+    );
   });
-  const work = run(signal);
-  // The loser of the race must not become an unhandled rejection.
-  work.catch(() => undefined);
-  aborted.catch(() => undefined);
-  try {
-    return await Promise.race([work, aborted]);
-  } finally {
-    clearTimeout(timer);
-    outer.removeEventListener("abort", onOuterAbort);
-    if (onAbort) signal.removeEventListener("abort", onAbort);
-  }
 }
