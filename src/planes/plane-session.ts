@@ -79,6 +79,9 @@ interface PendingGeneration {
 
 const applied = new Set(["Applied", "Unchanged"]);
 
+// How long a Release's status write waits for more news of it (see markStatus).
+const statusCoalesceMs = 250;
+
 export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPlane, hello: Hello): PlaneSession {
   const { store, clock, settings } = deps;
   const plane = auth.plane;
@@ -114,8 +117,11 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
   const health = new Map<string, Map<string, ObjectHealth>>();
   /** Releases to look at again, in the order they changed. */
   const dirty = new Set<string>();
-  const statusDirty = new Set<string>();
+  /** Releases whose status to write, with when: in the order they were marked, so due times only grow. */
+  const statusDue = new Map<string, number>();
   let statusFlush: Promise<void> | undefined;
+  /** Ends the wait for the next due write at once (when the session ends). */
+  let wakeStatusFlush: (() => void) | undefined;
   const queries = new Map<string, (objects: LiveObject[] | undefined) => void>();
   const subscriptions = createAgentSubscriptions((message) => send(message), maxSubscriptionsPerSession);
 
@@ -197,12 +203,26 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
     }
   };
 
+  /**
+   * A Release's status is written a moment after the first news that changes it, with everything
+   * heard by then: an agent acks a Release and reports its objects' first health a few
+   * milliseconds apart, and each write wakes the binding, its endpoints and the roll-ups above.
+   */
   const markStatus = (releaseId: string) => {
-    statusDirty.add(releaseId);
+    if (!statusDue.has(releaseId)) statusDue.set(releaseId, clock.now() + statusCoalesceMs);
     statusFlush ??= (async () => {
-      while (statusDirty.size > 0) {
-        const next = statusDirty.values().next().value as string;
-        statusDirty.delete(next);
+      while (statusDue.size > 0) {
+        const [next, due] = statusDue.entries().next().value as [string, number];
+        const wait = due - clock.now();
+        if (wait > 0 && !ended) {
+          await new Promise<void>((resolve) => {
+            const timer = clock.setTimer(() => resolve(), wait);
+            wakeStatusFlush = () => (clock.cancelTimer(timer), resolve());
+          });
+          wakeStatusFlush = undefined;
+          continue;
+        }
+        statusDue.delete(next);
         await writeReleaseStatus(next).catch((err: unknown) => logger.warn({ err, release: next }, "writing release status failed"));
       }
       statusFlush = undefined;
@@ -509,6 +529,7 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
             status.agent.disconnectReason = reason;
             return true;
           }).then(() => undefined);
+      wakeStatusFlush?.();
       void Promise.all([final, statusFlush])
         .catch((err: unknown) => logger.warn({ err }, "recording the end of the session failed"))
         .then(resolveFinished);
