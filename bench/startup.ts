@@ -2,10 +2,13 @@
 // 0.3 s each: wall time from spawn to ready, and the CPU time (user + system) the process had used by
 // then, read from /proc (Linux; absent elsewhere). Best and median of N runs: on a shared machine the
 // best run is the one least disturbed by other work, and CPU time is the steadier figure. Ready means:
-// exited (--help), "listening" (server), "connected to the control plane" (agent). Figures go into the
+// exited (--help); for the server, it logged "listening" and then answered a real request on its port,
+// a gRPC health Check (Connect, HTTP/1.1) reporting SERVING (the control plane's controllers running),
+// asked again until it does; "connected to the control plane" (agent). Figures go into the
 // README's "Build and install"; no test asserts them. Run alone with `tsx bench/startup.ts`, or through
 // `npm run bench -- --only startup`.
 import { spawn, spawnSync } from "node:child_process";
+import { request } from "node:http";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,23 +53,61 @@ function childrenCpuMs(): number | undefined {
   }
 }
 
+/** When a started process is ready: a line it writes, then, if given, what `confirm` checks (with all output so far). */
+interface Readiness {
+  readonly line: RegExp;
+  readonly confirm?: (output: string) => Promise<void>;
+}
+
+/** The server's health status for "" over Connect's JSON protocol on HTTP/1.1: what a probe would ask. */
+function healthStatus(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/grpc.health.v1.Health/Check`, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (d: string) => (body += d));
+      res.on("end", () => (res.statusCode === 200 ? resolve((JSON.parse(body) as { status?: string }).status ?? "UNKNOWN") : reject(new Error(`health check: HTTP ${res.statusCode}: ${body}`))));
+    });
+    req.on("error", reject);
+    req.end("{}");
+  });
+}
+
+/** Listening and answering: the server's port answers a health Check with SERVING (asked again every 2 ms until then). */
+const serverServing: Readiness = {
+  line: /"msg":"listening"/,
+  async confirm(output) {
+    const url = /"url":"(http:\/\/[^"]+)","port":\d+,"msg":"listening"/.exec(output)?.[1];
+    if (!url) throw new Error(`no URL in the listening line:\n${output}`);
+    while ((await healthStatus(url)) !== "SERVING") await new Promise((resolve) => setTimeout(resolve, 2));
+  },
+};
+
 /**
- * Runs `node ARGS` until it exits (no `ready`), or until `ready` matches what it writes to stderr or
- * stdout (then reads its CPU time and stops it).
+ * Runs `node ARGS` until it exits (no `ready`), or until it is ready (then reads its CPU time and
+ * stops it).
  */
-function timeOnce(args: readonly string[], env: NodeJS.ProcessEnv, ready?: RegExp): Promise<Run> {
+function timeOnce(args: readonly string[], env: NodeJS.ProcessEnv, ready?: Readiness): Promise<Run> {
   return new Promise((resolve, reject) => {
     const childrenBefore = childrenCpuMs();
     const started = process.hrtime.bigint();
     const child = spawn(process.execPath, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     let run: Run | undefined;
+    let confirming = false;
     const onData = (d: string) => {
       output += d;
-      if (ready && !run && ready.test(output)) {
-        run = { wallMs: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: cpuMsOf(child.pid!) };
-        child.kill("SIGTERM");
-      }
+      if (!ready || confirming || !ready.line.test(output)) return;
+      confirming = true;
+      (ready.confirm?.(output) ?? Promise.resolve()).then(
+        () => {
+          run = { wallMs: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: cpuMsOf(child.pid!) };
+          child.kill("SIGTERM");
+        },
+        (err: unknown) => {
+          child.kill("SIGTERM");
+          reject(err);
+        },
+      );
     };
     child.stdout.setEncoding("utf8").on("data", onData);
     child.stderr.setEncoding("utf8").on("data", onData);
@@ -137,11 +178,10 @@ export async function benchStartup(runs = 5): Promise<StartupFigure[]> {
     figures.push(figureOf("node -e 0 (Node.js alone)", await repeat(() => timeOnce(["-e", "0"], process.env))));
     figures.push(figureOf("choreoctl --help (bin/choreoctl.js)", await repeat(() => timeOnce(["bin/choreoctl.js", "--help"], process.env))));
     figures.push(figureOf("agent --help", await repeat(() => timeOnce(["dist/agent/main.js", "--help"], process.env))));
-    const listening = /"msg":"listening"/;
-    figures.push(figureOf("server to listening, new data directory", await repeat((i) => timeOnce(["dist/main/server.js"], serverEnv(join(work, `new-${i}`)), listening))));
+    figures.push(figureOf("server to serving, new data directory", await repeat((i) => timeOnce(["dist/main/server.js"], serverEnv(join(work, `new-${i}`)), serverServing))));
     const existing = join(work, "existing");
-    await timeOnce(["dist/main/server.js"], serverEnv(existing), listening);
-    figures.push(figureOf("server to listening, existing data directory", await repeat(() => timeOnce(["dist/main/server.js"], serverEnv(existing), listening))));
+    await timeOnce(["dist/main/server.js"], serverEnv(existing), serverServing);
+    figures.push(figureOf("server to serving, existing data directory", await repeat(() => timeOnce(["dist/main/server.js"], serverEnv(existing), serverServing))));
     figures.push(
       figureOf(
         "agent to connected (local driver)",
@@ -152,7 +192,7 @@ export async function benchStartup(runs = 5): Promise<StartupFigure[]> {
           if (registered.status !== 0) throw new Error(`plane register failed:\n${registered.stderr}`);
           writeFileSync(credential, registered.stdout.trim().split("\n").pop()!, { mode: 0o600 });
           const agent = ["dist/agent/main.js", "--plane", "default", "--plane-kind", "DataPlane", "--credential-file", credential, "--server", url, "--driver", "local"];
-          return repeat((i) => timeOnce([...agent, "--dir", join(work, `agent-${i}`)], quiet, /connected to the control plane/));
+          return repeat((i) => timeOnce([...agent, "--dir", join(work, `agent-${i}`)], quiet, { line: /connected to the control plane/ }));
         }),
       ),
     );

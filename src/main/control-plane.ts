@@ -4,7 +4,7 @@ import { allFiles } from "../../gen/index.js";
 import { createResourceAccess, type ResourceAccess } from "../api/resource-access.js";
 import { ensureEmbeddedDefaults } from "../bootstrap/index.js";
 import { createEventRecorder, platformControllers } from "../controllers/index.js";
-import { createManager, createSystemClock, type Clock, type Manager } from "../core/index.js";
+import { createAlwaysLeader, createManager, createSystemClock, type Clock, type Manager } from "../core/index.js";
 import { createAccessControl, ensureBootstrapAdminToken, loadOidcAuthenticator, type AccessControl } from "../auth/index.js";
 import { createAuditedStore } from "../audit/index.js";
 import { parseConfig, type Config } from "./config.js";
@@ -13,6 +13,7 @@ import { createCodec, createKindRegistry, type Codec } from "../model/index.js";
 import { createPlaneAgentHub, createPlaneAgentMetrics, createSessionForwarding, type PlaneAgentHub, type SessionForwarding } from "../planes/index.js";
 import type { LogStore, ResourceStore } from "../store/index.js";
 import { openControlPlaneState } from "./open-control-plane-state.js";
+import { holdLeaderElection } from "./held-leader-elector.js";
 import { isAlreadyExistsError } from "../errors/index.js";
 
 /** Everything behind the API: the store, the controllers that drive it, and the API's access to it. */
@@ -38,6 +39,11 @@ export interface ControlPlane {
   readonly adminTokenSecret: string | undefined;
   /** Objects the first start of an empty data directory created (the embedded defaults). */
   readonly created: readonly string[];
+  /**
+   * Settles once the controllers run (in Kubernetes mode: once this replica campaigns for the Lease;
+   * the leader's controllers start when it wins). Held by ControlPlaneDeps.holdControllersUntil.
+   */
+  readonly controllersStarted: Promise<void>;
   /** Stops the controllers, then closes the stores (releasing the data-directory lock). */
   close(): Promise<void>;
 }
@@ -45,6 +51,12 @@ export interface ControlPlane {
 export interface ControlPlaneDeps {
   readonly logger: Logger;
   readonly metrics: Registry;
+  /**
+   * The controllers wait for it (the server passes its port listening), so their first pass does
+   * not delay the API; writes made meanwhile are reconciled once they run. Default: they start as
+   * soon as the caches are synced.
+   */
+  readonly holdControllersUntil?: Promise<unknown>;
 }
 
 /**
@@ -61,7 +73,10 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
   // What the API writes through: each write made while serving a call commits with its audit record.
   const apiStore = createAuditedStore(store, registry);
   const logStore = state.logStore;
-  const manager = createManager({ store, registry, clock, logger: deps.logger, metrics: deps.metrics, ...(state.leaderElector ? { leaderElector: state.leaderElector } : {}) });
+  let controllersStarted!: () => void;
+  const started = new Promise<void>((resolve) => (controllersStarted = resolve));
+  const elector = holdLeaderElection(state.leaderElector ?? createAlwaysLeader(), deps.holdControllersUntil ?? Promise.resolve(), controllersStarted);
+  const manager = createManager({ store, registry, clock, logger: deps.logger, metrics: deps.metrics, leaderElector: elector });
   const events = createEventRecorder({ store, clock, source: "control-plane" });
   const accessControl = createAccessControl({ informers: manager, clock, defaultTokenTtlMs: config.tokenTtlMs ?? parseConfig({}, config.dataDir).tokenTtlMs });
   for (const controller of platformControllers({ store, registry, clock, events, roles: accessControl.roles, ...(config.promotionTtlMs ? { promotionTtlMs: config.promotionTtlMs } : {}), ...(config.buildTimeoutMs ? { buildTimeoutMs: config.buildTimeoutMs } : {}) })) manager.add(controller);
@@ -116,6 +131,7 @@ export async function startControlPlane(config: { readonly dataDir: string } & P
       forwarding,
       advertise: (url) => state.advertise(url),
       created,
+      controllersStarted: started,
       stateDescription: state.description,
       adminTokenSecret: state.adminTokenSecret,
       async close() {

@@ -39,12 +39,16 @@ async function main(): Promise<void> {
   const { startControlPlane } = await import("./control-plane.js");
   const { startEmbeddedAgents, loopbackUrl, agentEntryArgs } = await import("./embedded-agents.js");
   // The store first: it takes the data-directory lock, so a second server fails before it binds a port.
-  const plane = await startControlPlane(config, { logger, metrics }).catch((err: unknown) => {
+  // The controllers wait until the server listens (their first pass would delay it); health says
+  // NOT_SERVING until they run.
+  let listening!: () => void;
+  const holdControllersUntil = new Promise<void>((resolve) => (listening = resolve));
+  const plane = await startControlPlane(config, { logger, metrics, holdControllersUntil }).catch((err: unknown) => {
     // Files the settings name (TLS, the OIDC CA) are read here first.
     if (isConfigError(err)) failConfig(err);
     throw err;
   });
-  const server = await startServer(config, { logger, metrics, resources: plane }).catch(async (err: unknown) => {
+  const server = await startServer(config, { logger, metrics, resources: plane, ready: plane.controllersStarted }).catch(async (err: unknown) => {
     await plane.close();
     if (isConfigError(err)) failConfig(err);
     throw err;
@@ -104,6 +108,8 @@ async function main(): Promise<void> {
     }),
   );
   logger.info({ url: server.url, port: server.port }, "listening");
+  // Only now: until here nothing waits for the controllers' first pass, and it would delay the above.
+  listening();
 }
 
 main().catch((err: unknown) => {

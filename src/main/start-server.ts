@@ -42,6 +42,11 @@ export interface ServerDeps {
   readonly resources?: ResourceRouteDeps;
   /** Hears every call the guard refuses (the audit log). */
   readonly onDenied?: (denial: Denial) => void;
+  /**
+   * Health reports NOT_SERVING from the moment the port listens until this settles (the control
+   * plane's controllers running), then SERVING; as a readiness probe expects. Default: SERVING at once.
+   */
+  readonly ready?: Promise<unknown>;
 }
 
 export interface RunningServer {
@@ -174,8 +179,19 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   });
   listener.on("error", (err) => logger.error({ err }, "listener error"));
 
-  health.set("", ServingStatus.SERVING);
-  for (const service of services) health.set(service, ServingStatus.SERVING);
+  const serving = (status: ServingStatus) => {
+    health.set("", status);
+    for (const service of services) health.set(service, status);
+  };
+  if (deps.ready) {
+    serving(ServingStatus.NOT_SERVING);
+    deps.ready.then(
+      () => serving(ServingStatus.SERVING),
+      (err: unknown) => logger.error({ err }, "the control plane did not get ready: health stays NOT_SERVING"),
+    );
+  } else {
+    serving(ServingStatus.SERVING);
+  }
 
   const port = (listener.address() as AddressInfo).port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
