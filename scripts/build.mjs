@@ -1,10 +1,15 @@
 // `npm run build`: bundles the three entry points (server, plane agent, choreoctl) into dist/ with
 // esbuild, generated code and pure-JavaScript dependencies included, so production runs plain
 // `node` without tsx and loads a few files instead of hundreds (start-up time is module loading).
+// The server is one CommonJS bundle (dist/main/server.cjs) that dist/main/server.js runs with a V8
+// code cache, written by starting the built server once (src/main/compiled-server.ts says why).
 // `--if-stale` builds only when dist/ is missing or older than an input (what `npm start` runs).
 // Plain JavaScript, so it runs without tsx.
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -81,32 +86,96 @@ export function isFresh() {
   return true;
 }
 
+/** What src/main/compiled-server.ts reads: the server's bundle, and its code cache beside it. */
+const serverBundle = resolve(outdir, "main/server.cjs");
+const serverCodeCache = `${serverBundle}.cache`;
+
 export async function buildDist() {
   const builtAtMs = Date.now();
   // Loaded here, not at the top: choreoctl's launcher imports isFresh on every run.
   const { build } = await import("esbuild");
   rmSync(outdir, { recursive: true, force: true });
-  const result = await build({
+  const common = {
     absWorkingDir: root,
-    entryPoints: { "main/server": "src/main/server.ts", "agent/main": "src/agent/main.ts", "cli/main": "src/cli/main.ts" },
-    outdir,
     bundle: true,
-    splitting: true,
-    chunkNames: "chunks/[name]-[hash]",
     platform: "node",
-    format: "esm",
     target: "node20.19",
     external,
-    // Bundled CommonJS dependencies call require(); ES modules have none of their own.
-    banner: { js: 'import { createRequire as __choreoCreateRequire } from "node:module"; const require = __choreoCreateRequire(import.meta.url);' },
     sourcemap: "linked",
     metafile: true,
     logLevel: "warning",
     plugins: [sourceLocation, precompiledBuildTemplates],
+  };
+  const modules = await build({
+    ...common,
+    // dist/main/server.js is the small launcher of the server's bundle below.
+    entryPoints: { "main/server": "src/main/compiled-server.ts", "agent/main": "src/agent/main.ts", "cli/main": "src/cli/main.ts" },
+    outdir,
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
+    format: "esm",
+    // Bundled CommonJS dependencies call require(); ES modules have none of their own.
+    banner: { js: 'import { createRequire as __choreoCreateRequire } from "node:module"; const require = __choreoCreateRequire(import.meta.url);' },
   });
-  // The templates are inputs too: the bundle holds them.
-  const inputs = [...Object.keys(result.metafile.inputs).filter((p) => !p.startsWith("node_modules/")), ...buildTemplateFiles()];
-  writeFileSync(infoFile, `${JSON.stringify({ builtAtMs, inputs }, null, 1)}\n`);
+  const server = await build({
+    ...common,
+    // pino inside: its code then comes from the code cache too. The server starts no pino transport
+    // (the worker threads that would look for pino's files by path).
+    external: external.filter((name) => name !== "pino"),
+    entryPoints: ["src/main/server.ts"],
+    outfile: serverBundle,
+    format: "cjs",
+    // A CommonJS file has no import.meta: its own URL stands in (sourceLocation's paths are relative to it).
+    define: { "import.meta.url": "__choreoImportMetaUrl" },
+    banner: { js: 'var __choreoImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  });
+  await writeServerCodeCache();
+  // The templates are inputs too: the bundles hold them.
+  const inputs = [...new Set([...Object.keys(modules.metafile.inputs), ...Object.keys(server.metafile.inputs)].filter((p) => !p.startsWith("node_modules/")))].sort();
+  writeFileSync(infoFile, `${JSON.stringify({ builtAtMs, inputs: [...inputs, ...buildTemplateFiles()] }, null, 1)}\n`);
+}
+
+/**
+ * Starts the built server once (a new data directory, any free port, no embedded agents, no CHOREO_
+ * variable of the caller's), asks it one health Check, and stops it: it writes its code cache as it
+ * exits, holding every function that start compiled. Fails the build when the server does not start.
+ */
+async function writeServerCodeCache() {
+  const work = mkdtempSync(join(tmpdir(), "choreo-code-cache-"));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CHOREO_")));
+  Object.assign(env, { CHOREO_DATA_DIR: join(work, "data"), CHOREO_PORT: "0", CHOREO_HOST: "127.0.0.1", CHOREO_EMBEDDED_AGENTS: "0", CHOREO_LOG_FORMAT: "json", CHOREO_LOG_LEVEL: "info" });
+  try {
+    const server = spawn(process.execPath, [resolve(outdir, "main/server.js"), "--write-code-cache"], { cwd: work, env, stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise((resolveExit) => server.once("exit", (code, signal) => resolveExit({ code, signal })));
+    let output = "";
+    const url = await new Promise((resolveUrl, reject) => {
+      const timer = setTimeout(() => reject(new Error("the built server did not listen within 60 s")), 60_000);
+      const onData = (d) => {
+        output += d;
+        const m = /"url":"(http:\/\/[^"]+)","port":\d+,"msg":"listening"/.exec(output);
+        if (m) {
+          clearTimeout(timer);
+          resolveUrl(m[1]);
+        }
+      };
+      server.stdout.setEncoding("utf8").on("data", onData);
+      server.stderr.setEncoding("utf8").on("data", onData);
+      exited.then(({ code }) => reject(new Error(`the built server exited (${code}) before it listened`)));
+    }).catch((err) => {
+      server.kill("SIGKILL");
+      throw new Error(`${err.message}:\n${output}`);
+    });
+    // One call through the whole serving path, so its functions are in the cache too.
+    await new Promise((resolveCall, reject) => {
+      const call = request(`${url}/grpc.health.v1.Health/Check`, { method: "POST", headers: { "content-type": "application/json" } }, (res) => res.resume().on("end", resolveCall));
+      call.on("error", reject).end("{}");
+    });
+    server.kill("SIGTERM");
+    const { code, signal } = await exited;
+    if (code !== 0 || !existsSync(serverCodeCache)) throw new Error(`the built server's training run ended with ${signal ?? code} and no code cache:\n${output}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
