@@ -256,12 +256,20 @@ export function createResourceAccess({ store, codec }: ResourceAccessDeps): Reso
         }
       };
 
-      // The writes of a batch are issued together, in document order, and commit together.
+      // The writes of a batch are issued in document order, those of one turn of the event loop
+      // committing together, and a batch waits for all of its writes before the next one starts.
+      // A hundred writes issued in one turn held the event loop for their whole cost.
       const results: ApplyResult[] = [];
       for (let start = 0; start < planned.length; start += applyBatch) {
-        const batch = planned.slice(start, start + applyBatch).map((p, i) => writeOne(p, start + i));
+        const batch: Promise<ApplyResult>[] = [];
+        for (const [i, p] of planned.slice(start, start + applyBatch).entries()) {
+          const written = writeOne(p, start + i);
+          // Awaited with the batch below; handled now, so a write failing meanwhile is not unhandled.
+          written.catch(() => {});
+          batch.push(written);
+          await slicer.pause();
+        }
         results.push(...(await Promise.all(batch)));
-        await slicer.pause();
       }
       return results;
     },

@@ -1,5 +1,6 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { Clock, TimerHandle } from "../core/clock.js";
+import { createTimeSlicer } from "../core/time-slicer.js";
 import { createAbortListeners } from "./abort-listeners.js";
 import { copyMessage } from "../model/copy-message.js";
 import { deepFreeze } from "../core/deep-freeze.js";
@@ -55,7 +56,9 @@ interface Watcher {
   wake: (() => void) | undefined;
 }
 
-const catchUpPage = 500;
+const catchUpPage = 100;
+/** How long a watcher delivers queued events before the event loop gets a turn. */
+const deliverySliceMs = 5;
 
 /**
  * Watchers hold a position in the change log rather than a private copy of the stream: live changes
@@ -192,15 +195,21 @@ export function createWatchHub(options: WatchHubOptions): WatchHub {
           wakeUp(w);
         })
       : undefined;
+    // A commit of hundreds of changes queues them all at once: a consumer that never waits on I/O
+    // (an informer) would take them all in one turn of the event loop.
+    const slicer = createTimeSlicer(deliverySliceMs);
     try {
       for (;;) {
         if (w.ended) return;
         if (w.queue.length === 0 && w.catchingUp) catchUp(w);
-        const entry = w.queue.shift();
-        if (!entry) {
+        if (w.queue.length === 0) {
           await new Promise<void>((resolve) => (w.wake = resolve));
           continue;
         }
+        await slicer.pause();
+        // Meanwhile the watch may have ended, or overflowed and dropped its queue.
+        const entry = w.queue.shift();
+        if (w.ended || !entry) continue;
         if (w.protectedCount > 0) w.protectedCount--;
         else w.resumeFrom = entry.revision;
         yield toEvent(schema, entry);
