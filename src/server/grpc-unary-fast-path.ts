@@ -4,6 +4,7 @@ import { fromBinary, toBinary, type DescMethodUnary, type Message } from "@bufbu
 import { Code, ConnectError, type ContextValues, type Interceptor, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { CallAbort, callAbortKey } from "./call-abort.js";
+import { LazyHeaders } from "./lazy-headers.js";
 
 /** A unary method the fast path answers itself. */
 export interface FastUnaryMethod {
@@ -63,8 +64,8 @@ export function createGrpcUnaryFastPath(options: GrpcUnaryFastPathOptions): Grpc
         stream: false,
         service: method.parent,
         method,
-        header: new Headers(),
-        trailer: new Headers(),
+        header: new LazyHeaders().asHeaders(),
+        trailer: new LazyHeaders().asHeaders(),
         message: await entry.run(req.message, {
           values: req.contextValues,
           get signal() {
@@ -79,6 +80,9 @@ export function createGrpcUnaryFastPath(options: GrpcUnaryFastPathOptions): Grpc
   );
 
   const serve = (route: { method: DescMethodUnary; call: (req: UnaryRequest) => Promise<UnaryResponse> }, req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, values: ContextValues) => {
+    // The body is read from the HTTP/2 stream itself: the compatibility layer's request is a second
+    // Readable that would copy every chunk through its own buffer and events.
+    const stream = req.stream;
     // The call's signal is made only if something reads it (no handler of a cached read does).
     const abort = new CallAbort();
     values.set(callAbortKey, abort);
@@ -114,7 +118,7 @@ export function createGrpcUnaryFastPath(options: GrpcUnaryFastPathOptions): Grpc
 
     inFlight.add(abort);
     if (shutdownSignal.aborted) abort.abort(shutdownSignal.reason);
-    res.once("close", () => {
+    stream.once("close", () => {
       if (!answered) abort.abort(new ConnectError("the client cancelled the call", Code.Canceled));
       settle();
     });
@@ -126,7 +130,7 @@ export function createGrpcUnaryFastPath(options: GrpcUnaryFastPathOptions): Grpc
     const chunks: Buffer[] = [];
     let received = 0;
     let sizeChecked = false;
-    req.on("data", (chunk: Buffer) => {
+    stream.on("data", (chunk: Buffer) => {
       if (answered) return;
       chunks.push(chunk);
       received += chunk.length;
@@ -139,7 +143,7 @@ export function createGrpcUnaryFastPath(options: GrpcUnaryFastPathOptions): Grpc
       // More than one envelope's worth: a unary call has one message.
       if (received > maxMessageBytes + 2 * envelopeHeaderBytes) fail(new ConnectError(`message size is larger than configured readMaxBytes ${maxMessageBytes}`, Code.ResourceExhausted));
     });
-    req.once("end", () => {
+    stream.once("end", () => {
       if (answered) return;
       try {
         if (timeout.error) throw timeout.error;
@@ -153,7 +157,7 @@ export function createGrpcUnaryFastPath(options: GrpcUnaryFastPathOptions): Grpc
           get signal() {
             return abort.signal;
           },
-          header: new NodeRequestHeaders(req.headers) as unknown as Headers,
+          header: new LazyHeaders(req.headers).asHeaders(),
           contextValues: values,
           message,
         };
@@ -162,7 +166,7 @@ export function createGrpcUnaryFastPath(options: GrpcUnaryFastPathOptions): Grpc
         fail(err);
       }
     });
-    req.once("error", fail);
+    stream.once("error", fail);
   };
 
   return (req, res, values) => {
@@ -202,7 +206,11 @@ const open = (res: http2.Http2ServerResponse) => !res.writableEnded && !res.head
  */
 function send(res: http2.Http2ServerResponse, headers: Record<string, string>, trailers: Record<string, string>, frame?: Buffer): void {
   res.addTrailers(trailers);
-  res.stream.respond({ ...res.getHeaders(), ...headers, ":status": 200, "content-type": contentType }, { waitForTrailers: true });
+  // getHeaders() hands out a copy of its own.
+  const head: http2.OutgoingHttpHeaders = Object.assign(res.getHeaders(), headers);
+  head[":status"] = 200;
+  head["content-type"] = contentType;
+  res.stream.respond(head, { waitForTrailers: true });
   res.stream.end(frame);
 }
 
@@ -211,97 +219,8 @@ function header(req: http2.Http2ServerRequest, name: string): string | null {
   return typeof value === "string" ? value : null;
 }
 
-/** Headers' methods, which the DOM typings declare as properties a subclass cannot override. */
-interface HeadersMethods {
-  get(name: string): string | null;
-  has(name: string): boolean;
-  forEach(callback: (value: string, name: string, parent: Headers) => void, thisArg?: unknown): void;
-  set(name: string, value: string): void;
-  append(name: string, value: string): void;
-  delete(name: string): void;
-  entries(): IterableIterator<[string, string]>;
-  keys(): IterableIterator<string>;
-  values(): IterableIterator<string>;
-}
-const HeadersBase = Headers as unknown as new () => HeadersMethods;
-
-/**
- * The request's metadata as Connect's interceptors see it (pseudo-headers left out): a Headers that
- * reads Node's header object until something changes it, since filling a fetch Headers per call
- * cost more than the read it serves.
- */
-class NodeRequestHeaders extends HeadersBase {
-  #raw: http2.IncomingHttpHeaders | undefined;
-
-  constructor(raw: http2.IncomingHttpHeaders) {
-    super();
-    this.#raw = raw;
-  }
-
-  override get(name: string): string | null {
-    if (!this.#raw) return super.get(name);
-    const key = name.toLowerCase();
-    const value = key.startsWith(":") ? undefined : this.#raw[key];
-    return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
-  }
-
-  override has(name: string): boolean {
-    return this.get(name) !== null;
-  }
-
-  override forEach(callback: (value: string, name: string, parent: Headers) => void, thisArg?: unknown): void {
-    this.#copied();
-    super.forEach(callback, thisArg);
-  }
-
-  override set(name: string, value: string): void {
-    this.#copied();
-    super.set(name, value);
-  }
-
-  override append(name: string, value: string): void {
-    this.#copied();
-    super.append(name, value);
-  }
-
-  override delete(name: string): void {
-    this.#copied();
-    super.delete(name);
-  }
-
-  override entries(): IterableIterator<[string, string]> {
-    this.#copied();
-    return super.entries();
-  }
-
-  override keys(): IterableIterator<string> {
-    this.#copied();
-    return super.keys();
-  }
-
-  override values(): IterableIterator<string> {
-    this.#copied();
-    return super.values();
-  }
-
-  [Symbol.iterator](): IterableIterator<[string, string]> {
-    return this.entries();
-  }
-
-  /** From here on the Headers itself holds them. */
-  #copied(): void {
-    const raw = this.#raw;
-    if (!raw) return;
-    this.#raw = undefined;
-    for (const [name, value] of Object.entries(raw)) {
-      if (name.startsWith(":") || value === undefined) continue;
-      if (Array.isArray(value)) for (const v of value) super.append(name, v);
-      else super.set(name, value);
-    }
-  }
-}
-
 function plain(headers: Headers): Record<string, string> {
+  if (headers instanceof LazyHeaders) return headers.toRecord();
   const out: Record<string, string> = {};
   headers.forEach((value, name) => (out[name] = value));
   return out;
