@@ -2,14 +2,20 @@
 // one ResourceService.Apply to a server started as `npm start` runs it, until every Component is Ready
 // through the embedded data plane's agent. Measured from the client (a Watch on Components) and from
 // the server's own /metrics: event-loop delay (max and p99 over the run, perf_hooks'
-// monitorEventLoopDelay as prom-client reports it), agent reconnects, CPU and RSS.
-// Run alone with `tsx bench/convergence.ts [N ...] [--cpu-prof DIR]`.
+// monitorEventLoopDelay as prom-client reports it), agent reconnects, CPU and RSS. With --loop-probe,
+// also each stretch the server's loop was held over 100 ms and how much of it its main thread ran
+// (bench/event-loop-probe.ts): on a loaded machine, the rest of a stretch was waiting for a core.
+// Run alone with `tsx bench/convergence.ts [N ...] [--cpu-prof DIR] [--loop-probe]`.
 import { toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
-import { pathToFileURL } from "node:url";
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { ApplyResponseSchema, ResourceService } from "../gen/openchoreo/api/v1alpha1/resource_service_pb.js";
 import { WatchEventType } from "../gen/openchoreo/api/v1alpha1/resource_types_pb.js";
 import type { JsonObject } from "../src/model/index.js";
+import type { LoopStretch } from "./event-loop-probe.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
 
 export interface ConvergenceResult {
@@ -31,6 +37,8 @@ export interface ConvergenceResult {
   /** Server CPU seconds over the run, and its RSS once all were Ready. */
   readonly serverCpuSeconds: number;
   readonly serverRssBytes: number;
+  /** With loopProbe: the stretches over 100 ms during the run, and the most CPU the main thread ran in one. */
+  readonly loopStretches?: { readonly over100Ms: number; readonly longestMs: number; readonly maxCpuMs: number };
 }
 
 /** The documents of one from-image component, shaped like OpenChoreo's go-greeter-service sample. */
@@ -123,13 +131,22 @@ export interface ConvergenceOptions {
   readonly timeoutMs?: number;
   /** Components per Apply; all in one Apply when undefined. */
   readonly batch?: number;
+  /** Load bench/event-loop-probe.ts into the server. */
+  readonly loopProbe?: boolean;
 }
 
 export async function benchConvergence(options: ConvergenceOptions): Promise<ConvergenceResult> {
   const n = options.components;
   // The request for thousands of components is larger than the default 4 MiB limit; the limit on
   // the response is what the figure applyResponseBytes is compared with.
-  const server = await startServerProcess({ cpuProfileDir: options.cpuProfileDir, env: { CHOREO_MAX_MESSAGE_BYTES: String(64 * 1024 * 1024) } });
+  const probeFile = options.loopProbe ? join(tmpdir(), `bench-loop-probe-${process.pid}-${n}.json`) : undefined;
+  const server = await startServerProcess({
+    cpuProfileDir: options.cpuProfileDir,
+    env: { CHOREO_MAX_MESSAGE_BYTES: String(64 * 1024 * 1024), ...(probeFile ? { BENCH_LOOP_PROBE_FILE: probeFile } : {}) },
+    ...(probeFile ? { nodeArgs: ["--import", fileURLToPath(new URL("./event-loop-probe.ts", import.meta.url))] } : {}),
+  });
+  const runUs: [number, number] = [0, 0];
+  let result: ConvergenceResult;
   const abort = new AbortController();
   const timeout = setTimeout(() => abort.abort(new Error(`convergence bench: ${n} components not Ready in ${options.timeoutMs} ms`)), options.timeoutMs ?? 30 * 60_000);
   try {
@@ -139,6 +156,7 @@ export async function benchConvergence(options: ConvergenceOptions): Promise<Con
     const names = new Set(Array.from({ length: n }, (_, i) => componentName(i)));
     const before = await server.metrics();
     const cpuBefore = server.cpuSeconds();
+    runUs[0] = Number(process.hrtime.bigint() / 1000n);
     const started = performance.now();
     const readyAt = untilReady(server, names, abort.signal);
     readyAt.catch(() => {}); // awaited below; an early failure must not crash the process meanwhile
@@ -151,9 +169,10 @@ export async function benchConvergence(options: ConvergenceOptions): Promise<Con
     }
     const applyMs = performance.now() - started;
     const readyMs = (await readyAt) - started;
+    runUs[1] = Number(process.hrtime.bigint() / 1000n);
     const cpu = server.cpuSeconds() - cpuBefore;
     const after = await server.metrics();
-    return {
+    result = {
       components: n,
       applyResponseBytes,
       componentsPerApply: Math.min(batch, n),
@@ -171,6 +190,18 @@ export async function benchConvergence(options: ConvergenceOptions): Promise<Con
     abort.abort();
     await server.stop();
   }
+  if (!probeFile) return result;
+  // The server writes the file at exit; process.hrtime's clock is the machine's, the same in both.
+  const stretches = (JSON.parse(readFileSync(probeFile, "utf8")) as LoopStretch[]).filter(([start, end]) => start >= runUs[0] && end <= runUs[1] && end - start > 100_000);
+  rmSync(probeFile, { force: true });
+  return {
+    ...result,
+    loopStretches: {
+      over100Ms: stretches.length,
+      longestMs: Math.max(0, ...stretches.map(([start, end]) => (end - start) / 1000)),
+      maxCpuMs: Math.max(0, ...stretches.map(([, , cpuMs]) => cpuMs)),
+    },
+  };
 }
 
 export function describeConvergence(r: ConvergenceResult): string {
@@ -179,7 +210,11 @@ export function describeConvergence(r: ConvergenceResult): string {
     `Apply answered in ${(r.applyMs / 1000).toFixed(1)} s${r.componentsPerApply < r.components ? ` (${r.componentsPerApply} components per Apply)` : ""} with ${(r.applyResponseBytes / 1024).toFixed(0)} KiB ` +
     `(${(r.applyResponseBytes / (3 * r.componentsPerApply)).toFixed(0)} B per document); event loop delay max ${r.loopDelayMaxMs.toFixed(0)} ms, ` +
     `p99 ${r.loopDelayP99Ms.toFixed(0)} ms; agent reconnects ${r.agentReconnects}; server CPU ${r.serverCpuSeconds.toFixed(1)} s, ` +
-    `RSS ${(r.serverRssBytes / 1024 / 1024).toFixed(0)} MiB`
+    `RSS ${(r.serverRssBytes / 1024 / 1024).toFixed(0)} MiB` +
+    (r.loopStretches
+      ? `; loop held > 100 ms ${r.loopStretches.over100Ms} times (longest ${r.loopStretches.longestMs.toFixed(0)} ms), ` +
+        `its main thread running at most ${r.loopStretches.maxCpuMs} ms of one (10 ms ticks; the rest waiting for a core)`
+      : "")
   );
 }
 
@@ -187,7 +222,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const args = process.argv.slice(2);
   const profileAt = args.indexOf("--cpu-prof");
   const cpuProfileDir = profileAt >= 0 ? args.splice(profileAt, 2)[1] : undefined;
+  const probeAt = args.indexOf("--loop-probe");
+  const loopProbe = probeAt >= 0 && args.splice(probeAt, 1).length > 0;
   for (const n of args.length ? args.map(Number) : [20, 40, 100]) {
-    console.log(describeConvergence(await benchConvergence({ components: n, cpuProfileDir })));
+    console.log(describeConvergence(await benchConvergence({ components: n, cpuProfileDir, loopProbe })));
   }
 }
