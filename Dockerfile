@@ -2,8 +2,11 @@
 # One image for the control plane (the entry point), the plane agent (node dist/agent/main.js) and
 # choreoctl (on PATH). Build: docker build -t openchoreo-ts:0.1.0 .
 # Node 20 as on the development machines; better-sqlite3 is compiled from source in the build stage.
+# Both stages run the same Node.js image: the build starts the server once to write its V8 code
+# cache (dist/main/server.cjs.cache), which V8 accepts only from the Node.js that made it.
+ARG NODE_IMAGE=node:20-bookworm-slim
 
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 # better-sqlite3 has no prebuilt binary reachable offline: it compiles with node-gyp.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends g++ make python3 \
@@ -22,11 +25,12 @@ COPY src src
 # Read at build time: the bundle holds the build templates as JSON.
 COPY deploy/build-templates deploy/build-templates
 COPY console console
-# dist/ (server, agent, choreoctl) and console/dist (the web console the server serves at "/").
+# dist/ (server, agent, choreoctl, the server's code cache) and console/dist (the web console the
+# server serves at "/").
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     CHOREO_HOST=0.0.0.0 \
     CHOREO_PORT=8080 \
