@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { Interceptor } from "@connectrpc/connect";
+import type { Interceptor, StreamRequest, UnaryRequest } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
 import { requestIdKey } from "./request-id.js";
@@ -13,41 +13,45 @@ import type { RpcMetrics } from "./rpc-metrics.js";
  */
 export function createRpcObserver(deps: { logger: Logger; metrics: RpcMetrics }): Interceptor {
   const { logger, metrics } = deps;
+  const record = (req: UnaryRequest | StreamRequest, start: number, err?: unknown) => {
+    const code = err === undefined ? "ok" : codeToString(ConnectError.from(err).code);
+    const ms = performance.now() - start;
+    metrics.finished(req.service.typeName, req.method.name, code, ms / 1000);
+    const level = code === "internal" || code === "unknown" || code === "data_loss" ? "warn" : "info";
+    // The line is only built when it is written (the default level writes it; a busy server may not).
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level](
+      {
+        reqId: req.contextValues.get(requestIdKey),
+        rpc: `${req.service.typeName}/${req.method.name}`,
+        protocol: protocolOf(req.header.get("content-type")),
+        code,
+        ms: Math.round(ms * 10) / 10,
+      },
+      "rpc",
+    );
+  };
   return (next) => async (req) => {
     const start = performance.now();
-    const service = req.service.typeName;
-    const method = req.method.name;
-    metrics.started(service, method);
+    metrics.started(req.service.typeName, req.method.name);
+    let res;
+    try {
+      res = await next(req);
+    } catch (err) {
+      record(req, start, err);
+      throw err;
+    }
+    if (!res.stream) {
+      record(req, start);
+      return res;
+    }
     let done = false;
     const finish = (err?: unknown) => {
       if (done) return;
       done = true;
-      const code = err === undefined ? "ok" : codeToString(ConnectError.from(err).code);
-      const ms = performance.now() - start;
-      metrics.finished(service, method, code, ms / 1000);
-      const serverFault = code === "internal" || code === "unknown" || code === "data_loss";
-      logger[serverFault ? "warn" : "info"](
-        {
-          reqId: req.contextValues.get(requestIdKey),
-          rpc: `${service}/${method}`,
-          protocol: protocolOf(req.header.get("content-type")),
-          code,
-          ms: Math.round(ms * 10) / 10,
-        },
-        "rpc",
-      );
+      record(req, start, err);
     };
-    try {
-      const res = await next(req);
-      if (!res.stream) {
-        finish();
-        return res;
-      }
-      return { ...res, message: observeStream(res.message, finish) };
-    } catch (err) {
-      finish(err);
-      throw err;
-    }
+    return { ...res, message: observeStream(res.message, finish) };
   };
 }
 
