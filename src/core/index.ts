@@ -23,7 +23,7 @@ export {
   type CacheListOptions,
   type CachedClientOptions,
 } from "./cached-client.js";
-export { generationChanged, labelsChanged, annotationsChanged, and, or, not, type Predicate } from "./predicates.js";
+export { generationChanged, labelsChanged, annotationsChanged, conditionsChanged, specOrMetadataChanged, and, or, not, type Predicate } from "./predicates.js";
 export {
   controllerFor,
   type ControllerBuilder,

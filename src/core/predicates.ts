@@ -51,3 +51,46 @@ export const not =
   (predicate: Predicate): Predicate =>
   (event) =>
     !predicate(event);
+
+interface ConditionFields {
+  readonly type?: string;
+  readonly status?: string;
+  readonly reason?: string;
+  readonly message?: string;
+}
+type StatusWithConditions = { readonly conditions?: readonly ConditionFields[]; readonly observedGeneration?: number } | undefined;
+
+const sameCondition = (a: ConditionFields | undefined, b: ConditionFields | undefined): boolean =>
+  a?.status === b?.status && a?.reason === b?.reason && a?.message === b?.message;
+
+/**
+ * Updates pass when one of the named status conditions changed (status, reason or message), or
+ * status.observedGeneration did: for a watcher that reads only those of an object's status, e.g. a
+ * roll-up of members' Ready. Every other status write (the many fields an agent reports) does not pass.
+ */
+export const conditionsChanged = (...types: readonly string[]): Predicate =>
+  onUpdate((old, object) => {
+    const before = old.status as StatusWithConditions;
+    const after = object.status as StatusWithConditions;
+    if (before?.observedGeneration !== after?.observedGeneration) return true;
+    const find = (status: StatusWithConditions, type: string) => status?.conditions?.find((c) => c.type === type);
+    return types.some((type) => !sameCondition(find(before, type), find(after, type)));
+  });
+
+const sameOwners = (a: ResourceObject, b: ResourceObject): boolean => {
+  const left = a.metadata?.ownerReferences ?? [];
+  const right = b.metadata?.ownerReferences ?? [];
+  return left.length === right.length && left.every((r, i) => r.uid === right[i]!.uid && r.controller === right[i]!.controller);
+};
+
+/**
+ * Updates pass unless only the status changed: spec (generation), deletion, labels, annotations,
+ * finalizers and owner references all count. For a controller's own kind when its reconcile reads
+ * nothing of the object's status, so its own status writes do not wake it again.
+ */
+export const specOrMetadataChanged: Predicate = or(
+  generationChanged,
+  labelsChanged,
+  annotationsChanged,
+  onUpdate((old, object) => !sameOwners(old, object) || (old.metadata?.finalizers ?? []).join("\n") !== (object.metadata?.finalizers ?? []).join("\n")),
+);

@@ -5,7 +5,7 @@ import { APISchema } from "../../../gen/openchoreo/model/v1alpha1/api_pb.js";
 import { ConfigurationGroupSchema } from "../../../gen/openchoreo/model/v1alpha1/configuration_group_pb.js";
 import { DataPlaneSchema } from "../../../gen/openchoreo/model/v1alpha1/data_plane_pb.js";
 import { ReleaseSchema } from "../../../gen/openchoreo/model/v1alpha1/release_pb.js";
-import { controllerFor, generationChanged, type ControllerDefinition, type FieldIndex, type MapFn } from "../../core/index.js";
+import { conditionsChanged, controllerFor, generationChanged, or, specOrMetadataChanged, type ControllerDefinition, type FieldIndex, type MapFn } from "../../core/index.js";
 import type { ResourceObject } from "../../store/index.js";
 import { component, project } from "../references/declarations.js";
 import { existenceChanged, ownerOf, referrers } from "../references/reference-controller.js";
@@ -64,8 +64,13 @@ const toDependents =
 
 function sourceController(source: ReleaseSource, deps: BindingReconcilerDeps): ControllerDefinition {
   const { schema } = source;
-  let builder = controllerFor(schema).owns(ReleaseSchema);
-  for (const owned of source.owns) builder = builder.owns(owned);
+  // A binding reads nothing of its own status, of its Endpoints' (it makes their specs and labels),
+  // and of its Release's but Ready and Simulated: the many status writes of a delivery (the
+  // binding's own, the endpoints', an agent's reports) do not wake a render.
+  let builder = controllerFor(schema, { predicates: [specOrMetadataChanged] }).owns(ReleaseSchema, {
+    predicates: [or(specOrMetadataChanged, conditionsChanged("Ready", "Simulated"))],
+  });
+  for (const owned of source.owns) builder = builder.owns(owned, { predicates: [specOrMetadataChanged] });
   for (const reference of source.references) {
     // Of a project or a component only existence counts (their status changes with every member's);
     // what renders from an environment, a class or an artifact is in its spec.

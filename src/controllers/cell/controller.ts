@@ -2,7 +2,7 @@ import { DataPlaneSchema } from "../../../gen/openchoreo/model/v1alpha1/data_pla
 import { EnvironmentSchema } from "../../../gen/openchoreo/model/v1alpha1/environment_pb.js";
 import { ProjectSchema } from "../../../gen/openchoreo/model/v1alpha1/project_pb.js";
 import { ReleaseSchema } from "../../../gen/openchoreo/model/v1alpha1/release_pb.js";
-import { controllerFor, generationChanged, type Client, type ControllerDefinition, type MapFn } from "../../core/index.js";
+import { controllerFor, generationChanged, specOrMetadataChanged, type Client, type ControllerDefinition, type MapFn } from "../../core/index.js";
 import { labels } from "../../model/index.js";
 import { cellNamespace, dataPlaneSettings, renderCell, type ComponentBinding } from "../../render/index.js";
 import { findObject } from "../find-object.js";
@@ -31,7 +31,8 @@ export function cellController(): ControllerDefinition {
   // A cell renders from specs only (bindings' environments and release states, planes' settings):
   // status writes, a binding's with every delivery, need not wake it.
   const specs = { predicates: [generationChanged] };
-  let builder = controllerFor(ProjectSchema).owns(ReleaseSchema).watches(EnvironmentSchema, toNamespaceProjects, specs).watches(DataPlaneSchema, toNamespaceProjects, specs);
+  // Nor do the project's status (its components' readiness) and the cell Releases' (their delivery).
+  let builder = controllerFor(ProjectSchema, specs).owns(ReleaseSchema, { predicates: [specOrMetadataChanged] }).watches(EnvironmentSchema, toNamespaceProjects, specs).watches(DataPlaneSchema, toNamespaceProjects, specs);
   for (const { binding } of componentBindingKinds) builder = builder.watches(binding, toProject, specs);
   return builder.named("cell").build(async (request, { client }) => {
     const project = await findObject(client, ProjectSchema, request);

@@ -2,7 +2,7 @@ import { ComponentSchema } from "../../../gen/openchoreo/model/v1alpha1/componen
 import { DeployableArtifactSchema } from "../../../gen/openchoreo/model/v1alpha1/deployable_artifact_pb.js";
 import { ProjectSchema } from "../../../gen/openchoreo/model/v1alpha1/project_pb.js";
 import { WorkloadSchema } from "../../../gen/openchoreo/model/v1alpha1/workload_pb.js";
-import { controllerFor, generationChanged, type ControllerDefinition, type MapFn } from "../../core/index.js";
+import { conditionsChanged, controllerFor, generationChanged, or, specOrMetadataChanged, type ControllerDefinition, type MapFn } from "../../core/index.js";
 import type { ResourceObject } from "../../store/index.js";
 import { ownerOf } from "../references/reference-controller.js";
 import { componentTypes, createComponentReconciler, type ComponentReconcilerDeps } from "./reconcile.js";
@@ -20,15 +20,18 @@ const toProjectComponents: MapFn = async (project, reader) =>
     .map((c) => ({ namespace: c.metadata?.namespace ?? "", name: c.metadata?.name ?? "" }));
 
 export function componentController(deps: ComponentReconcilerDeps): ControllerDefinition {
-  let builder = controllerFor(ComponentSchema)
-    .owns(DeployableArtifactSchema)
-    .watches(WorkloadSchema, toOwningComponent)
+  // A component reads its own spec and metadata, its parts' specs and metadata, and of its bindings'
+  // status Ready and Simulated: other status writes (its own included) do not wake it.
+  const parts = { predicates: [specOrMetadataChanged] };
+  let builder = controllerFor(ComponentSchema, parts)
+    .owns(DeployableArtifactSchema, parts)
+    .watches(WorkloadSchema, toOwningComponent, parts)
     // A component reads its project's spec (the pipeline); the project's status follows its
     // components' readiness, and waking every component on each such write would be quadratic.
     .watches(ProjectSchema, toProjectComponents, { predicates: [generationChanged] });
   for (const { instance, binding } of Object.values(componentTypes)) {
-    builder = builder.watches(instance, toOwningComponent);
-    if (binding) builder = builder.owns(binding);
+    builder = builder.watches(instance, toOwningComponent, parts);
+    if (binding) builder = builder.owns(binding, { predicates: [or(specOrMetadataChanged, conditionsChanged("Ready", "Simulated"))] });
   }
   return builder.build(createComponentReconciler(deps));
 }

@@ -139,7 +139,11 @@ async function joinProject(client: Client, component: Component, project: Resour
 }
 
 async function ensureArtifact(client: Client, component: Component, artifact: DeployableArtifact): Promise<DeployableArtifact> {
-  artifact.metadata!.ownerReferences = [ownerReferenceTo(component, true)];
+  // Its name is a digest of what it holds: one of that name holds this snapshot already (and the
+  // cache saves a refused create, an error thrown from a store transaction, on every reconcile).
+  const meta = artifact.metadata!;
+  if (await findObject(client, DeployableArtifactSchema, { namespace: meta.namespace, name: meta.name })) return artifact;
+  meta.ownerReferences = [ownerReferenceTo(component, true)];
   try {
     return await client.create(DeployableArtifactSchema, artifact);
   } catch (err) {

@@ -1,7 +1,7 @@
 import type { BindingEndpointStatus, EndpointAddress } from "../../../gen/openchoreo/model/v1alpha1/common_pb.js";
 import { EndpointSchema } from "../../../gen/openchoreo/model/v1alpha1/endpoint_pb.js";
 import { ReleaseSchema } from "../../../gen/openchoreo/model/v1alpha1/release_pb.js";
-import { controllerFor, type Clock, type ControllerDefinition, type MapFn } from "../../core/index.js";
+import { conditionsChanged, controllerFor, specOrMetadataChanged, type Clock, type ControllerDefinition, type MapFn } from "../../core/index.js";
 import { endpointObjectName, type ComponentBinding } from "../../render/index.js";
 import { findCondition, type ConditionInput } from "../conditions.js";
 import { findObject } from "../find-object.js";
@@ -27,7 +27,8 @@ function addressOf(status: BindingEndpointStatus): EndpointAddress | undefined {
  * binding's Release, which holds its route and policies, is applied and healthy in the data plane.
  */
 export function endpointController(deps: { readonly clock: Clock }): ControllerDefinition {
-  let builder = controllerFor(EndpointSchema).watches(ReleaseSchema, toControlledEndpoints);
+  // An endpoint reads its Release's Ready only, and nothing of its own status.
+  let builder = controllerFor(EndpointSchema, { predicates: [specOrMetadataChanged] }).watches(ReleaseSchema, toControlledEndpoints, { predicates: [conditionsChanged("Ready")] });
   for (const { binding } of componentBindingKinds) builder = builder.watches(binding, toControlledEndpoints);
   return builder.build(async (request, { client }) => {
     const endpoint = await findObject(client, EndpointSchema, request);

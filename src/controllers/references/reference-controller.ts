@@ -1,6 +1,6 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { ComponentSchema } from "../../../gen/openchoreo/model/v1alpha1/component_pb.js";
-import { controllerFor, type Client, type Clock, type ControllerDefinition, type FieldIndex, type Predicate, type Reader } from "../../core/index.js";
+import { conditionsChanged, controllerFor, or, specOrMetadataChanged, type Client, type Clock, type ControllerDefinition, type FieldIndex, type Predicate, type Reader } from "../../core/index.js";
 import { labels } from "../../model/index.js";
 import type { ObjectKey, ResourceObject } from "../../store/index.js";
 import type { Condition } from "../../../gen/openchoreo/meta/v1alpha1/condition_pb.js";
@@ -71,11 +71,13 @@ export function referenceController(declaration: ReferenceDeclaration, deps: { r
     builder = builder.watches(reference.schema, async (parent, reader) => referrers(reader, schema, reference, parent), { predicates: [existenceChanged] });
   }
   if (rollup) {
+    // Of a member's status only Ready and Simulated roll up.
+    const rolledUp = { predicates: [or(specOrMetadataChanged, conditionsChanged("Ready", "Simulated"))] };
     builder = builder.watches(rollup.schema, async (member, reader) => {
       const namespace = member.metadata?.namespace ?? "";
       const candidates = (await reader.list(schema, { namespace })) as ResourceObject[];
       return candidates.filter((c) => rollup.isMember(c, member)).map((c) => ({ namespace, name: c.metadata?.name ?? "" }));
-    });
+    }, rolledUp);
   }
   return builder.build(async (request, { client }) => {
     const object = (await findObject(client, schema, request)) as ResourceObject | undefined;
