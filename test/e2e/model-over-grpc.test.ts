@@ -100,8 +100,12 @@ spec:
 
 describe("the platform model over gRPC, on the embedded defaults", () => {
   it("starts with the default organization's project, and streams project changes", async () => {
-    const listed = await call<{ projects: { metadata: { name: string } }[] }>((cb) => projects.ListProjects({ namespace: "default" }, cb));
-    expect(listed.projects.map((p) => p.metadata.name)).toContain("default");
+    // The organization's controller creates its project in its first pass, which runs once the port
+    // listens (not before), so it may take a moment.
+    const names = () => call<{ projects?: { metadata: { name: string } }[] }>((cb) => projects.ListProjects({ namespace: "default" }, cb)).then((listed) => (listed.projects ?? []).map((p) => p.metadata.name));
+    let listed = await names();
+    for (const deadline = Date.now() + 10_000; !listed.includes("default") && Date.now() < deadline; listed = await names()) await new Promise((r) => setTimeout(r, 50));
+    expect(listed).toContain("default");
 
     const stream = projects.WatchProjects({ namespace: "default", resourceVersion: "" });
     const seen = new Promise<string>((resolve, reject) => {
