@@ -5,9 +5,7 @@
 // code cache, written by starting the built server once (src/main/compiled-server.ts says why).
 // `--if-stale` builds only when dist/ is missing or older than an input (what `npm start` runs).
 // Plain JavaScript, so it runs without tsx.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -141,6 +139,9 @@ export async function buildDist() {
  * exits, holding every function that start compiled. Fails the build when the server does not start.
  */
 async function writeServerCodeCache() {
+  // Loaded here, not at the top, as esbuild is.
+  const { spawn } = await import("node:child_process");
+  const { request } = await import("node:http");
   const work = mkdtempSync(join(tmpdir(), "choreo-code-cache-"));
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CHOREO_")));
   Object.assign(env, { CHOREO_DATA_DIR: join(work, "data"), CHOREO_PORT: "0", CHOREO_HOST: "127.0.0.1", CHOREO_EMBEDDED_AGENTS: "0", CHOREO_LOG_FORMAT: "json", CHOREO_LOG_LEVEL: "info" });
