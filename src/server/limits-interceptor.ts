@@ -4,6 +4,7 @@ import type { DescMessage } from "@bufbuild/protobuf";
 import { principalKey } from "../auth/index.js";
 import { CallAbort, callAbortKey, onCallAbort } from "./call-abort.js";
 import type { CallLimits, LimitedCall } from "./call-limits.js";
+import { createDeadlineQueue, type DeadlineQueue } from "./deadline-queue.js";
 import { peerAddressKey } from "./peer-address.js";
 
 export interface LimitsInterceptorOptions {
@@ -28,6 +29,8 @@ export function createLimitsInterceptor(options: LimitsInterceptorOptions): Inte
     return has;
   };
 
+  const deadlines = requestTimeoutMs > 0 ? createDeadlineQueue<CallAbort>(requestTimeoutMs, (call) => call.abort(new ConnectError(`the server's deadline of ${requestTimeoutMs} ms passed`, Code.DeadlineExceeded))) : undefined;
+
   return (next) => async (req) => {
     const principal = req.contextValues.get(principalKey);
     const call: LimitedCall = {
@@ -42,7 +45,7 @@ export function createLimitsInterceptor(options: LimitsInterceptorOptions): Inte
         const message = req.message as unknown as { pageSize: number };
         if (message.pageSize === 0 || message.pageSize > maxPageSize) message.pageSize = maxPageSize;
       }
-      return requestTimeoutMs > 0 ? withDeadline(requestTimeoutMs, req, next) : next(req);
+      return deadlines ? withDeadline(deadlines, req, next) : next(req);
     }
     const slot = limits.openStream(call);
     let res;
@@ -74,16 +77,16 @@ async function* releasing<T>(messages: AsyncIterable<T>, slot: { release(): void
  * handler's signal is made only if something reads it (an AbortController and its listeners were a
  * visible share of a cached read), and the caller's cancellation is heard through onCallAbort.
  */
-function withDeadline(ms: number, req: UnaryRequest, next: (req: UnaryRequest) => Promise<UnaryResponse | StreamResponse>): Promise<UnaryResponse | StreamResponse> {
+function withDeadline(deadlines: DeadlineQueue<CallAbort>, req: UnaryRequest, next: (req: UnaryRequest) => Promise<UnaryResponse | StreamResponse>): Promise<UnaryResponse | StreamResponse> {
   const call = new CallAbort();
   const unfollow = onCallAbort(req, (reason) => call.abort(reason));
   // What runs inside hears this call's cancellation, the deadline included.
   req.contextValues.set(callAbortKey, call);
-  const timer = setTimeout(() => call.abort(new ConnectError(`the server's deadline of ${ms} ms passed`, Code.DeadlineExceeded)), ms);
+  deadlines.add(call);
   return new Promise((resolve, reject) => {
     const stop = call.onAbort((reason) => reject(reason instanceof ConnectError ? reason : new ConnectError("the call was cancelled", Code.Canceled)));
     const done = () => {
-      clearTimeout(timer);
+      deadlines.remove(call);
       unfollow();
       stop();
     };
