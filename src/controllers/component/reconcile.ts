@@ -106,7 +106,7 @@ export function createComponentReconciler(deps: ComponentReconcilerDeps): Reconc
     let simulation: Simulation | undefined;
     if (kinds?.binding) {
       const binding = kinds.binding;
-      const rolledUp = await rollUpWithSimulation(client, component, { type: "BindingsReady", schema: binding, isMember: (c, b) => ownerOf(b)?.componentName === c.metadata?.name });
+      const rolledUp = await rollUpWithSimulation(client, component, { type: "BindingsReady", schema: binding, memberOf: ownerComponentIndex });
       conditions.push(rolledUp.condition);
       simulation = rolledUp.simulation;
     }

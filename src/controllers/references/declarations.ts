@@ -21,7 +21,7 @@ import { WorkloadSchema } from "../../../gen/openchoreo/model/v1alpha1/workload_
 import type { PlaneAgentStatus } from "../../../gen/openchoreo/model/v1alpha1/common_pb.js";
 import type { ResourceObject } from "../../store/index.js";
 import type { ConditionInput } from "../conditions.js";
-import { ownerOf, type Reference, type ReferenceDeclaration } from "./reference-controller.js";
+import { ownerOf, ownerProjectIndex, type Reference, type ReferenceDeclaration } from "./reference-controller.js";
 
 const present = (...names: (string | undefined)[]): string[] => names.filter((n): n is string => !!n);
 const specOf = <T>(object: ResourceObject) => (object.spec ?? {}) as T;
@@ -66,7 +66,7 @@ export const referenceDeclarations: readonly ReferenceDeclaration[] = [
   {
     schema: ProjectSchema,
     references: [{ type: "PipelineResolved", schema: DeploymentPipelineSchema, names: (o) => present((o as Project).spec?.deploymentPipelineRef) }],
-    rollup: { type: "ComponentsReady", schema: ComponentSchema, isMember: (project, c) => ownerOf(c)?.projectName === project.metadata?.name },
+    rollup: { type: "ComponentsReady", schema: ComponentSchema, memberOf: ownerProjectIndex },
   },
   { schema: EnvironmentSchema, references: [{ type: "DataPlaneResolved", schema: DataPlaneSchema, names: (o) => present((o as Environment).spec?.dataPlaneRef) }] },
   {

@@ -40,8 +40,11 @@ export interface Rollup {
   /** Condition type, e.g. "ComponentsReady". */
   readonly type: string;
   readonly schema: DescMessage;
-  /** Whether a candidate (in the object's namespace) belongs to the object. */
-  readonly isMember: (object: ResourceObject, candidate: ResourceObject) => boolean;
+  /**
+   * The names of the objects (in its namespace) a member belongs to: an index, so an object's
+   * members are found without a scan of the namespace, and a member's owners without any list.
+   */
+  readonly memberOf: FieldIndex;
 }
 
 /** The fields of spec.owner, which most application kinds carry. */
@@ -54,6 +57,15 @@ export const ownerComponentIndex: FieldIndex = {
   name: "owner.componentName",
   values: (object) => {
     const name = ownerOf(object)?.componentName;
+    return name ? [name] : [];
+  },
+};
+
+/** An object by the project its spec.owner names: a project's components. */
+export const ownerProjectIndex: FieldIndex = {
+  name: "owner.projectName",
+  values: (object) => {
+    const name = ownerOf(object)?.projectName;
     return name ? [name] : [];
   },
 };
@@ -73,11 +85,7 @@ export function referenceController(declaration: ReferenceDeclaration, deps: { r
   if (rollup) {
     // Of a member's status only Ready and Simulated roll up.
     const rolledUp = { predicates: [or(specOrMetadataChanged, conditionsChanged("Ready", "Simulated"))] };
-    builder = builder.watches(rollup.schema, async (member, reader) => {
-      const namespace = member.metadata?.namespace ?? "";
-      const candidates = (await reader.list(schema, { namespace })) as ResourceObject[];
-      return candidates.filter((c) => rollup.isMember(c, member)).map((c) => ({ namespace, name: c.metadata?.name ?? "" }));
-    }, rolledUp);
+    builder = builder.watches(rollup.schema, (member) => rollup.memberOf.values(member).map((name) => ({ namespace: member.metadata?.namespace ?? "", name })), rolledUp);
   }
   return builder.build(async (request, { client }) => {
     const object = (await findObject(client, schema, request)) as ResourceObject | undefined;
@@ -111,7 +119,7 @@ export async function rollUp(reader: Reader, object: ResourceObject, rollup: Rol
 /** The roll-up condition and, from the same members (listed once), what of them is simulated. */
 export async function rollUpWithSimulation(reader: Reader, object: ResourceObject, rollup: Rollup): Promise<{ condition: ConditionInput; simulation: Simulation | undefined }> {
   const namespace = object.metadata?.namespace ?? "";
-  const members = ((await reader.list(rollup.schema, { namespace })) as ResourceObject[]).filter((m) => rollup.isMember(object, m));
+  const members = (await reader.list(rollup.schema, { namespace, field: { index: rollup.memberOf, value: object.metadata?.name ?? "" } })) as ResourceObject[];
   return { condition: readiness(members, rollup), simulation: rollUpSimulation(members, rollup.schema.name) };
 }
 

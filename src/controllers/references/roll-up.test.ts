@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ComponentSchema, type Component } from "../../../gen/openchoreo/model/v1alpha1/component_pb.js";
 import { ProjectSchema } from "../../../gen/openchoreo/model/v1alpha1/project_pb.js";
 import type { Reader } from "../../core/index.js";
-import { ownerOf, rollUp, rollUpWithSimulation, type Rollup } from "./reference-controller.js";
+import { ownerProjectIndex, rollUp, rollUpWithSimulation, type Rollup } from "./reference-controller.js";
 
 const component = (i: number, ready: boolean, simulated = false): Component =>
   create(ComponentSchema, {
@@ -24,7 +24,7 @@ const readerOf = (components: Component[]): Reader => ({
 
 describe("rollUp", () => {
   const project = create(ProjectSchema, { metadata: { name: "shop", namespace: "acme" } });
-  const rollup: Rollup = { type: "ComponentsReady", schema: ComponentSchema, isMember: (p, c) => ownerOf(c)?.projectName === p.metadata?.name };
+  const rollup: Rollup = { type: "ComponentsReady", schema: ComponentSchema, memberOf: ownerProjectIndex };
 
   it("names the first ten members not Ready and counts the rest, so the message stays short however many there are", async () => {
     const members = Array.from({ length: 25 }, (_, i) => component(i, i % 5 === 0));
