@@ -20,6 +20,9 @@ import type { ReleaseSource } from "./release-source.js";
  */
 const withoutWorkload = new Set<RenderProblem["reason"]>(["ClassNotFound", "ClassTemplateInvalid", "WorkloadInvalid"]);
 
+/** Ready reasons of a Release being delivered (see releasedCondition and the Release controller). */
+const deliveryInProgress = new Set(["Releasing", "Applying"]);
+
 export interface BindingReconcilerDeps {
   readonly clock: Clock;
   readonly events: EventRecorder;
@@ -75,7 +78,9 @@ export function createBindingReconciler(source: ReleaseSource, deps: BindingReco
     const before = findCondition((object.status as { conditions?: [] } | undefined)?.conditions, "Ready");
     const simulated = simulatedCondition(object, joinSimulations(simulation, await simulatedBuildOf(client, object)));
     await writeStatus(client, schema, object, [...conditions, ready, ...(simulated ? [simulated] : [])], deps.clock.now(), fields);
-    await reportReadiness(deps.events, object, before, ready);
+    // A Release on its way to the plane is the control plane's own work in progress, not a problem
+    // for the binding's users: no Warning for it (one per binding, on every deployment).
+    if (!deliveryInProgress.has(ready.reason)) await reportReadiness(deps.events, object, before, ready);
     return {};
   };
 }
