@@ -3,8 +3,8 @@
 // through the embedded data plane's agent. Measured from the client (a Watch on Components) and from
 // the server's own /metrics: event-loop delay (max and p99 over the run, perf_hooks'
 // monitorEventLoopDelay as prom-client reports it), agent reconnects, CPU and RSS. With --loop-probe,
-// also each stretch the server's loop was held over 100 ms and how much of it its main thread ran
-// (bench/event-loop-probe.ts): on a loaded machine, the rest of a stretch was waiting for a core.
+// also each stretch the server's loop was held over 100 ms and how much of it its main thread ran,
+// waited for a core or was blocked in a system call (bench/event-loop-probe.ts).
 // Run alone with `tsx bench/convergence.ts [N ...] [--cpu-prof DIR] [--loop-probe]`.
 import { toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
@@ -37,8 +37,11 @@ export interface ConvergenceResult {
   /** Server CPU seconds over the run, and its RSS once all were Ready. */
   readonly serverCpuSeconds: number;
   readonly serverRssBytes: number;
-  /** With loopProbe: the stretches over 100 ms during the run, and the most CPU the main thread ran in one. */
-  readonly loopStretches?: { readonly over100Ms: number; readonly longestMs: number; readonly maxCpuMs: number };
+  /**
+   * With loopProbe: the stretches over 100 ms during the run, the longest, and the most the main
+   * thread ran, waited for a core, and was blocked otherwise (in a system call) in one of them.
+   */
+  readonly loopStretches?: { readonly over100Ms: number; readonly longestMs: number; readonly maxRunningMs: number; readonly maxWaitingMs: number; readonly maxBlockedMs: number };
 }
 
 /** The documents of one from-image component, shaped like OpenChoreo's go-greeter-service sample. */
@@ -199,7 +202,9 @@ export async function benchConvergence(options: ConvergenceOptions): Promise<Con
     loopStretches: {
       over100Ms: stretches.length,
       longestMs: Math.max(0, ...stretches.map(([start, end]) => (end - start) / 1000)),
-      maxCpuMs: Math.max(0, ...stretches.map(([, , cpuMs]) => cpuMs)),
+      maxRunningMs: Math.max(0, ...stretches.map(([, , running]) => running)),
+      maxWaitingMs: Math.max(0, ...stretches.map(([, , , waiting]) => waiting)),
+      maxBlockedMs: Math.max(0, ...stretches.map(([start, end, running, waiting]) => (end - start) / 1000 - running - waiting)),
     },
   };
 }
@@ -213,7 +218,8 @@ export function describeConvergence(r: ConvergenceResult): string {
     `RSS ${(r.serverRssBytes / 1024 / 1024).toFixed(0)} MiB` +
     (r.loopStretches
       ? `; loop held > 100 ms ${r.loopStretches.over100Ms} times (longest ${r.loopStretches.longestMs.toFixed(0)} ms), ` +
-        `its main thread running at most ${r.loopStretches.maxCpuMs} ms of one (10 ms ticks; the rest waiting for a core)`
+        `the main thread in one at most running ${r.loopStretches.maxRunningMs.toFixed(0)} ms, waiting for a core ${r.loopStretches.maxWaitingMs.toFixed(0)} ms, ` +
+        `blocked otherwise ${r.loopStretches.maxBlockedMs.toFixed(0)} ms`
       : "")
   );
 }
