@@ -30,8 +30,8 @@ describe("the compiled entry points (dist/)", () => {
   });
 
   it("hold no import of tsx and no TypeScript source", () => {
-    const files = readdirSync(dist, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".js"));
-    expect(files).toEqual(expect.arrayContaining(["main/server.js", join("agent", "main.js"), join("cli", "main.js")]));
+    const files = readdirSync(dist, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".js") || f.endsWith(".cjs"));
+    expect(files).toEqual(expect.arrayContaining(["main/server.js", "main/server.cjs", join("agent", "main.js"), join("cli", "main.js")]));
     for (const file of files) {
       const text = readFileSync(join(dist, file), "utf8");
       expect(text, file).not.toMatch(/(from|import\()\s*["']tsx/);
