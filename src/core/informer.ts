@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { isTooOldResourceVersionError } from "../errors/index.js";
 import type { ResourceObject, ResourceStore, WatchEvent } from "../store/index.js";
 import type { Clock } from "./clock.js";
-import { deepFreeze } from "./deep-freeze.js";
+import { compactFrozen } from "./compact-frozen.js";
 import { delay } from "./delay.js";
 import { cacheKey, createObjectCache, type ObjectCache } from "./object-cache.js";
 import type { ResourceEvent, ResourceEventHandler } from "./resource-event.js";
@@ -105,8 +105,9 @@ export function createInformer(options: InformerOptions): Informer {
 
     const events: ResourceEvent[] = [];
     const listed = new Set<string>();
-    for (const object of items) {
-      deepFreeze(object);
+    for (const listedObject of items) {
+      // Frozen (shared by every reader without a copy) and compacted: the cache holds every object of its kind.
+      const object = compactFrozen(listedObject);
       listed.add(keyOf(object));
       const old = cache.upsert(object);
       if (!old) events.push({ type: "add", object });
@@ -138,7 +139,7 @@ export function createInformer(options: InformerOptions): Informer {
       if (old) emit({ type: "delete", object });
       return;
     }
-    const old = cache.upsert(deepFreeze(object));
+    const old = cache.upsert(compactFrozen(object));
     emit(old ? { type: "update", object, old } : { type: "add", object });
   }
 

@@ -3,7 +3,7 @@ import type { Clock, TimerHandle } from "../core/clock.js";
 import { createTimeSlicer } from "../core/time-slicer.js";
 import { createAbortListeners } from "./abort-listeners.js";
 import { copyMessage } from "../model/copy-message.js";
-import { deepFreeze } from "../core/deep-freeze.js";
+import { compactFrozen } from "../core/compact-frozen.js";
 import { parseLabelSelector, type LabelSelector } from "../model/label-selector.js";
 import type { ResourceObject, WatchEvent, WatchEventType, WatchOptions } from "./resource-store.js";
 import { formatRevision, parseRevision } from "./revision.js";
@@ -275,7 +275,8 @@ function toEvent<D extends DescMessage>(schema: D, entry: Entry): WatchEvent<Mes
   if (shared?.revision === entry.revision && shared.schema === schema) return { type: entry.type, object: shared.object as MessageShape<D>, resourceVersion };
   const object = copyMessage(schema, entry.object);
   if (object.metadata) object.metadata.resourceVersion = resourceVersion;
-  sharedCopies.set(entry.object, { revision: entry.revision, schema, object: deepFreeze(object) });
+  // Compacted as it is frozen: informers keep these copies, every object of their kind.
+  sharedCopies.set(entry.object, { revision: entry.revision, schema, object: compactFrozen(object) });
   return { type: entry.type, object: object as unknown as MessageShape<D>, resourceVersion };
 }
 
