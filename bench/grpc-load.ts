@@ -1,6 +1,6 @@
 // The read-path benchmark's load generator, in a process of its own so that its CPU is not the
 // server's: an @grpc/grpc-js client sending one unary request (raw bytes, no codec) with a fixed
-// number of calls in flight, answering with the call count and latency percentiles as JSON on stdout.
+// number of calls in flight, answering with the call count and every call's latency as JSON on stdout.
 // Run by bench/read-path.ts: `tsx bench/grpc-load.ts '{"target":...}'`.
 import * as grpc from "@grpc/grpc-js";
 
@@ -17,8 +17,8 @@ export interface LoadCommand {
 export interface LoadReport {
   readonly calls: number;
   readonly seconds: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
+  /** Every call's latency, so that several runs' percentiles can be taken together. */
+  readonly latenciesMs: readonly number[];
   readonly responseBytes: number;
 }
 
@@ -54,8 +54,6 @@ await Promise.all(
   }),
 );
 const seconds = (performance.now() - started) / 1000;
-latencies.sort((a, b) => a - b);
-const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
-const report: LoadReport = { calls: latencies.length, seconds, p50Ms: at(50), p99Ms: at(99), responseBytes: bytes };
+const report: LoadReport = { calls: latencies.length, seconds, latenciesMs: latencies, responseBytes: bytes };
 process.stdout.write(JSON.stringify(report));
 client.close();
