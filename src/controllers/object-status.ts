@@ -1,6 +1,7 @@
-import { create, equals, type DescMessage, type Message } from "@bufbuild/protobuf";
+import { create, type DescMessage, type Message } from "@bufbuild/protobuf";
 import type { Condition } from "../../gen/openchoreo/meta/v1alpha1/condition_pb.js";
 import type { Writer } from "../core/index.js";
+import { messageEquals } from "../model/message-equals.js";
 import type { ResourceObject } from "../store/index.js";
 import { setCondition, type ConditionInput } from "./conditions.js";
 import type { EventRecorder } from "./event-recorder.js";
@@ -31,7 +32,7 @@ export async function writeStatus(
   const before = object.status as GenericStatus | undefined;
   const after = create(statusSchema, { ...(before ?? {}), ...fields } as never) as GenericStatus;
   withConditions(after, conditions, object.metadata?.generation ?? 0, nowMs);
-  if (before && equals(statusSchema, before, after)) return;
+  if (before && messageEquals(statusSchema, before, after)) return;
   object.status = after;
   await client.updateStatus(schema, object);
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { clone, create, equals, type MessageInitShape } from "@bufbuild/protobuf";
+import { clone, create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import {
   ConnectResponseSchema,
@@ -15,6 +15,7 @@ import {
 import { PlaneAgentStatusSchema } from "../../gen/openchoreo/model/v1alpha1/common_pb.js";
 import { ReleaseSchema, ReleaseStatusSchema, type Release, type ReleaseStatus } from "../../gen/openchoreo/model/v1alpha1/release_pb.js";
 import { withConditions } from "../controllers/object-status.js";
+import { messageEquals } from "../model/message-equals.js";
 import { releaseStatusConditions, type PlaneView } from "../controllers/release/release-health.js";
 import type { TimerHandle } from "../core/index.js";
 import { isFailedPreconditionError, NotFoundError, ResourceExhaustedError } from "../errors/index.js";
@@ -261,7 +262,7 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
     // Most calls change nothing: decide that from the cache, without a read.
     const candidate = cached.status ? clone(ReleaseStatusSchema, cached.status) : create(ReleaseStatusSchema);
     withSessionStatus(cached, candidate, releaseId);
-    if (cached.status && equals(ReleaseStatusSchema, cached.status, candidate)) return;
+    if (cached.status && messageEquals(ReleaseStatusSchema, cached.status, candidate)) return;
     const key = parseReleaseId(releaseId)!;
     await updateStatus(store, ReleaseSchema, key, (release) => {
       if (release.metadata?.uid !== cached.metadata?.uid || !releaseIsForPlane(release, plane)) return false;

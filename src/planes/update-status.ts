@@ -1,4 +1,5 @@
-import { clone, equals, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { clone, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { messageEquals } from "../model/message-equals.js";
 import { statusSchemaOf } from "../controllers/object-status.js";
 import { isConflictError, isNotFoundError } from "../errors/index.js";
 import type { ObjectKey, ResourceObject, ResourceStore } from "../store/index.js";
@@ -29,7 +30,7 @@ export async function updateStatus<D extends DescMessage>(
     const resource = object as ResourceObject;
     const before = resource.status ? clone(statusSchema, resource.status) : undefined;
     if (!mutate(object)) return undefined;
-    if (before && resource.status && equals(statusSchema, before, resource.status)) return object;
+    if (before && resource.status && messageEquals(statusSchema, before, resource.status)) return object;
     try {
       return await store.updateStatus(schema, object);
     } catch (err) {

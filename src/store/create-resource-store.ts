@@ -1,4 +1,4 @@
-import { create, equals, type DescMessage, type Message, type MessageShape } from "@bufbuild/protobuf";
+import { create, type DescMessage, type Message, type MessageShape } from "@bufbuild/protobuf";
 import { randomInt, randomUUID } from "node:crypto";
 import { ObjectMetaSchema, OwnerReferenceSchema } from "../../gen/openchoreo/meta/v1alpha1/object_meta_pb.js";
 import type { Clock } from "../core/clock.js";
@@ -14,6 +14,7 @@ import { createCodec, type Codec, type KindInfo, type KindRegistry } from "../mo
 import { decodeContinue, encodeContinue } from "./continue-token.js";
 import { compactHistory, type HistoryWindow } from "./history-window.js";
 import { copyMessage } from "../model/copy-message.js";
+import { messageEquals } from "../model/message-equals.js";
 import { isDeleting } from "./garbage-collector.js";
 import { parseLabelSelector } from "../model/label-selector.js";
 import { listPage } from "./list-snapshot.js";
@@ -312,12 +313,12 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
         meta.finalizers = [...given.finalizers];
         meta.ownerReferences = given.ownerReferences.map((r) => copyMessage(OwnerReferenceSchema, r));
         const spec = input.spec ? copyMessage(facts.spec, input.spec) : undefined;
-        const specChanged = !equals(facts.spec, current.object.spec ?? facts.emptySpec, spec ?? facts.emptySpec);
+        const specChanged = !messageEquals(facts.spec, current.object.spec ?? facts.emptySpec, spec ?? facts.emptySpec);
         if (specChanged) {
           next.spec = spec;
           meta.generation += 1;
         }
-        return specChanged || !equals(ObjectMetaSchema, current.object.metadata!, meta) ? next : undefined;
+        return specChanged || !messageEquals(ObjectMetaSchema, current.object.metadata!, meta) ? next : undefined;
       }, writeOptions.audit);
     },
 
@@ -326,7 +327,7 @@ export function createResourceStore(backend: StoreBackend, options: StoreOptions
       return rewrite(schema, input, (current, facts) => {
         const status = input.status && facts.status ? copyMessage(facts.status, input.status) : undefined;
         const before = current.object.status;
-        const same = status && before ? equals(facts.status!, before, status) : status === before;
+        const same = status && before ? messageEquals(facts.status!, before, status) : status === before;
         return same ? undefined : { ...withOwnMetadata(current.object), status };
       });
     },

@@ -1,7 +1,7 @@
-import { equals } from "@bufbuild/protobuf";
 import { EndpointSchema, EndpointSpecSchema, type Endpoint } from "../../../gen/openchoreo/model/v1alpha1/endpoint_pb.js";
 import type { Client } from "../../core/index.js";
 import { copyMessage } from "../../model/index.js";
+import { messageEquals } from "../../model/message-equals.js";
 import type { ResourceObject } from "../../store/index.js";
 
 /**
@@ -20,7 +20,7 @@ export async function syncEndpoints(client: Client, binding: ResourceObject, des
       continue;
     }
     const labelsMatch = Object.entries(endpoint.metadata?.labels ?? {}).every(([k, v]) => current.metadata?.labels[k] === v);
-    if (labelsMatch && current.spec && endpoint.spec && equals(EndpointSpecSchema, current.spec, endpoint.spec)) continue;
+    if (labelsMatch && current.spec && endpoint.spec && messageEquals(EndpointSpecSchema, current.spec, endpoint.spec)) continue;
     // Listed objects are the cache's own (frozen): the update writes a copy.
     const updated = copyMessage(EndpointSchema, current);
     updated.metadata!.labels = { ...current.metadata!.labels, ...endpoint.metadata?.labels };

@@ -1,7 +1,8 @@
-import { create, equals } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { ReleaseSchema, ReleaseSpecSchema, type Release } from "../../../gen/openchoreo/model/v1alpha1/release_pb.js";
 import type { Client } from "../../core/index.js";
 import { getPath, labels, type JsonObject } from "../../model/index.js";
+import { messageEquals } from "../../model/message-equals.js";
 import type { ResourceObject } from "../../store/index.js";
 import { ownerReferenceTo } from "../adopt.js";
 import { findObject } from "../find-object.js";
@@ -83,7 +84,7 @@ export async function applyRelease(client: Client, desired: Release): Promise<Re
   const controller = existing.metadata?.ownerReferences.find((r) => r.controller);
   if (controller && controller.uid !== meta.ownerReferences[0]?.uid) return undefined;
   const labelsMatch = Object.entries(meta.labels).every(([k, v]) => existing.metadata?.labels[k] === v);
-  if (labelsMatch && controller && existing.spec && equals(ReleaseSpecSchema, existing.spec, desired.spec!)) return existing;
+  if (labelsMatch && controller && existing.spec && messageEquals(ReleaseSpecSchema, existing.spec, desired.spec!)) return existing;
   existing.metadata!.labels = { ...existing.metadata!.labels, ...meta.labels };
   existing.metadata!.ownerReferences = [...existing.metadata!.ownerReferences.filter((r) => !r.controller), ...meta.ownerReferences];
   existing.spec = desired.spec;
