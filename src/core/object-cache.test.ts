@@ -50,4 +50,26 @@ describe("object cache", () => {
     expect(cache.list({ selector: parseLabelSelector("tier=silver") })).toEqual([]);
     expect(cache.size).toBe(0);
   });
+
+  it("keeps an index value right as objects join and leave it, one object or several", () => {
+    const cache = createObjectCache<Project>();
+    const gold = () => names(cache.list({ selector: parseLabelSelector("tier=gold") }));
+    cache.upsert(project("a", { labels: { tier: "gold" }, ownerReferences: [owner("u1")] }));
+    cache.upsert(project("a", { labels: { tier: "gold" }, ownerReferences: [owner("u1")] }));
+    expect(gold()).toEqual(["a"]);
+    cache.upsert(project("b", { labels: { tier: "gold" }, ownerReferences: [owner("u1")] }));
+    cache.upsert(project("c", { labels: { tier: "gold" } }));
+    expect(gold()).toEqual(["a", "b", "c"]);
+    expect(names(cache.list({ ownerUid: "u1" }))).toEqual(["a", "b"]);
+    cache.remove("default", "a");
+    cache.upsert(project("c", { labels: { tier: "silver" } }));
+    expect(gold()).toEqual(["b"]);
+    expect(names(cache.list({ ownerUid: "u1" }))).toEqual(["b"]);
+    cache.upsert(project("a", { labels: { tier: "gold" } }));
+    expect(gold()).toEqual(["a", "b"]);
+    cache.remove("default", "b");
+    cache.remove("default", "a");
+    expect(gold()).toEqual([]);
+    expect(cache.list({ ownerUid: "u1" })).toEqual([]);
+  });
 });

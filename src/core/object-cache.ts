@@ -33,22 +33,35 @@ export function cacheKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
 
+/**
+ * The keys an index value leads to: the key itself while it is the only one (most values are: a
+ * component's label, an owner's uid, a binding's target), a Set once there are more. A Set per value
+ * cost about a hundred bytes for each object in each index.
+ */
+type Members = string | Set<string>;
+
+const sizeOf = (members: Members) => (typeof members === "string" ? 1 : members.size);
+const keysOf = (members: Members): Iterable<string> => (typeof members === "string" ? [members] : members);
+
 export function createObjectCache<T extends ResourceObject>(): ObjectCache<T> {
   const objects = new Map<string, T>();
-  const byNamespace = new Map<string, Set<string>>();
-  const byOwner = new Map<string, Set<string>>();
-  const byLabel = new Map<string, Set<string>>();
+  const byNamespace = new Map<string, Members>();
+  const byOwner = new Map<string, Members>();
+  const byLabel = new Map<string, Members>();
   // Field indexes by name, each value → keys; an index is built when a query first names it.
-  const byField = new Map<string, { readonly index: FieldIndex; readonly keys: Map<string, Set<string>> }>();
+  const byField = new Map<string, { readonly index: FieldIndex; readonly keys: Map<string, Members> }>();
 
-  const index = (map: Map<string, Set<string>>, value: string, key: string, add: boolean) => {
-    let set = map.get(value);
+  const index = (map: Map<string, Members>, value: string, key: string, add: boolean) => {
+    const members = map.get(value);
     if (add) {
-      if (!set) map.set(value, (set = new Set()));
-      set.add(key);
-    } else if (set) {
-      set.delete(key);
-      if (set.size === 0) map.delete(value);
+      if (members === undefined) map.set(value, key);
+      else if (typeof members !== "string") members.add(key);
+      else if (members !== key) map.set(value, new Set([members, key]));
+    } else if (typeof members === "string") {
+      if (members === key) map.delete(value);
+    } else if (members) {
+      members.delete(key);
+      if (members.size === 1) map.set(value, members.values().next().value!);
     }
   };
 
@@ -60,7 +73,7 @@ export function createObjectCache<T extends ResourceObject>(): ObjectCache<T> {
     for (const field of byField.values()) for (const value of field.index.values(object)) index(field.keys, value, key, add);
   };
 
-  const fieldKeys = (field: FieldIndex): Map<string, Set<string>> => {
+  const fieldKeys = (field: FieldIndex): Map<string, Members> => {
     let built = byField.get(field.name);
     if (!built) {
       built = { index: field, keys: new Map() };
@@ -70,9 +83,9 @@ export function createObjectCache<T extends ResourceObject>(): ObjectCache<T> {
     return built.keys;
   };
 
-  /** The smallest index set that holds every match, or undefined when only a scan will do. */
-  const candidates = (query: CacheQuery): Set<string> | undefined => {
-    const sets: Array<Set<string> | undefined> = [];
+  /** The smallest index entry that holds every match, or undefined when only a scan will do. */
+  const candidates = (query: CacheQuery): Iterable<string> | undefined => {
+    const sets: Array<Members | undefined> = [];
     if (query.namespace) sets.push(byNamespace.get(query.namespace));
     if (query.ownerUid !== undefined) sets.push(byOwner.get(query.ownerUid));
     if (query.field) sets.push(fieldKeys(query.field.index).get(query.field.value));
@@ -80,12 +93,12 @@ export function createObjectCache<T extends ResourceObject>(): ObjectCache<T> {
       if (r.operator === "=") sets.push(byLabel.get(`${r.key}=${r.values[0]}`));
     }
     if (sets.length === 0) return undefined;
-    let smallest: Set<string> | undefined;
+    let smallest: Members | undefined;
     for (const set of sets) {
-      if (!set) return new Set();
-      if (!smallest || set.size < smallest.size) smallest = set;
+      if (set === undefined) return [];
+      if (smallest === undefined || sizeOf(set) < sizeOf(smallest)) smallest = set;
     }
-    return smallest;
+    return smallest === undefined ? undefined : keysOf(smallest);
   };
 
   const matches = (object: T, query: CacheQuery): boolean => {
