@@ -29,18 +29,21 @@ export function createEventRecorder(deps: { readonly store: ResourceStore; reado
       const digest = createHash("sha256").update([object.kind, meta.name, meta.uid, type, reason, message].join("\n")).digest("hex");
       const name = `${meta.name}.${digest.slice(0, 10)}`;
       const now = timestampFromMs(clock.now());
-      for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-          const existing = await store.get(EventSchema, { namespace, name });
-          const status = existing.status ?? create(EventStatusSchema);
-          status.count = (status.count ?? 1) + 1;
-          status.lastTimestamp = now;
-          existing.status = status;
-          await store.updateStatus(EventSchema, existing);
-          return;
-        } catch (err) {
-          if (isConflictError(err)) continue;
-          if (!isNotFoundError(err)) throw err;
+      // Most events are new: create first, and count a repeat only when the name is taken.
+      for (let attempt = 0; attempt < 4; attempt++) {
+        if (attempt > 0) {
+          try {
+            const existing = await store.get(EventSchema, { namespace, name });
+            const status = existing.status ?? create(EventStatusSchema);
+            status.count = (status.count ?? 1) + 1;
+            status.lastTimestamp = now;
+            existing.status = status;
+            await store.updateStatus(EventSchema, existing);
+            return;
+          } catch (err) {
+            if (isConflictError(err)) continue;
+            if (!isNotFoundError(err)) throw err;
+          }
         }
         const event = create(EventSchema, {
           apiVersion: "openchoreo.dev/v1alpha1",

@@ -18,7 +18,7 @@ import { withConditions } from "../controllers/object-status.js";
 import { messageEquals } from "../model/message-equals.js";
 import { releaseStatusConditions, type PlaneView } from "../controllers/release/release-health.js";
 import type { TimerHandle } from "../core/index.js";
-import { isFailedPreconditionError, NotFoundError, ResourceExhaustedError } from "../errors/index.js";
+import { isConflictError, isFailedPreconditionError, isNotFoundError, NotFoundError, ResourceExhaustedError } from "../errors/index.js";
 import { isJsonObject, type JsonObject } from "../model/index.js";
 import type { ResourceObject } from "../store/index.js";
 import { createAgentSubscriptions, type AgentSubscriptionRequest, type SubscriptionHandler } from "./agent-subscriptions.js";
@@ -263,6 +263,15 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
     const candidate = cached.status ? clone(ReleaseStatusSchema, cached.status) : create(ReleaseStatusSchema);
     withSessionStatus(cached, candidate, releaseId);
     if (cached.status && messageEquals(ReleaseStatusSchema, cached.status, candidate)) return;
+    // Written as decided from the cache, at the cached resourceVersion: no read and no copy of the
+    // Release's manifests. Only when the cache was behind (Conflict) is the Release read again.
+    try {
+      await store.updateStatus(ReleaseSchema, { ...cached, status: candidate });
+      return;
+    } catch (err) {
+      if (isNotFoundError(err)) return;
+      if (!isConflictError(err)) throw err;
+    }
     const key = parseReleaseId(releaseId)!;
     await updateStatus(store, ReleaseSchema, key, (release) => {
       if (release.metadata?.uid !== cached.metadata?.uid || !releaseIsForPlane(release, plane)) return false;
