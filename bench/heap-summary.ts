@@ -32,6 +32,16 @@ export function summariseHeap(file: string, top = 40): string {
   const selfSize = (i: number) => s.nodes[i * nf + sizeAt!]!;
   const typeOf = (i: number) => nodeTypes[s.nodes[i * nf + typeAt!]!]!;
   const nameOf = (i: number) => s.strings[s.nodes[i * nf + nameAt!]!]!;
+  // A concatenated string's text, from its parts (the snapshot names it only "(concatenated string)").
+  const textOf = (i: number, depth = 0): string => {
+    if (typeOf(i) !== "concatenated string" || depth > 20) return nameOf(i);
+    let text = "";
+    for (let e = firstEdge[i]!; e < firstEdge[i + 1]!; e += ef) {
+      const part = s.strings[s.edges[e + edgeNameAt!]!];
+      if (part === "first" || part === "second") text += textOf(s.edges[e + toAt!]! / nf, depth + 1);
+    }
+    return text;
+  };
   const edgeName = (e: number) => {
     const type = edgeTypes[s.edges[e + edgeTypeAt!]!]!;
     const value = s.edges[e + edgeNameAt!]!;
@@ -149,12 +159,44 @@ export function summariseHeap(file: string, top = 40): string {
   };
   table("Self size by node type (bytes, count):", byType, 20);
   table("Self size by constructor (bytes, count):", byName, top);
+  // Protobuf messages by type: a resource kind counted more often than there are objects of it is held in copies.
+  const messages = new Map<string, [number, number]>();
+  for (let i = 0; i < count; i++) {
+    if (order[i]! < 0 || typeOf(i) !== "object") continue;
+    for (let e = firstEdge[i]!; e < firstEdge[i + 1]!; e += ef) {
+      if (edgeName(e) !== "$typeName") continue;
+      const name = textOf(s.edges[e + toAt!]! / nf);
+      const m = messages.get(name) ?? [0, 0];
+      m[0]++;
+      m[1] += retained[i]!;
+      messages.set(name, m);
+      break;
+    }
+  }
+  table("Protobuf messages by type (retained bytes of each, summed; count):", messages, top);
   const duplicated = [...strings].filter(([, [c]]) => c > 1);
   const wasted = duplicated.reduce((sum, [, [c, size]]) => sum + size - size / c, 0);
   out.push(`\nStrings held more than once: ${duplicated.length} distinct values, ${mib(wasted)} in the extra copies; the largest:`);
   for (const [name, [c, size]] of duplicated.sort((a, b) => b[1][1] - b[1][1] / b[1][0] - (a[1][1] - a[1][1] / a[1][0])).slice(0, 15)) {
     out.push(`  ${mib(size).padStart(10)}  ${String(c).padStart(8)}  ${JSON.stringify(name.slice(0, 80))}`);
   }
+
+  // What no single holder keeps (two caches share it): dominated only by a GC root, by type.
+  const typeNameOf = (i: number) => {
+    for (let e = firstEdge[i]!; e < firstEdge[i + 1]!; e += ef) if (edgeName(e) === "$typeName") return textOf(s.edges[e + toAt!]! / nf);
+    return `${typeOf(i)} ${nameOf(i).slice(0, 60)}`;
+  };
+  const sharedByType = new Map<string, [number, number]>();
+  for (let k = 0; k < visited; k++) {
+    const i = postorder[k]!;
+    if (i === 0 || typeOf(idom[i]!) !== "synthetic" || retained[i]! < 256) continue;
+    const name = typeNameOf(i);
+    const m = sharedByType.get(name) ?? [0, 0];
+    m[0]++;
+    m[1] += retained[i]!;
+    sharedByType.set(name, m);
+  }
+  table("Held by more than one holder (dominated only by a GC root), by type (retained, count):", sharedByType, 25);
 
   // The path that holds a node: each step the edge from its immediate dominator (or from any holder).
   const edgeTo = (from: number, to: number) => {
@@ -211,7 +253,7 @@ export function summariseHeap(file: string, top = 40): string {
     return steps.reverse().join(" → ");
   };
   out.push(`\nLargest holders by retained size (a holder inside a larger one is listed when it keeps at least half of it):`);
-  const candidates = [...postorder.subarray(0, visited)].filter((i) => i !== 0 && retained[i]! >= 512 * 1024).sort((a, b) => retained[b]! - retained[a]!);
+  const candidates = [...postorder.subarray(0, visited)].filter((i) => i !== 0 && retained[i]! >= 128 * 1024).sort((a, b) => retained[b]! - retained[a]!);
   let listed = 0;
   for (const i of candidates) {
     if (listed >= top) break;

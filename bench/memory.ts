@@ -3,7 +3,7 @@
 // quiet for a few seconds, its RSS and V8 heap as its own /metrics report them (heap used, external
 // memory). With `--heap-snapshot DIR` the server also writes a V8 heap snapshot there (a full GC comes
 // first) for `tsx bench/heap-summary.ts FILE`.
-// Run alone with `tsx bench/memory.ts [N] [--batch B] [--heap-snapshot DIR]`.
+// Run alone with `tsx bench/memory.ts [N] [--batch B] [--heap-snapshot DIR] [--node-arg FLAG ...]`.
 import { createClient } from "@connectrpc/connect";
 import { mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -35,6 +35,8 @@ export interface MemoryOptions {
   readonly timeoutMs?: number;
   /** How long the server is left alone after the last component is Ready, before measuring. */
   readonly settleMs?: number;
+  /** More Node.js options for the server (V8 heap flags, to compare their effect). */
+  readonly nodeArgs?: readonly string[];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -61,7 +63,7 @@ export async function benchMemory(options: MemoryOptions): Promise<MemoryResult>
   if (snapshotDir) mkdirSync(snapshotDir, { recursive: true });
   const server = await startServerProcess({
     env: { CHOREO_MAX_MESSAGE_BYTES: String(64 * 1024 * 1024) },
-    nodeArgs: snapshotDir ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${snapshotDir}`] : [],
+    nodeArgs: [...(options.nodeArgs ?? []), ...(snapshotDir ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${snapshotDir}`] : [])],
   });
   const abort = new AbortController();
   const timeout = setTimeout(() => abort.abort(new Error(`memory bench: ${n} components not Ready in time`)), options.timeoutMs ?? 60 * 60_000);
@@ -126,6 +128,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   };
   const heapSnapshotDir = option("--heap-snapshot");
   const batch = option("--batch");
+  const nodeArgs: string[] = [];
+  for (let flag = option("--node-arg"); flag !== undefined; flag = option("--node-arg")) nodeArgs.push(flag);
   const components = Number(args[0] ?? 1_000);
-  console.log(describeMemory(await benchMemory({ components, batch: batch ? Number(batch) : undefined, heapSnapshotDir })));
+  console.log(describeMemory(await benchMemory({ components, batch: batch ? Number(batch) : undefined, heapSnapshotDir, nodeArgs })));
 }

@@ -35,8 +35,8 @@ export interface EncodedObjects {
   of(kind: KindInfo, object: ResourceObject, deleted?: boolean): EncodedObject;
 }
 
-// Versions kept (least recently used go first). A version costs about 3.4 KiB (its redacted JSON, its
-// message and encodings; measured at 1,000 components, bench/memory.ts), so 1,024 hold about 3.5 MiB
+// Versions kept (least recently used go first). A version costs 3.4 to 5 KiB (its redacted JSON, its
+// message and encodings; measured at 1,000 components, bench/memory.ts), so 1,024 hold about 5 MiB
 // whatever the number of objects: enough for the versions a burst of watch events and Gets share,
 // not a copy of the store (4,096 held 13.5 MiB once a thousand components had settled).
 const maxVersions = 1024;
