@@ -1,6 +1,5 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { Clock, TimerHandle } from "../core/clock.js";
-import { createTimeSlicer } from "../core/time-slicer.js";
 import { createAbortListeners } from "./abort-listeners.js";
 import { copyMessage } from "../model/copy-message.js";
 import { compactFrozen } from "../core/compact-frozen.js";
@@ -57,8 +56,6 @@ interface Watcher {
 }
 
 const catchUpPage = 100;
-/** How long a watcher delivers queued events before the event loop gets a turn. */
-const deliverySliceMs = 5;
 
 /**
  * Watchers hold a position in the change log rather than a private copy of the stream: live changes
@@ -195,21 +192,15 @@ export function createWatchHub(options: WatchHubOptions): WatchHub {
           wakeUp(w);
         })
       : undefined;
-    // A commit of hundreds of changes queues them all at once: a consumer that never waits on I/O
-    // (an informer) would take them all in one turn of the event loop.
-    const slicer = createTimeSlicer(deliverySliceMs);
     try {
       for (;;) {
         if (w.ended) return;
         if (w.queue.length === 0 && w.catchingUp) catchUp(w);
-        if (w.queue.length === 0) {
+        const entry = w.queue.shift();
+        if (!entry) {
           await new Promise<void>((resolve) => (w.wake = resolve));
           continue;
         }
-        await slicer.pause();
-        // Meanwhile the watch may have ended, or overflowed and dropped its queue.
-        const entry = w.queue.shift();
-        if (w.ended || !entry) continue;
         if (w.protectedCount > 0) w.protectedCount--;
         else w.resumeFrom = entry.revision;
         yield toEvent(schema, entry);
