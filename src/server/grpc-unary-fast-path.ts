@@ -60,19 +60,15 @@ export function createGrpcUnaryFastPath(options: GrpcUnaryFastPathOptions): Grpc
   const byPath = new Map(
     options.methods.map((entry) => {
       const { method } = entry;
-      const terminal = async (req: UnaryRequest): Promise<UnaryResponse> => ({
-        stream: false,
-        service: method.parent,
-        method,
-        header: new LazyHeaders().asHeaders(),
-        trailer: new LazyHeaders().asHeaders(),
-        message: await entry.run(req.message, {
-          values: req.contextValues,
-          get signal() {
-            return req.signal;
-          },
-        }),
-      });
+      const terminal = (req: UnaryRequest): Promise<UnaryResponse> =>
+        entry
+          .run(req.message, {
+            values: req.contextValues,
+            get signal() {
+              return req.signal;
+            },
+          })
+          .then((message) => ({ stream: false, service: method.parent, method, header: new LazyHeaders().asHeaders(), trailer: new LazyHeaders().asHeaders(), message }));
       // As Connect applies them: the first is outermost.
       const call = options.interceptors.reduceRight((next, interceptor) => interceptor(next as never) as never, terminal) as (req: UnaryRequest) => Promise<UnaryResponse>;
       return [`/${method.parent.typeName}/${method.name}`, { method, call }] as const;

@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { Interceptor, StreamResponse, UnaryRequest, UnaryResponse } from "@connectrpc/connect";
+import type { Interceptor, StreamRequest, StreamResponse, UnaryRequest, UnaryResponse } from "@connectrpc/connect";
 import type { DescMessage } from "@bufbuild/protobuf";
 import { principalKey } from "../auth/index.js";
 import { CallAbort, callAbortKey, onCallAbort } from "./call-abort.js";
@@ -31,22 +31,7 @@ export function createLimitsInterceptor(options: LimitsInterceptorOptions): Inte
 
   const deadlines = requestTimeoutMs > 0 ? createDeadlineQueue<CallAbort>(requestTimeoutMs, (call) => call.abort(new ConnectError(`the server's deadline of ${requestTimeoutMs} ms passed`, Code.DeadlineExceeded))) : undefined;
 
-  return (next) => async (req) => {
-    const principal = req.contextValues.get(principalKey);
-    const call: LimitedCall = {
-      procedure: `${req.service.typeName}/${req.method.name}`,
-      caller: principal?.subject ?? `peer:${req.contextValues.get(peerAddressKey)}`,
-      agent: principal?.via === "plane",
-      kind: req.method.methodKind === "unary" ? "unary" : req.method.methodKind === "server_streaming" ? "server_streaming" : "stream",
-    };
-    limits.admit(call);
-    if (!req.stream) {
-      if (hasPageSize(req.method.input)) {
-        const message = req.message as unknown as { pageSize: number };
-        if (message.pageSize === 0 || message.pageSize > maxPageSize) message.pageSize = maxPageSize;
-      }
-      return deadlines ? withDeadline(deadlines, req, next) : next(req);
-    }
+  const stream = async (next: Parameters<Interceptor>[0], req: StreamRequest, call: LimitedCall) => {
     const slot = limits.openStream(call);
     let res;
     try {
@@ -60,6 +45,28 @@ export function createLimitsInterceptor(options: LimitsInterceptorOptions): Inte
       return res;
     }
     return { ...res, message: releasing(res.message, slot) };
+  };
+
+  // Not an async function: a unary call's answer is handed on as it is, without a promise around it.
+  return (next) => (req) => {
+    const principal = req.contextValues.get(principalKey);
+    const call: LimitedCall = {
+      procedure: `${req.service.typeName}/${req.method.name}`,
+      caller: principal?.subject ?? `peer:${req.contextValues.get(peerAddressKey)}`,
+      agent: principal?.via === "plane",
+      kind: req.method.methodKind === "unary" ? "unary" : req.method.methodKind === "server_streaming" ? "server_streaming" : "stream",
+    };
+    try {
+      limits.admit(call);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (req.stream) return stream(next, req, call);
+    if (hasPageSize(req.method.input)) {
+      const message = req.message as unknown as { pageSize: number };
+      if (message.pageSize === 0 || message.pageSize > maxPageSize) message.pageSize = maxPageSize;
+    }
+    return deadlines ? withDeadline(deadlines, req, next) : next(req);
   };
 }
 
@@ -104,9 +111,18 @@ function withDeadline(deadlines: DeadlineQueue<CallAbort>, req: UnaryRequest, ne
       },
     };
     // Whichever comes first answers; a later result of the handler is dropped.
-    next(inner).then(
+    settledOf(next, inner).then(
       (res) => (done(), resolve(res)),
       (err: unknown) => (done(), reject(err)),
     );
   });
+}
+
+/** What `next` answers, a throw included, as a promise. */
+function settledOf<R>(next: (req: UnaryRequest) => Promise<R>, req: UnaryRequest): Promise<R> {
+  try {
+    return next(req);
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { Interceptor, StreamRequest, UnaryRequest } from "@connectrpc/connect";
+import type { Interceptor, StreamRequest, StreamResponse, UnaryRequest, UnaryResponse } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
 import { requestIdKey } from "./request-id.js";
@@ -31,16 +31,7 @@ export function createRpcObserver(deps: { logger: Logger; metrics: RpcMetrics })
       "rpc",
     );
   };
-  return (next) => async (req) => {
-    const start = performance.now();
-    metrics.started(req.service.typeName, req.method.name);
-    let res;
-    try {
-      res = await next(req);
-    } catch (err) {
-      record(req, start, err);
-      throw err;
-    }
+  const observe = (req: UnaryRequest | StreamRequest, start: number, res: UnaryResponse | StreamResponse) => {
     if (!res.stream) {
       record(req, start);
       return res;
@@ -52,6 +43,22 @@ export function createRpcObserver(deps: { logger: Logger; metrics: RpcMetrics })
       record(req, start, err);
     };
     return { ...res, message: observeStream(res.message, finish) };
+  };
+  // Not an async function: one promise per call instead of two.
+  return (next) => (req) => {
+    const start = performance.now();
+    metrics.started(req.service.typeName, req.method.name);
+    const failed = (err: unknown) => {
+      record(req, start, err);
+      throw err;
+    };
+    let answer;
+    try {
+      answer = next(req);
+    } catch (err) {
+      return Promise.reject(err).catch(failed);
+    }
+    return answer.then((res) => observe(req, start, res), failed);
   };
 }
 
