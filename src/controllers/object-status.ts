@@ -33,6 +33,8 @@ export async function writeStatus(
   const after = create(statusSchema, { ...(before ?? {}), ...fields } as never) as GenericStatus;
   withConditions(after, conditions, object.metadata?.generation ?? 0, nowMs);
   if (before && messageEquals(statusSchema, before, after)) return;
+  // A cache's own object (frozen, see findShared) is written as a shallow copy with the new status.
+  if (Object.isFrozen(object)) return void (await client.updateStatus(schema, { ...object, status: after } as ResourceObject));
   object.status = after;
   await client.updateStatus(schema, object);
 }

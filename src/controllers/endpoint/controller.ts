@@ -4,7 +4,7 @@ import { ReleaseSchema } from "../../../gen/openchoreo/model/v1alpha1/release_pb
 import { conditionsChanged, controllerFor, specOrMetadataChanged, type Clock, type ControllerDefinition, type MapFn } from "../../core/index.js";
 import { endpointObjectName, type ComponentBinding } from "../../render/index.js";
 import { findCondition, type ConditionInput } from "../conditions.js";
-import { findObject } from "../find-object.js";
+import { findObject, findShared } from "../find-object.js";
 import { isDeleting } from "../finalizers.js";
 import { writeStatus } from "../object-status.js";
 import { componentBindingKinds } from "../release/environment-inputs.js";
@@ -45,7 +45,7 @@ export function endpointController(deps: { readonly clock: Clock }): ControllerD
       (e) => endpointObjectName(binding.metadata?.name ?? "", e.name ?? "") === request.name,
     );
     const address = declared && addressOf(declared);
-    const release = await findObject(client, ReleaseSchema, { namespace: request.namespace, name: binding.metadata?.name ?? "" });
+    const release = await findShared(client, ReleaseSchema, { namespace: request.namespace, name: binding.metadata?.name ?? "" });
     const releaseReady = findCondition(release?.status?.conditions, "Ready");
     const ready: ConditionInput = !address
       ? { type: "Ready", status: "False", reason: "AddressPending", message: "the binding has not resolved this endpoint's address yet" }

@@ -5,7 +5,7 @@ import { DataPlaneSchema } from "../../../gen/openchoreo/model/v1alpha1/data_pla
 import { ReleaseSchema } from "../../../gen/openchoreo/model/v1alpha1/release_pb.js";
 import { controllerFor, type Clock, type ControllerDefinition, type MapFn } from "../../core/index.js";
 import { labels } from "../../model/index.js";
-import { findObject } from "../find-object.js";
+import { findShared } from "../find-object.js";
 import { isDeleting } from "../finalizers.js";
 import { writeStatus } from "../object-status.js";
 import { releaseStatusConditions, type PlaneView } from "./release-health.js";
@@ -30,12 +30,12 @@ export function releaseController(deps: { readonly clock: Clock }): ControllerDe
     .watches(DataPlaneSchema, toPlaneReleases("DataPlane"))
     .watches(BuildPlaneSchema, toPlaneReleases("BuildPlane"))
     .build(async (request, { client }) => {
-      const release = await findObject(client, ReleaseSchema, request);
+      const release = await findShared(client, ReleaseSchema, request);
       if (!release || isDeleting(release)) return {};
       const kind = release.metadata?.labels[labels.planeKind] ?? "DataPlane";
       const name = release.metadata?.labels[labels.planeName] ?? "";
       const schema = planeKinds[kind] ?? DataPlaneSchema;
-      const plane = (await findObject(client, schema, { namespace: request.namespace, name })) as { status?: { agent?: PlaneAgentStatus } } | undefined;
+      const plane = (await findShared(client, schema, { namespace: request.namespace, name })) as { status?: { agent?: PlaneAgentStatus } } | undefined;
       const view: PlaneView = { kind, name, exists: !!plane, agent: plane?.status?.agent };
       await writeStatus(client, ReleaseSchema, release, releaseStatusConditions(release, view), deps.clock.now());
       return {};

@@ -1,11 +1,11 @@
 import { create } from "@bufbuild/protobuf";
 import { ReleaseSchema, ReleaseSpecSchema, type Release } from "../../../gen/openchoreo/model/v1alpha1/release_pb.js";
 import type { Client } from "../../core/index.js";
-import { getPath, labels, type JsonObject } from "../../model/index.js";
+import { copyMessage, getPath, labels, type JsonObject } from "../../model/index.js";
 import { messageEquals } from "../../model/message-equals.js";
 import type { ResourceObject } from "../../store/index.js";
 import { ownerReferenceTo } from "../adopt.js";
-import { findObject } from "../find-object.js";
+import { findShared } from "../find-object.js";
 
 /** How often a plane's agent re-checks a Release for drift, and how often while objects progress. */
 export const releaseInterval = "5m";
@@ -74,17 +74,19 @@ function releaseOwner(target: ReleaseTarget): { projectName: string; componentNa
 /**
  * Creates the Release or brings its spec and labels to the desired ones; writes nothing when they
  * already match, so the Release's generation (what agents apply) moves only when its objects do.
- * Returns the Release as stored. A Release of the same name controlled by another object is not
+ * Returns the Release as stored (the cache's own, frozen, when it was already as desired). A Release of the same name controlled by another object is not
  * taken over: undefined, for the caller to report.
  */
 export async function applyRelease(client: Client, desired: Release): Promise<Release | undefined> {
   const meta = desired.metadata!;
-  const existing = await findObject(client, ReleaseSchema, { namespace: meta.namespace, name: meta.name });
-  if (!existing) return client.create(ReleaseSchema, desired);
-  const controller = existing.metadata?.ownerReferences.find((r) => r.controller);
+  const shared = await findShared(client, ReleaseSchema, { namespace: meta.namespace, name: meta.name });
+  if (!shared) return client.create(ReleaseSchema, desired);
+  const controller = shared.metadata?.ownerReferences.find((r) => r.controller);
   if (controller && controller.uid !== meta.ownerReferences[0]?.uid) return undefined;
-  const labelsMatch = Object.entries(meta.labels).every(([k, v]) => existing.metadata?.labels[k] === v);
-  if (labelsMatch && controller && existing.spec && messageEquals(ReleaseSpecSchema, existing.spec, desired.spec!)) return existing;
+  const labelsMatch = Object.entries(meta.labels).every(([k, v]) => shared.metadata?.labels[k] === v);
+  if (labelsMatch && controller && shared.spec && messageEquals(ReleaseSpecSchema, shared.spec, desired.spec!)) return shared;
+  // Only a Release that must change is copied (the cache's own is frozen).
+  const existing = copyMessage(ReleaseSchema, shared);
   existing.metadata!.labels = { ...existing.metadata!.labels, ...meta.labels };
   existing.metadata!.ownerReferences = [...existing.metadata!.ownerReferences.filter((r) => !r.controller), ...meta.ownerReferences];
   existing.spec = desired.spec;
