@@ -1,5 +1,5 @@
 import { ReleaseSchema } from "../../../gen/openchoreo/model/v1alpha1/release_pb.js";
-import type { Clock, Reconciler } from "../../core/index.js";
+import type { Client, Clock, Reconciler } from "../../core/index.js";
 import type { RenderProblem } from "../../render/index.js";
 import type { ResourceObject } from "../../store/index.js";
 import { findCondition, joinSimulations, simulatedCondition, simulationOf, type ConditionInput, type Simulation } from "../conditions.js";
@@ -46,6 +46,7 @@ export function createBindingReconciler(source: ReleaseSource, deps: BindingReco
     const releaseState = (object.spec as { releaseState?: string } | undefined)?.releaseState ?? "Active";
     const render = await source.render(client, object);
     let fields: Record<string, unknown> = {};
+    let publish: ((client: Client) => Promise<void>) | undefined;
     // What the Release's plane simulates, as the Release controller decided it.
     let simulation: Simulation | undefined;
     if ("reason" in render) {
@@ -63,7 +64,7 @@ export function createBindingReconciler(source: ReleaseSource, deps: BindingReco
         conditions.push(releasedCondition(kept, releaseState));
       } else {
         const release = await applyRelease(client, desiredRelease({ ...render.target, name: request.name, namespace: request.namespace, owner: object }, render.manifests));
-        await render.publish?.(client);
+        publish = render.publish;
         simulation = simulationOf(release);
         conditions.push(
           release
@@ -78,6 +79,9 @@ export function createBindingReconciler(source: ReleaseSource, deps: BindingReco
     const before = findCondition((object.status as { conditions?: [] } | undefined)?.conditions, "Ready");
     const simulated = simulatedCondition(object, joinSimulations(simulation, await simulatedBuildOf(client, object)));
     await writeStatus(client, schema, object, [...conditions, ready, ...(simulated ? [simulated] : [])], deps.clock.now(), fields);
+    // The other outputs after the status: an Endpoint made after its binding's status lists its
+    // address finds it at once (before, each new endpoint first said AddressPending, one more write).
+    await publish?.(client);
     // A Release on its way to the plane is the control plane's own work in progress, not a problem
     // for the binding's users: no Warning for it (one per binding, on every deployment).
     if (!deliveryInProgress.has(ready.reason)) await reportReadiness(deps.events, object, before, ready);

@@ -12,7 +12,7 @@ export interface SourceRender {
   readonly problems: RenderProblem[];
   /** Where the Release goes; its name, namespace and owner are the object's. */
   readonly target: Omit<ReleaseTarget, "name" | "namespace" | "owner">;
-  /** After the Release is written: the object's other outputs (Endpoint objects, an API's address). */
+  /** After the Release and the object's status are written: its other outputs (Endpoint objects, an API's address). */
   readonly publish?: (client: Client) => Promise<void>;
   /** Status fields besides conditions (a binding's endpoints). */
   readonly status?: Record<string, unknown>;
