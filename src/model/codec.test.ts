@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type Message } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { allFiles } from "../../gen/index.js";
 import { EnvironmentSchema } from "../../gen/openchoreo/model/v1alpha1/environment_pb.js";
@@ -108,5 +108,24 @@ describe("codec", () => {
   it("refuses to encode a message whose Timestamp has no JSON form, naming the field", () => {
     const env = create(EnvironmentSchema, { metadata: { name: "dev", namespace: "default", creationTimestamp: { seconds: 999_999_999_999n } } });
     expect(violationPaths(() => codec.encode(env))).toEqual([expect.stringMatching(/^metadata\.creationTimestamp: cannot encode message google\.protobuf\.Timestamp/)]);
+  });
+});
+
+describe("encodeText", () => {
+  it("is the text of encode, also once the spec's text is kept and a new status is spliced around it", () => {
+    const release = codec.decode({
+      apiVersion: "openchoreo.dev/v1alpha1",
+      kind: "Release",
+      metadata: { name: "r", namespace: "default", labels: { a: "b" } },
+      spec: { environmentName: "development", owner: { projectName: "p", componentName: "c" }, resources: [{ id: "x", object: { apiVersion: "v1", kind: "ConfigMap", data: { k: "v" } } }] },
+      status: { conditions: [{ type: "Ready", status: "False", reason: "Applying", message: "m" }] },
+    }).message as Message & { status?: unknown; metadata?: unknown };
+    expect(codec.encodeText(release)).toBe(JSON.stringify(codec.encode(release)));
+    // A status write shares the spec: its text comes from the first encoding.
+    const next = { ...release, status: (codec.decode({ ...codec.encode(release), status: { appliedGeneration: 1 } }).message as typeof release).status };
+    expect(codec.encodeText(next)).toBe(JSON.stringify(codec.encode(next)));
+    const noStatus = { ...release, status: undefined };
+    expect(codec.encodeText(noStatus)).toBe(JSON.stringify(codec.encode(noStatus)));
+    expect(JSON.parse(codec.encodeText(next))).toMatchObject({ spec: { resources: [{ id: "x" }] }, status: { appliedGeneration: 1 } });
   });
 });

@@ -27,6 +27,12 @@ export interface Codec {
   decodeAs<Desc extends DescMessage>(schema: Desc, json: unknown): MessageShape<Desc>;
   /** Message to Kubernetes JSON, with apiVersion and kind always set. */
   encode(message: Message): JsonObject;
+  /**
+   * JSON.stringify(encode(message)), with the text of the message's spec made once per spec
+   * object: for stored messages, which are never changed and share their spec across versions
+   * until it changes (a Release's status writes re-encoded all its manifests each time).
+   */
+  encodeText(message: Message): string;
   /** Parses YAML or JSON text of one or more documents; the items of a List are flattened. */
   parseManifests(text: string): JsonObject[];
   /** Kubernetes-style YAML, documents separated by "---". */
@@ -59,26 +65,54 @@ export function createCodec(registry: KindRegistry): Codec {
     return fromJson(schema, json as JsonObject, { ignoreUnknownFields: false });
   };
 
+  const specTexts = new WeakMap<object, string>();
+  const encode = (message: Message): JsonObject => {
+    const kind = registry.bySchema(message.$typeName);
+    if (!kind) throw new Error(`${message.$typeName} is not a resource kind`);
+    let json: JsonObject;
+    try {
+      json = toJson(kind.schema, message) as JsonObject;
+    } catch (err) {
+      // A message from a client (a typed Create or Update) may hold values with no JSON form, such
+      // as a Timestamp past year 9999: the caller's mistake, not a bug.
+      throw new InvalidSpecError([{ path: unencodablePath(message) ?? "", message: (err as Error).message }]);
+    }
+    return { apiVersion: kind.apiVersion, kind: kind.kind, ...json };
+  };
+
   return {
     registry,
     kindOf,
     decodeAs,
+    encode,
+    encodeText(message) {
+      const kind = registry.bySchema(message.$typeName);
+      const spec = (message as { spec?: Message }).spec;
+      const field = kind?.schema.fields.find((f) => f.localName === "spec");
+      if (!kind || !spec || field?.fieldKind !== "message") return JSON.stringify(encode(message));
+      let specText = specTexts.get(spec);
+      if (specText === undefined) {
+        // Encoded as the whole message would encode it (errors included), and kept.
+        const json = encode(message);
+        specText = JSON.stringify(json.spec);
+        specTexts.set(spec, specText);
+        return JSON.stringify(json);
+      }
+      // The rest in the whole message's key order, spec's text spliced in where it belongs.
+      const rest = encode({ ...message, spec: undefined } as Message);
+      const keys = Object.keys(rest);
+      // apiVersion and kind lead; the fields follow in the schema's order.
+      const position = new Map(kind.schema.fields.map((f, i) => [f.jsonName, i]));
+      const specPosition = position.get(field.jsonName)!;
+      let at = keys.findIndex((key, i) => i >= 2 && (position.get(key) ?? -1) > specPosition);
+      if (at < 0) at = keys.length;
+      const entries = keys.map((key) => `${JSON.stringify(key)}:${JSON.stringify(rest[key])}`);
+      entries.splice(at, 0, `${JSON.stringify(field.jsonName)}:${specText}`);
+      return `{${entries.join(",")}}`;
+    },
     decode(json) {
       const kind = kindOf(json);
       return { kind, message: decodeAs(kind.schema, json) };
-    },
-    encode(message) {
-      const kind = registry.bySchema(message.$typeName);
-      if (!kind) throw new Error(`${message.$typeName} is not a resource kind`);
-      let json: JsonObject;
-      try {
-        json = toJson(kind.schema, message) as JsonObject;
-      } catch (err) {
-        // A message from a client (a typed Create or Update) may hold values with no JSON form, such
-        // as a Timestamp past year 9999: the caller's mistake, not a bug.
-        throw new InvalidSpecError([{ path: unencodablePath(message) ?? "", message: (err as Error).message }]);
-      }
-      return { apiVersion: kind.apiVersion, kind: kind.kind, ...json };
     },
     parseManifests(text) {
       const docs: JsonObject[] = [];

@@ -64,7 +64,7 @@ export function createWriteTransaction(ctx: WriteTransactionContext): WriteTrans
     return kind;
   };
 
-  const encode = (object: ResourceObject): string => JSON.stringify(codec.encode(object));
+  const encode = (object: ResourceObject): string => codec.encodeText(object);
 
   const put = (current: StoredObject | undefined, next: ResourceObject): void => {
     const kind = schemaOf(next);
