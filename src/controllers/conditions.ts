@@ -20,6 +20,10 @@ export interface ConditionInput {
  */
 export function setCondition(conditions: readonly Condition[], input: ConditionInput, generation: number, nowMs: number): Condition[] {
   const previous = conditions.find((c) => c.type === input.type);
+  // Decided the same again (most reconciles): the same conditions, without building a new one.
+  if (previous && previous.status === input.status && previous.reason === input.reason && previous.message === input.message && previous.observedGeneration === generation && previous.lastTransitionTime) {
+    return conditions as Condition[];
+  }
   const next = create(ConditionSchema, {
     ...input,
     observedGeneration: generation,
