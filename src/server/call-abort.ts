@@ -12,10 +12,6 @@ export class CallAbort {
   #reason: unknown;
   #callbacks: ((reason: unknown) => void)[] | undefined;
 
-  get aborted(): boolean {
-    return this.#aborted;
-  }
-
   get signal(): AbortSignal {
     if (!this.#controller) {
       this.#controller = new AbortController();

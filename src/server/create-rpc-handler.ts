@@ -48,10 +48,10 @@ export interface RpcHandlerOptions {
 export function createRpcHandler(opts: RpcHandlerOptions): NodeHandler {
   const requestIds = new WeakMap<NodeRequest, string>();
   const cors = createCors(opts.corsOrigins);
-  const contextValuesOf = (req: NodeRequest) =>
+  const contextValuesOf = (req: NodeRequest, requestId = requestIds.get(req) ?? "") =>
     createContextValues()
-      .set(requestIdKey, requestIds.get(req) ?? "")
-      .set(peerAddressKey, req.socket?.remoteAddress ?? "");
+      .set(requestIdKey, requestId)
+      .set(peerAddressKey, remoteAddressOf(req));
   const rpc = connectNodeAdapter({
     routes: opts.routes,
     interceptors: opts.interceptors,
@@ -99,12 +99,22 @@ export function createRpcHandler(opts: RpcHandlerOptions): NodeHandler {
 
   return (req, res) => {
     const id = resolveRequestId(req.headers[requestIdHeader]);
-    requestIds.set(req, id);
     // Set before Connect writes its headers, which it merges with these: the id is on every
     // response, errors and 404s included.
     res.setHeader(requestIdHeader, id);
     if (cors(req, res)) return;
-    if (opts.fastPath?.(req, res, contextValuesOf(req))) return;
+    if (opts.fastPath?.(req, res, contextValuesOf(req, id))) return;
+    // Connect asks for the context values with the request alone.
+    requestIds.set(req, id);
     rpc(req, res);
   };
+}
+
+/**
+ * The client's address. An HTTP/2 request's `socket` is a proxy the compatibility layer makes per
+ * request; the session's socket is made once per connection.
+ */
+function remoteAddressOf(req: NodeRequest): string {
+  const session = "stream" in req ? req.stream.session : undefined;
+  return (session ? session.socket?.remoteAddress : req.socket?.remoteAddress) ?? "";
 }
