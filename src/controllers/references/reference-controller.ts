@@ -78,7 +78,8 @@ export const ownerProjectIndex: FieldIndex = {
  */
 export function referenceController(declaration: ReferenceDeclaration, deps: { readonly clock: Clock; readonly events: EventRecorder }): ControllerDefinition {
   const { schema, references, rollup } = declaration;
-  let builder = controllerFor(schema);
+  // Its own status writes wake it only when its notice reads the status (a plane's agent session).
+  let builder = controllerFor(schema, typeof declaration.notice === "function" ? {} : { predicates: [specOrMetadataChanged] });
   for (const reference of references) {
     builder = builder.watches(reference.schema, async (parent, reader) => referrers(reader, schema, reference, parent), { predicates: [existenceChanged] });
   }
