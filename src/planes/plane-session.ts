@@ -82,6 +82,8 @@ const applied = new Set(["Applied", "Unchanged"]);
 
 // How long a Release's status write waits for more news of it (see markStatus).
 const statusCoalesceMs = 250;
+// How many Releases' status writes a session has under way at once.
+const statusBatch = 64;
 
 export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPlane, hello: Hello): PlaneSession {
   const { store, clock, settings } = deps;
@@ -213,7 +215,7 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
     if (!statusDue.has(releaseId)) statusDue.set(releaseId, clock.now() + statusCoalesceMs);
     statusFlush ??= (async () => {
       while (statusDue.size > 0) {
-        const [next, due] = statusDue.entries().next().value as [string, number];
+        const [, due] = statusDue.entries().next().value as [string, number];
         const wait = due - clock.now();
         if (wait > 0 && !ended) {
           await new Promise<void>((resolve) => {
@@ -223,8 +225,16 @@ export function createPlaneSession(deps: PlaneSessionDeps, auth: AuthenticatedPl
           wakeStatusFlush = undefined;
           continue;
         }
-        statusDue.delete(next);
-        await writeReleaseStatus(next).catch((err: unknown) => logger.warn({ err, release: next }, "writing release status failed"));
+        // Every Release due by now at once: their writes share a commit (and its sync to disk)
+        // instead of each waiting for the last one's.
+        const now = clock.now();
+        const batch: string[] = [];
+        for (const [releaseId, at] of statusDue) {
+          if ((at > now && !ended) || batch.length >= statusBatch) break;
+          batch.push(releaseId);
+        }
+        for (const releaseId of batch) statusDue.delete(releaseId);
+        await Promise.all(batch.map((releaseId) => writeReleaseStatus(releaseId).catch((err: unknown) => logger.warn({ err, release: releaseId }, "writing release status failed"))));
       }
       statusFlush = undefined;
     })();
