@@ -1,5 +1,5 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
-import type { Reader } from "../core/index.js";
+import type { FieldIndex, Reader } from "../core/index.js";
 import { isNotFoundError } from "../errors/index.js";
 import type { ObjectKey } from "../store/index.js";
 
@@ -19,10 +19,14 @@ export async function findObject<D extends DescMessage>(reader: Getter, schema: 
   }
 }
 
+const byName: FieldIndex = { name: "metadata.name", values: (object) => [object.metadata?.name ?? ""] };
+
 /**
  * The cache's own object, frozen and shared, or undefined: no copy, for a reconcile that only reads
  * it (a Release's manifests are most of a copy's cost); copy it (copyMessage) to change it.
  */
-export function findShared<D extends DescMessage>(reader: Reader, schema: D, key: ObjectKey): Promise<MessageShape<D> | undefined> {
-  return findObject({ get: (s, k) => reader.get(s, k, { shared: true }) }, schema, key);
+export async function findShared<D extends DescMessage>(reader: Reader, schema: D, key: ObjectKey): Promise<MessageShape<D> | undefined> {
+  if (!key.name) return undefined;
+  const [found] = await reader.list(schema, { namespace: key.namespace, field: { index: byName, value: key.name } });
+  return found;
 }

@@ -18,12 +18,8 @@ export interface CacheListOptions {
 
 /** Reads from the informers' caches: fast, and possibly a little behind the store. */
 export interface Reader {
-  /**
-   * NotFoundError when the cache holds no such object. A copy: the caller may change and write it;
-   * with `shared`, the cache's own object, frozen, as `list` gives it (for a reader that only reads:
-   * a Release's manifests are most of a copy's cost).
-   */
-  get<D extends DescMessage>(schema: D, key: ObjectKey, options?: { readonly shared?: boolean }): Promise<MessageShape<D>>;
+  /** NotFoundError when the cache holds no such object. A copy: the caller may change and write it. */
+  get<D extends DescMessage>(schema: D, key: ObjectKey): Promise<MessageShape<D>>;
   /**
    * In namespace/name order, like the store. The objects are the cache's own, shared and frozen:
    * read them, or copy one (`clone`) to change and write it.
@@ -60,14 +56,13 @@ export function createCachedClient(options: CachedClientOptions): Client {
   };
 
   return {
-    async get<D extends DescMessage>(schema: D, key: ObjectKey, options?: { readonly shared?: boolean }): Promise<MessageShape<D>> {
+    async get<D extends DescMessage>(schema: D, key: ObjectKey): Promise<MessageShape<D>> {
       const informer = await syncedInformer(schema);
       const object = informer.cache.get(key.namespace, key.name);
       if (!object) {
         const where = key.namespace ? `${key.namespace}/${key.name}` : key.name;
         throw new NotFoundError(`${informer.kind} "${where}" not found`);
       }
-      if (options?.shared) return object as unknown as MessageShape<D>;
       // Cached objects are shared by every reader: hand out copies, as the store does.
       return copyMessage(schema, object) as unknown as MessageShape<D>;
     },
